@@ -1,0 +1,1 @@
+"""Accounts: the custom user (email login), roles, ban and unban."""

@@ -1,0 +1,1 @@
+"""Assemblies: see DESIGN.md §2."""

@@ -1,0 +1,1 @@
+"""Lottery: see DESIGN.md §2."""

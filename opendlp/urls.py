@@ -1,0 +1,17 @@
+"""Root URL configuration: each app contributes its own ``urls.py``."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from opendlp import views
+
+admin.site.site_header = "Open Democratic Lottery Platform"
+admin.site.site_title = "Open DLP admin"
+admin.site.index_title = "Organiser dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,35 @@
+"""The layering rules of DESIGN.md §2 that a machine can check."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_selection_imports_nothing_from_django():
+    files = sorted((ROOT / "selection").rglob("*.py"))
+    assert files, "selection/ has no Python files"
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if m.split(".")[0] in {"django", "opendlp"}
+        )
+        for path in files
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_imported_modules_detects_django(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from django.db import models\nimport os\n")
+    assert "django.db" in imported_modules(sample)
