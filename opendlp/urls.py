@@ -14,4 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("account/", include("accounts.urls")),
+    path("lottery/", include("lottery.urls")),
+    path("a/", include("assemblies.urls")),
 ]
