@@ -10,6 +10,7 @@ import json
 import secrets
 from typing import TextIO
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from accounts.services import user_ensure
@@ -33,16 +34,21 @@ def demo_password() -> str:
 def demo_populate(*, stdout: TextIO) -> None:
     """Create (or refresh) the demo administrator and organiser and print their login."""
     password = demo_password()
-    user_ensure(
+    admin, _ = user_ensure(
         email=DEMO_ADMIN_EMAIL,
         password=password,
         display_name="Demo administrator",
         is_staff=True,
         is_superuser=True,
     )
-    user_ensure(
+    organiser, _ = user_ensure(
         email=DEMO_ORGANISER_EMAIL, password=password, display_name="Demo organiser", is_staff=True
     )
+    for user in (admin, organiser):
+        # Demo addresses are not real mailboxes: mark them verified so sign-in works at once.
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
     stdout.write("Demo accounts (sign in at http://127.0.0.1:8000/admin/):\n")
     stdout.write(f"  organiser: {DEMO_ORGANISER_EMAIL}  password: {password}\n")
     stdout.write(f"  admin:     {DEMO_ADMIN_EMAIL}  password: {password}\n")

@@ -21,6 +21,6 @@ app.autodiscover_tasks()
 def _make_broker_folders(sender: Celery, **kwargs: object) -> None:
     """Create the filesystem broker's folders so the embedded broker works on a fresh clone."""
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "data_folder_processed"):
+    for key in ("data_folder_in", "data_folder_out", "data_folder_processed", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)

@@ -1,5 +1,6 @@
 """Root URL configuration: each app contributes its own ``urls.py``."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,12 +9,15 @@ from opendlp import views
 admin.site.site_header = "Open Democratic Lottery Platform"
 admin.site.site_title = "Open DLP admin"
 admin.site.index_title = "Organiser dashboard"
+# The admin signs in through allauth, so its rate limits and two-factor step apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("auth/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("lottery/", include("lottery.urls")),
     path("a/", include("assemblies.urls")),
