@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 #: Session key holding the token of the invitation being accepted.
@@ -24,3 +25,24 @@ class AccountAdapter(DefaultAccountAdapter):
         from accounts.selectors import invitation_get_pending
 
         return invitation_get_pending(token=token) is not None
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: object) -> None:
+        """Apply allauth's failed-sign-in limit; audit the attempt that goes over it.
+
+        Raises:
+            django.core.exceptions.ValidationError: when too many attempts failed recently.
+        """
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            from accounts.models import User
+            from opendlp.services import audit_event_record
+
+            login = str(credentials.get("email") or credentials.get("username") or "")
+            target = User.objects.filter(email__iexact=login).first() if login else None
+            audit_event_record(
+                action="accounts.signin.rate_limited",
+                target=target,
+                data={"ip_limited": True, "known_account": target is not None},
+            )
+            raise

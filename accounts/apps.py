@@ -9,3 +9,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Connect the audit receivers for allauth's security signals."""
+        from accounts import signals  # noqa: F401

@@ -14,6 +14,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.urls import reverse
 
+from opendlp.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +123,7 @@ def test_admin_open_without_2fa_when_not_required(client, settings):
     assert client.get("/admin/").status_code == 200
 
 
-def test_totp_activation_creates_recovery_codes(client):
+def test_totp_activation_creates_recovery_codes(client, django_capture_on_commit_callbacks):
     user = verified(UserFactory(is_staff=True))
     sign_in(client, user.email)
     page = client.get(reverse("mfa_activate_totp"))
@@ -131,10 +132,12 @@ def test_totp_activation_creates_recovery_codes(client):
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     secret = client.session["mfa.totp.secret"]
-    response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
     assert response.status_code == 302
     types = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
     assert types == {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES}
+    assert AuditEvent.objects.filter(action="accounts.mfa.added", actor=user).exists()
 
 
 def test_sign_in_failures_over_limit_are_refused(client, settings):
@@ -144,6 +147,9 @@ def test_sign_in_failures_over_limit_are_refused(client, settings):
     response = sign_in(client, user.email)  # even the right password is refused now
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 429)
+    event = AuditEvent.objects.get(action="accounts.signin.rate_limited")
+    assert event.target_id == str(user.pk)
+    assert user.email not in str(event.data)
 
 
 def test_password_reset_rate_limited_per_email(client, mailoutbox):
