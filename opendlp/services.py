@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from opendlp.models import AuditEvent
+from opendlp.models import ACTION_CODE_PATTERN, AuditEvent
 
 #: Keys whose values never enter the audit log (matched case-insensitively, anywhere in the key).
 REDACTED_KEY_PATTERN = re.compile(
@@ -59,7 +60,8 @@ def audit_event_record(
     Args:
         action: dotted lower-case code, e.g. ``"assemblies.selection.started"``.
         actor: the user who acted, or ``None`` for the system (an anonymous user counts as None).
-        target: the model instance acted upon, if any.
+        target: the model instance acted upon, if any; labelled by its ``audit_label``
+            attribute when it has one (models whose ``str()`` is personal data define it).
         data: extra facts; secrets and personal data are removed (:func:`audit_data_clean`).
 
     Returns:
@@ -68,6 +70,8 @@ def audit_event_record(
     Raises:
         django.core.exceptions.ValidationError: when ``action`` is not a dotted code.
     """
+    if not re.fullmatch(ACTION_CODE_PATTERN, action):
+        raise ValidationError({"action": f"{action!r} is not a dotted lower-case code."})
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     event = AuditEvent(
@@ -79,10 +83,10 @@ def audit_event_record(
     if target is not None:
         event.target_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
         event.target_id = str(target.pk)
-        event.target_label = str(target)[:200]
-    event.full_clean(exclude=["actor", "target_type"])
-    with transaction.atomic():
-        event.save()
+        # A model may say how it is named in the log without personal data (``audit_label``).
+        event.target_label = str(getattr(target, "audit_label", None) or target)[:200]
+    # One INSERT, no savepoint: the caller's transaction decides whether the event stays.
+    event.save(force_insert=True)
     return event
 
 

@@ -92,3 +92,9 @@ def test_audit_event_admin_is_read_only(client, event):
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.action == "accounts.user.banned"
+
+
+def test_audit_event_target_label_never_holds_user_email(user):
+    event = audit_event_record(action="accounts.user.banned", target=user)
+    assert event.target_label == f"user {user.pk}"
+    assert user.email not in event.target_label
