@@ -1,14 +1,36 @@
-"""Admin for users."""
+"""Admin for users (with ban and unban actions) and a read-only view of API tokens."""
 
-from django.contrib import admin
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import BAN_REASON_MAX_LENGTH, user_ban, user_unban
+
+
+class BanReasonForm(forms.Form):
+    """The reason typed on the ban (required) or unban (optional) confirmation page."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=BAN_REASON_MAX_LENGTH,
+        strip=True,
+    )
+
+    def __init__(self, *args: object, required: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["reason"].required = required
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Users by email; ban state shown and filterable."""
+    """Users by email; ban state shown and filterable; ban and unban as list actions."""
 
     ordering = ("email",)
     list_display = ("email", "display_name", "is_staff", "is_active", "banned_at")
@@ -31,3 +53,104 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["ban_users", "unban_users"]
+
+    def _confirm(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[User],
+        *,
+        action: str,
+        title: str,
+        required: bool,
+    ) -> tuple[BanReasonForm, TemplateResponse | None]:
+        """Return the bound form when the confirmation page was submitted and is valid.
+
+        Otherwise return the confirmation page to show (first visit, or invalid input).
+        """
+        if request.POST.get("confirm") == "yes":
+            form = BanReasonForm(request.POST, required=required)
+            if form.is_valid():
+                return form, None
+        else:
+            form = BanReasonForm(required=required)
+        page = TemplateResponse(
+            request,
+            "accounts/admin/ban_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "users": queryset,
+                "form": form,
+                "action": action,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "reason_required": required,
+            },
+        )
+        return form, page
+
+    @admin.action(description="Ban selected users (asks for a reason)", permissions=["change"])
+    def ban_users(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        """Ban each selected user with the reason given on the confirmation page."""
+        form, page = self._confirm(
+            request, queryset, action="ban_users", title="Ban users", required=True
+        )
+        if page is not None:
+            return page
+        changed = 0
+        for user_id in queryset.values_list("pk", flat=True):
+            _, did = user_ban(
+                user_id=user_id, reason=form.cleaned_data["reason"], actor=request.user
+            )
+            changed += did
+        skipped = queryset.count() - changed
+        self.message_user(
+            request,
+            f"Banned {changed} user(s)." + (f" {skipped} already banned." if skipped else ""),
+            messages.SUCCESS,
+        )
+        return None
+
+    @admin.action(description="Unban selected users", permissions=["change"])
+    def unban_users(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        """Lift the ban of each selected user (the note on the confirmation page is optional)."""
+        form, page = self._confirm(
+            request, queryset, action="unban_users", title="Unban users", required=False
+        )
+        if page is not None:
+            return page
+        changed = 0
+        for user_id in queryset.values_list("pk", flat=True):
+            _, did = user_unban(
+                user_id=user_id, reason=form.cleaned_data["reason"], actor=request.user
+            )
+            changed += did
+        skipped = queryset.count() - changed
+        self.message_user(
+            request,
+            f"Unbanned {changed} user(s)." + (f" {skipped} were not banned." if skipped else ""),
+            messages.SUCCESS,
+        )
+        return None
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Personal API tokens, read-only (owners create and revoke them on their account page)."""
+
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("prefix", "name", "user__email")
+    list_select_related = ("user",)
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False

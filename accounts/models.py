@@ -82,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email
 
     @property
+    def audit_label(self) -> str:
+        """How the audit log names this user: by id, never by email."""
+        return f"user {self.pk}"
+
+    @property
     def is_banned(self) -> bool:
         """True while the user is banned."""
         return self.banned_at is not None
@@ -91,3 +96,37 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+
+class ApiToken(models.Model):
+    """A personal API token: sent as ``Authorization: Bearer <token>`` to the JSON API.
+
+    The plain token is shown to its owner once, when created, and never stored: the table
+    keeps a short public ``prefix`` (to find the row and to show in lists) and the SHA-256
+    hex digest of the whole token. A token with ``revoked_at`` set is refused.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'my script'.")
+    prefix = models.CharField(max_length=16, db_index=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="accounts_apitoken_hash_is_sha256_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        """True until the token is revoked."""
+        return self.revoked_at is None

@@ -1,4 +1,12 @@
-"""URL routes of the accounts app (included from opendlp/urls.py)."""
+"""URL routes of the accounts app (included from opendlp/urls.py at ``/account/``)."""
+
+from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.account, name="account"),
+    path("tokens/", views.token_create, name="token_create"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
+    "ninja",
     "opendlp",
     "accounts",
     "assemblies",
@@ -261,3 +262,21 @@ LOGGING = {
         "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Public registration ---
+# Limits of the public registration form (assemblies/registration/). Rates are "count/period"
+# with the period in seconds or as s, m, h or d (e.g. "30/h", "5/600s"); counted in the cache.
+REGISTRATION_RATE_LIMIT_IP = env.str("RATE_LIMIT_REGISTRATION_IP", default="100/h")
+REGISTRATION_RATE_LIMIT_EMAIL = env.str("RATE_LIMIT_REGISTRATION_EMAIL", default="5/h")
+# A submission sooner than this many seconds after the form was shown is refused (bots).
+REGISTRATION_MIN_FILL_SECONDS = env.float("REGISTRATION_MIN_FILL_SECONDS", default=3.0)
+# A form left open longer than this many seconds must be sent again (its token expires).
+REGISTRATION_FORM_MAX_AGE = env.int("REGISTRATION_FORM_MAX_AGE", default=24 * 3600)
+# Seconds the form's questions (categories and quotas) are kept in the cache; 0: not cached.
+REGISTRATION_QUESTIONS_CACHE_SECONDS = env.int("REGISTRATION_QUESTIONS_CACHE_SECONDS", default=10)
+# How long the emailed links stay valid, in seconds.
+REGISTRATION_CONFIRM_MAX_AGE = env.int("REGISTRATION_CONFIRM_MAX_AGE", default=30 * 24 * 3600)
+REGISTRATION_MANAGE_MAX_AGE = env.int("REGISTRATION_MANAGE_MAX_AGE", default=2 * 365 * 24 * 3600)
+# An expired CSRF token on a registration form re-shows the form with the answers kept.
+CSRF_FAILURE_VIEW = "assemblies.registration.views.csrf_failure"
+# --- End of public registration ---

@@ -21,4 +21,5 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("lottery/", include("lottery.urls")),
     path("a/", include("assemblies.urls")),
+    path("api/", include("opendlp.api")),
 ]

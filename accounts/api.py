@@ -1,0 +1,166 @@
+"""JSON API of accounts: how API callers authenticate, and staff ban/unban endpoints.
+
+Authentication for every protected endpoint is either a personal API token sent as
+``Authorization: Bearer <token>`` (:class:`ApiTokenAuth`) or the browser session
+(:class:`SessionAuth`, which requires Django's CSRF token on unsafe methods).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+from pydantic import Field
+
+from accounts.models import User
+from accounts.services import BAN_REASON_MAX_LENGTH, api_token_authenticate, user_ban, user_unban
+
+
+class ApiError(HttpError):
+    """An API error with a machine-readable ``code``, rendered as ``{"error", "message"}``.
+
+    Args:
+        status_code: the HTTP status (400, 401, 403, 404, 409 or 422).
+        code: short snake_case code, e.g. ``"staff_only"``.
+        message: a sentence for people.
+    """
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(status_code, message)
+        self.code = code
+
+
+def _staff_check(user: User, *, staff: bool) -> User:
+    if staff and not user.is_staff:
+        raise ApiError(403, "staff_only", "Only staff can do this.")
+    return user
+
+
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` with a personal API token (hashed lookup).
+
+    Returns the token's user; an unknown, malformed or revoked token is refused with 401
+    (the session is not consulted when a bearer token was sent).
+
+    Args:
+        staff: when True, a user who is not staff is refused with 403.
+    """
+
+    def __init__(self, *, staff: bool = False) -> None:
+        super().__init__()
+        self.staff = staff
+
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user = api_token_authenticate(token=token.strip())
+        if user is None:
+            raise ApiError(401, "invalid_token", "The API token is invalid or revoked.")
+        return _staff_check(user, staff=self.staff)
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session; unsafe methods also need Django's CSRF token.
+
+    Anonymous requests give ``None`` (so 401 when nothing else authenticates); a session
+    request that fails the CSRF check is refused with 403, as django-ninja does it.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *, staff: bool = False) -> None:
+        super().__init__(csrf=True)
+        self.staff = staff
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False):
+            if check_csrf(request) is not None:
+                raise ApiError(403, "csrf_failed", "CSRF check failed.")
+        return _staff_check(user, staff=self.staff)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        """Unused: :meth:`__call__` reads ``request.user`` set by the session middleware."""
+        return None
+
+
+#: Authentication accepted by endpoints that need a signed-in user.
+USER_AUTH = [ApiTokenAuth(), SessionAuth()]
+#: The same, for staff-only endpoints (403 for a signed-in user who is not staff).
+STAFF_AUTH = [ApiTokenAuth(staff=True), SessionAuth(staff=True)]
+
+router = Router(tags=["users"])
+
+
+class ErrorOut(Schema):
+    """The one error shape of the API."""
+
+    error: str = Field(description="Machine-readable code, e.g. 'not_found'.")
+    message: str = Field(description="What went wrong, for people.")
+
+
+class BanIn(Schema):
+    """Body of ``POST /api/users/{id}/ban``."""
+
+    reason: str = Field(min_length=1, max_length=BAN_REASON_MAX_LENGTH)
+
+
+class UnbanIn(Schema):
+    """Optional body of ``POST /api/users/{id}/unban``."""
+
+    reason: str = Field(default="", max_length=BAN_REASON_MAX_LENGTH)
+
+
+class UserBanOut(Schema):
+    """A user's ban state."""
+
+    id: int
+    display_name: str
+    banned: bool
+    banned_at: dt.datetime | None
+    ban_reason: str
+    changed: bool = Field(description="False when the user was already in this state.")
+
+
+def _ban_state(user: User, changed: bool) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "display_name": user.display_name,
+        "banned": user.is_banned,
+        "banned_at": user.banned_at,
+        "ban_reason": user.ban_reason,
+        "changed": changed,
+    }
+
+
+_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/users/{id}/ban", auth=STAFF_AUTH, response={200: UserBanOut, **_ERRORS}, url_name="user_ban"
+)
+def user_ban_endpoint(request: HttpRequest, id: int, payload: BanIn) -> dict[str, Any]:
+    """Ban a user (staff only). Banning a banned user changes nothing (``changed`` false)."""
+    user, changed = user_ban(user_id=id, reason=payload.reason, actor=request.auth)  # type: ignore[attr-defined]
+    return _ban_state(user, changed)
+
+
+@router.post(
+    "/users/{id}/unban",
+    auth=STAFF_AUTH,
+    response={200: UserBanOut, **_ERRORS},
+    url_name="user_unban",
+)
+def user_unban_endpoint(
+    request: HttpRequest, id: int, payload: UnbanIn | None = None
+) -> dict[str, Any]:
+    """Lift a user's ban (staff only). Unbanning a user who is not banned changes nothing."""
+    reason = payload.reason if payload else ""
+    user, changed = user_unban(user_id=id, reason=reason, actor=request.auth)  # type: ignore[attr-defined]
+    return _ban_state(user, changed)

@@ -1,0 +1,144 @@
+"""The JSON API: one django-ninja instance, mounted at ``/api/``.
+
+OpenAPI document at ``/api/openapi.json``, Swagger UI at ``/api/docs`` (served from
+django-ninja's own static files, no CDN, when ``"ninja"`` is in ``INSTALLED_APPS``). Every
+error answers ``{"error": code, "message": text}`` with status 400, 401, 403, 404, 409 or 422.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError, ValidationError
+from ninja.openapi.docs import Swagger, render_template
+
+from accounts.api import router as accounts_router
+from accounts.services import ApiTokenLimitError, BanReasonRequiredError
+from lottery.api import router as lottery_router
+from lottery.errors import (
+    LotteryClosedError,
+    LotteryError,
+    LotteryNotClosableError,
+    LotteryNotFoundError,
+    UserBannedError,
+    WinnerNotFoundError,
+)
+
+#: Error code used for each status when the exception carries no code of its own.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "validation_error",
+    429: "throttled",
+}
+
+#: HTTP status of each business-rule error.
+DOMAIN_ERROR_STATUS: dict[type[Exception], int] = {
+    UserBannedError: 403,
+    LotteryClosedError: 409,
+    LotteryNotClosableError: 409,
+    LotteryNotFoundError: 404,
+    WinnerNotFoundError: 404,
+    BanReasonRequiredError: 422,
+    ApiTokenLimitError: 409,
+}
+
+
+class SwaggerWithCsrf(Swagger):
+    """Swagger UI that sends Django's CSRF token, so "Try it out" works with the session.
+
+    The page is django-ninja's own template: local static files, no inline script.
+    """
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        """Render the Swagger page with the CSRF token in a data attribute."""
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": True,
+        }
+        return render_template(request, self.template, self.template_cdn, context)
+
+
+api = NinjaAPI(
+    title="Open Democratic Lottery Platform API",
+    version="1",
+    description=(
+        "Daily lotteries and accounts. Authenticate with a personal API token "
+        "(`Authorization: Bearer <token>`, created on your account page) or the browser "
+        "session (with the CSRF token on unsafe methods)."
+    ),
+    urls_namespace="api",
+    docs=SwaggerWithCsrf(settings={"persistAuthorization": False}),
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    """Render the API's one error shape ``{"error": code, "message": message}``."""
+    return api.create_response(request, {"error": code, "message": message}, status=status)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = getattr(exc, "code", None) or STATUS_CODES.get(exc.status_code, "error")
+    message = str(exc)
+    if exc.status_code == 401 and message == "Unauthorized":
+        message = "Sign in, or send a personal API token as 'Authorization: Bearer <token>'."
+    return error_response(request, exc.status_code, code, message)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    parts = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", ""))
+    return error_response(request, 422, "validation_error", "; ".join(parts) or "Invalid input.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
+
+
+def _domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    status = next((s for kind, s in DOMAIN_ERROR_STATUS.items() if isinstance(exc, kind)), 400)
+    return error_response(request, status, exc.code, str(exc))
+
+
+for _kind in (*DOMAIN_ERROR_STATUS, LotteryError):
+    api.add_exception_handler(_kind, _domain_error)
+
+api.add_router("", lottery_router)
+api.add_router("", accounts_router)
+
+_fallback = Router()
+
+
+@_fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False
+)
+def _unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other path under ``/api/``: the JSON 404."""
+    return error_response(request, 404, "not_found", "There is no such API endpoint.")
+
+
+api.add_router("", _fallback)
+
+#: For ``path("api/", include("opendlp.api"))`` in the root URLconf; namespace ``api``.
+app_name = "api"
+urlpatterns = api.urls[0]

@@ -1,0 +1,124 @@
+"""``POST /api/users/{id}/ban`` and ``/unban``: staff only, one error shape."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from accounts.services import api_token_create, user_ban
+from opendlp.models import AuditEvent
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Factories hash a password per user; a fast hasher keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def bearer(user) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='t')[1]}"}
+
+
+def assert_error(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.content
+    assert response.json().keys() == {"error", "message"}
+    assert response.json()["error"] == code
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True)
+
+
+def post(client, url, body=None, **extra):
+    if body is None:  # no body at all, like `curl -X POST`
+        return client.generic("POST", url, **extra)
+    return client.post(url, data=body, content_type="application/json", **extra)
+
+
+def test_ban_by_staff_token_200_and_audited(client, staff, user):
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **bearer(staff))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == user.pk and body["banned"] and body["changed"]
+    assert body["ban_reason"] == "spam" and body["banned_at"]
+    assert User.objects.get(pk=user.pk).is_banned
+    assert AuditEvent.objects.get(action="accounts.user.banned").actor == staff
+
+
+def test_ban_twice_200_unchanged(client, staff, user):
+    auth = bearer(staff)
+    post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **auth)
+    again = post(client, f"/api/users/{user.pk}/ban", {"reason": "other"}, **auth)
+    assert again.status_code == 200
+    assert again.json()["changed"] is False and again.json()["ban_reason"] == "spam"
+
+
+def test_ban_anonymous_401(client, user):
+    assert_error(post(client, f"/api/users/{user.pk}/ban", {"reason": "x"}), 401, "unauthenticated")
+
+
+def test_ban_not_staff_403(client, user):
+    other = UserFactory()
+    response = post(client, f"/api/users/{other.pk}/ban", {"reason": "x"}, **bearer(user))
+    assert_error(response, 403, "staff_only")
+    assert not User.objects.get(pk=other.pk).is_banned
+
+
+def test_ban_not_staff_with_invalid_body_still_403(client, user):
+    response = post(client, f"/api/users/{user.pk}/ban", {}, **bearer(user))
+    assert_error(response, 403, "staff_only")
+
+
+def test_ban_unknown_user_404(client, staff):
+    response = post(client, "/api/users/999999/ban", {"reason": "x"}, **bearer(staff))
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "x" * 1001}])
+def test_ban_invalid_reason_422(client, staff, user, body):
+    response = post(client, f"/api/users/{user.pk}/ban", body, **bearer(staff))
+    assert_error(response, 422, "validation_error")
+    assert not User.objects.get(pk=user.pk).is_banned
+
+
+def test_ban_blank_reason_422(client, staff, user):
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "   "}, **bearer(staff))
+    assert_error(response, 422, "reason_required")
+
+
+def test_ban_staff_session_needs_csrf(staff, user):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff)
+    url = f"/api/users/{user.pk}/ban"
+    assert_error(post(browser, url, {"reason": "spam"}), 403, "csrf_failed")
+    browser.get("/lottery/")
+    csrf = browser.cookies["csrftoken"].value
+    assert post(browser, url, {"reason": "spam"}, HTTP_X_CSRFTOKEN=csrf).status_code == 200
+
+
+def test_unban_200_with_and_without_body(client, staff, user):
+    auth = bearer(staff)
+    user_ban(user_id=user.pk, reason="spam")
+    response = post(client, f"/api/users/{user.pk}/unban", **auth)
+    assert response.status_code == 200
+    assert response.json()["banned"] is False and response.json()["changed"] is True
+    user_ban(user_id=user.pk, reason="spam")
+    response = post(client, f"/api/users/{user.pk}/unban", {"reason": "appeal"}, **auth)
+    assert response.json()["changed"] is True
+    event = AuditEvent.objects.filter(action="accounts.user.unbanned").first()
+    assert event.data["reason"] == "appeal"
+
+
+def test_unban_not_staff_403_and_anonymous_401(client, user):
+    user_ban(user_id=user.pk, reason="spam")
+    assert_error(post(client, f"/api/users/{user.pk}/unban"), 401, "unauthenticated")
+    response = post(client, f"/api/users/{user.pk}/unban", **bearer(UserFactory()))
+    assert_error(response, 403, "staff_only")
+    assert User.objects.get(pk=user.pk).is_banned
+
+
+def test_unban_unknown_user_404(client, staff):
+    assert_error(post(client, "/api/users/999999/unban", **bearer(staff)), 404, "not_found")

@@ -1,0 +1,74 @@
+"""The account page: list, create (shown once) and revoke personal API tokens."""
+
+import re
+
+import pytest
+
+from accounts.models import ApiToken
+from accounts.services import api_token_authenticate, api_token_create
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Factories hash a password per user; a fast hasher keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_account_requires_sign_in(client):
+    response = client.get("/account/")
+    assert response.status_code == 302 and response.url.startswith("/auth/login/")
+
+
+def test_account_lists_own_tokens_only(client, user):
+    api_token_create(user=user, name="mine")
+    api_token_create(user=UserFactory(), name="someone else's")
+    client.force_login(user)
+    html = client.get("/account/").content.decode()
+    assert "mine" in html and "someone else" not in html
+    assert "<script" not in html
+
+
+def test_token_create_shows_plain_token_once(client, user):
+    client.force_login(user)
+    response = client.post("/account/tokens/", {"name": "my script"})
+    assert response.status_code == 201
+    assert "no-store" in response["Cache-Control"]
+    plain = re.search(r'value="(odlp_[0-9a-f]{12}_[A-Za-z0-9_-]+)"', response.content.decode())[1]
+    assert api_token_authenticate(token=plain) == user
+    assert plain not in client.get("/account/").content.decode()
+
+
+def test_token_create_blank_name_400(client, user):
+    client.force_login(user)
+    assert client.post("/account/tokens/", {"name": "  "}).status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_token_create_anonymous_redirected(client):
+    assert client.post("/account/tokens/", {"name": "x"}).status_code == 302
+    assert not ApiToken.objects.exists()
+
+
+def test_token_revoke_own(client, user):
+    token, plain = api_token_create(user=user, name="old")
+    client.force_login(user)
+    response = client.post(f"/account/tokens/{token.pk}/revoke/", follow=True)
+    assert response.redirect_chain == [("/account/", 302)]
+    assert api_token_authenticate(token=plain) is None
+    assert "revoked" in response.content.decode()
+
+
+def test_token_revoke_someone_elses_404(client, user):
+    token, plain = api_token_create(user=UserFactory(), name="theirs")
+    client.force_login(user)
+    assert client.post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
+    assert api_token_authenticate(token=plain) is not None
+
+
+def test_token_revoke_get_not_allowed(client, user):
+    token, _ = api_token_create(user=user, name="old")
+    client.force_login(user)
+    assert client.get(f"/account/tokens/{token.pk}/revoke/").status_code == 405

@@ -1,0 +1,126 @@
+"""The lottery pages: today's lottery with its one button, a day's result, pagination."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from lottery.models import Ballot
+from lottery.selectors import lottery_today
+from lottery.services import ballot_submit, lottery_close
+from tests.accounts.factories import UserFactory
+from tests.lottery.factories import LotteryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_days(count: int) -> list:
+    """Close ``count`` past days, each with one ballot; newest first."""
+    closed = []
+    for back in range(1, count + 1):
+        ballot_submit(user=UserFactory(), now=timezone.now() - dt.timedelta(days=back))
+        closed.append(lottery_close(date=lottery_today() - dt.timedelta(days=back)))
+    return closed
+
+
+def test_index_anonymous_invites_sign_in_and_has_no_button(client):
+    response = client.get("/lottery/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "/auth/login/?next=/lottery/" in html
+    assert 'action="/lottery/enter/"' not in html
+    assert "<script" not in html
+
+
+def test_index_signed_in_shows_button_then_ballot(client, user):
+    client.force_login(user)
+    assert 'action="/lottery/enter/"' in client.get("/lottery/").content.decode()
+    response = client.post("/lottery/enter/", follow=True)
+    ballot = Ballot.objects.get(user=user)
+    html = response.content.decode()
+    assert response.redirect_chain == [("/lottery/", 302)]
+    assert f"#{ballot.pk}</strong>" in html
+    assert 'action="/lottery/enter/"' not in html
+
+
+def test_enter_twice_keeps_one_ballot(client, user):
+    client.force_login(user)
+    client.post("/lottery/enter/")
+    response = client.post("/lottery/enter/", follow=True)
+    assert Ballot.objects.filter(user=user).count() == 1
+    assert "already in today" in response.content.decode()
+
+
+def test_enter_banned_user_shows_error_and_no_ballot(client, user):
+    user.banned_at = timezone.now()
+    user.save()
+    client.force_login(user)
+    response = client.post("/lottery/enter/", follow=True)
+    assert "banned" in response.content.decode()
+    assert not Ballot.objects.exists()
+
+
+def test_enter_anonymous_redirects_to_sign_in(client):
+    response = client.post("/lottery/enter/")
+    assert response.status_code == 302 and response.url.startswith("/auth/login/")
+    assert not Ballot.objects.exists()
+
+
+def test_enter_get_not_allowed(client, user):
+    client.force_login(user)
+    assert client.get("/lottery/enter/").status_code == 405
+
+
+def test_index_lists_results_paginated_newest_first(client):
+    closed = closed_days(12)
+    first = client.get("/lottery/").content.decode()
+    second = client.get("/lottery/?page=2").content.decode()
+    assert closed[0].date.isoformat() in first and closed[9].date.isoformat() in first
+    assert closed[10].date.isoformat() not in first
+    assert closed[10].date.isoformat() in second and closed[11].date.isoformat() in second
+    assert first.index(closed[0].date.isoformat()) < first.index(closed[1].date.isoformat())
+    assert 'rel="next"' in first and 'rel="prev"' in second
+
+
+def test_index_query_count_does_not_grow_with_results(client, user, django_assert_max_num_queries):
+    closed_days(10)
+    client.force_login(user)
+    with django_assert_max_num_queries(8):
+        response = client.get("/lottery/")
+    assert response.content.decode().count("<tr>") == 1 + 10  # header and one row per result
+
+
+def test_detail_drawn_shows_winner_seed_digest_and_how_to_verify(client):
+    (lottery,) = closed_days(1)
+    response = client.get(f"/lottery/{lottery.date.isoformat()}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert lottery.seed in html and lottery.digest in html
+    assert f"#{lottery.winning_ballot_id}" in html
+    assert f"verify_lottery {lottery.date.isoformat()}" in html
+    assert lottery.winning_ballot.user.email not in html
+    assert "<script" not in html
+
+
+def test_detail_shows_own_winning_ballot(client):
+    (lottery,) = closed_days(1)
+    client.force_login(lottery.winning_ballot.user)
+    assert "it won" in client.get(f"/lottery/{lottery.date.isoformat()}/").content.decode()
+
+
+def test_detail_open_lottery_hides_evidence(client, user):
+    ballot, _ = ballot_submit(user=user)
+    html = client.get(f"/lottery/{ballot.lottery.date.isoformat()}/").content.decode()
+    assert "Check the draw" not in html and "Ballots so far" in html
+
+
+def test_detail_void_says_so(client):
+    day = lottery_today() - dt.timedelta(days=1)
+    LotteryFactory(date=day)
+    lottery_close(date=day)
+    assert "no eligible ballot" in client.get(f"/lottery/{day.isoformat()}/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/lottery/2001-01-01/", "/lottery/2026-02-30/", "/lottery/x/"])
+def test_detail_missing_or_invalid_date_404(client, path):
+    assert client.get(path).status_code == 404
