@@ -1,4 +1,20 @@
-"""URL routes of the assemblies app (included from opendlp/urls.py)."""
+"""URL routes of the assemblies app (included from opendlp/urls.py at ``/a/``).
+
+The public registration pages of an assembly live under ``/a/<slug>/``
+(views in :mod:`assemblies.registration.views`).
+"""
+
+from django.urls import path
+
+from assemblies.registration import views as registration
 
 app_name = "assemblies"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/", registration.landing, name="landing"),
+    path("<slug:slug>/register/", registration.register, name="register"),
+    path("<slug:slug>/thanks/", registration.thanks, name="thanks"),
+    path("<slug:slug>/preview/", registration.preview, name="preview"),
+    path("<slug:slug>/confirm/<str:token>/", registration.confirm, name="confirm"),
+    path("<slug:slug>/withdraw/<str:token>/", registration.withdraw, name="withdraw"),
+    path("<slug:slug>/erase/<str:token>/", registration.erase, name="erase"),
+]

@@ -1,0 +1,322 @@
+"""Registrant admin: the pool and the panel, filterable by assembly, status, source and each
+category's answer; callers move panel members between selected, confirmed and withdrawn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import CharField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
+
+from assemblies import permissions, selectors, services
+from assemblies.admin.assembly import csv_response
+from assemblies.admin.base import MembershipAdmin
+from assemblies.forms import RegistrantAdminForm
+from assemblies.models import Assembly, Category, Quota, Registrant, RegistrantStatus
+
+
+class AssemblyFilter(admin.SimpleListFilter):
+    """Only the assemblies the user is a member of."""
+
+    title = "assembly"
+    parameter_name = "assembly"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            (str(a.pk), a.title)
+            for a in selectors.assemblies_visible_to(user=request.user).only("pk", "title")
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(assembly_id=int(value))
+        return queryset
+
+
+def category_filter(category: Category, values: list[str]) -> type[admin.SimpleListFilter]:
+    """A list filter on one category's answer (reads ``Registrant.answers``)."""
+
+    class AnswerFilter(admin.SimpleListFilter):
+        title = category.name
+        parameter_name = f"answer_{category.pk}"
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            return [(value, value) for value in values]
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+            if self.value() is None:
+                return queryset
+            answer = Cast(KeyTextTransform(category.name, "answers"), output_field=CharField())
+            return queryset.alias(_answer=answer).filter(_answer=self.value())
+
+    AnswerFilter.__name__ = f"AnswerFilter{category.pk}"
+    return AnswerFilter
+
+
+@admin.register(Registrant)
+class RegistrantAdmin(MembershipAdmin):
+    """Registrants of the user's assemblies."""
+
+    form = RegistrantAdminForm
+    list_display = (
+        "display_name",
+        "external_id",
+        "assembly",
+        "status",
+        "source",
+        "answers_text",
+        "created_at",
+    )
+    list_select_related = ("assembly",)
+    search_fields = ("name", "email", "external_id")
+    list_per_page = 100
+    show_full_result_count = False
+    actions = ("mark_confirmed", "mark_withdrawn", "mark_selected", "erase", "export_csv")
+    readonly_fields = (
+        "public_id",
+        "assembly",
+        "source",
+        "answers_list",
+        "extra_text",
+        "consent_at",
+        "email_confirmed_at",
+        "erased_at",
+        "selected_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("public_id", "assembly", "external_id", "status", "source")}),
+        (
+            "Contact",
+            {
+                "fields": (
+                    "name",
+                    "email",
+                    "phone",
+                    "address_line_1",
+                    "address_line_2",
+                    "town",
+                    "postcode",
+                )
+            },
+        ),
+        ("Answers", {"fields": ("answers_list", "extra_text")}),
+        (
+            "Record",
+            {
+                "fields": (
+                    "consent_at",
+                    "email_confirmed_at",
+                    "erased_at",
+                    "selected_by",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+
+    # --- list -------------------------------------------------------------------------------
+
+    def _filter_assembly(self, request: HttpRequest) -> int | None:
+        value = request.GET.get("assembly", "")
+        if value.isdigit() and permissions.can_view(request.user, int(value)):
+            return int(value)
+        ids = permissions.visible_assembly_ids(request.user)
+        if ids is not None and len(ids) == 1:
+            return ids[0]
+        return None
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        filters: list = [AssemblyFilter, "status", "source"]
+        assembly_id = self._filter_assembly(request)
+        if assembly_id is None:
+            return filters
+        values: dict[str, list[str]] = {}
+        for category, value in (
+            Quota.objects.filter(assembly_id=assembly_id)
+            .order_by("position", "id")
+            .values_list("category", "value")
+        ):
+            values.setdefault(category, []).append(value)
+        for category in Category.objects.filter(assembly_id=assembly_id):
+            filters.append(category_filter(category, values.get(category.name, [])))
+        return filters
+
+    @admin.display(description="name", ordering="name")
+    def display_name(self, registrant: Registrant) -> str:
+        return registrant.display_name
+
+    @admin.display(description="answers")
+    def answers_text(self, registrant: Registrant) -> str:
+        return " · ".join(str(v) for v in (registrant.answers or {}).values())
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if self._filter_assembly(request) is not None:
+            return [c for c in self.list_display if c != "assembly"]
+        return self.list_display
+
+    @admin.display(description="answers")
+    def answers_list(self, registrant: Registrant) -> str:
+        items = (registrant.answers or {}).items()
+        return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", items))
+
+    @admin.display(description="other imported columns")
+    def extra_text(self, registrant: Registrant) -> str:
+        items = (registrant.extra or {}).items()
+        if not items:
+            return "—"
+        return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", items))
+
+    # --- permissions ------------------------------------------------------------------------
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            ids = permissions.visible_assembly_ids(request.user)
+            return ids is None or any(permissions.can_call(request.user, pk) for pk in ids)
+        return permissions.can_call(request.user, obj.assembly_id) and (
+            obj.status != RegistrantStatus.DELETED
+        )
+
+    def has_call_permission(self, request: HttpRequest) -> bool:
+        """Actions on panel members: managers and callers of some assembly."""
+        return self.has_change_permission(request)
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        """Erasure and exports: managers of some assembly."""
+        return permissions.managed_assembly_ids(request.user) != []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not permissions.can_manage(request.user, obj.assembly_id):
+            editable = {"status"}
+            fields += [
+                f.name
+                for f in Registrant._meta.fields
+                if f.name not in editable and f.name not in fields and f.editable
+            ]
+        return fields
+
+    def _allowed_statuses(self, request: HttpRequest, obj: Registrant) -> tuple[str, ...]:
+        current = obj.status
+        if permissions.can_manage(request.user, obj.assembly_id):
+            return (current, *services.STATUS_TRANSITIONS.get(current, ()))
+        if current in services.PANEL_MEMBER_STATUSES:
+            return tuple(services.PANEL_MEMBER_STATUSES)
+        return (current,)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any):
+        form = super().get_form(request, obj, change, **kw)
+        if obj is None:
+            return form
+        allowed = self._allowed_statuses(request, obj)
+
+        class LimitedForm(form):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                kwargs["allowed_statuses"] = allowed
+                super().__init__(*args, **kwargs)
+
+        return LimitedForm
+
+    def save_model(self, request: HttpRequest, obj: Registrant, form: Any, change: bool) -> None:
+        try:
+            other = [f for f in form.changed_data if f != "status"]
+            if other and permissions.can_manage(request.user, obj.assembly_id):
+                services.registrant_update(registrant=obj, actor=request.user, changed=other)
+            if "status" in form.changed_data:
+                services.registrant_status_change(
+                    registrant_id=obj.pk,
+                    status=form.cleaned_data["status"],
+                    actor=request.user,
+                    allowed_from=None
+                    if permissions.can_manage(request.user, obj.assembly_id)
+                    else services.PANEL_MEMBER_STATUSES,
+                )
+        except services.ServiceError as exc:
+            self.message_user(request, f"Not saved: {exc}", messages.ERROR)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _change_statuses(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        done, refused = 0, []
+        for registrant in queryset.select_related("assembly"):
+            if not permissions.can_call(request.user, registrant.assembly_id):
+                refused.append(f"{registrant.display_name}: your role does not allow it")
+                continue
+            manager = permissions.can_manage(request.user, registrant.assembly_id)
+            try:
+                services.registrant_status_change(
+                    registrant_id=registrant.pk,
+                    status=status,
+                    actor=request.user,
+                    allowed_from=None if manager else services.PANEL_MEMBER_STATUSES,
+                )
+                done += 1
+            except services.ServiceError as exc:
+                refused.append(f"{registrant.display_name}: {exc}")
+        if done:
+            self.message_user(request, f"{done} registrant(s) now {status}.", messages.SUCCESS)
+        for text in refused[:10]:
+            self.message_user(request, text, messages.WARNING)
+        if len(refused) > 10:
+            self.message_user(request, f"… and {len(refused) - 10} more refused.", messages.WARNING)
+
+    @admin.action(description="Mark as confirmed (panel member will attend)", permissions=["call"])
+    def mark_confirmed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._change_statuses(request, queryset, RegistrantStatus.CONFIRMED)
+
+    @admin.action(description="Mark as withdrawn", permissions=["call"])
+    def mark_withdrawn(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._change_statuses(request, queryset, RegistrantStatus.WITHDRAWN)
+
+    @admin.action(description="Mark as selected (undo confirmed/withdrawn)", permissions=["call"])
+    def mark_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._change_statuses(request, queryset, RegistrantStatus.SELECTED)
+
+    @admin.action(description="Erase personal data…", permissions=["manage"])
+    def erase(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        allowed = [r for r in queryset if permissions.can_manage(request.user, r.assembly_id)]
+        if request.POST.get("confirm") == "yes":
+            for registrant in allowed:
+                services.registrant_erase(registrant_id=registrant.pk, actor=request.user)
+            self.message_user(
+                request,
+                f"Erased the personal data of {len(allowed)} registrant(s).",
+                messages.SUCCESS,
+            )
+            return None
+        return render(
+            request,
+            "admin/assemblies/registrant/erase_confirm.html",
+            self.page_context(
+                request,
+                "Erase personal data?",
+                registrants=allowed,
+                selected_ids=[r.pk for r in allowed],
+                action_checkbox_name=ACTION_CHECKBOX_NAME,
+            ),
+        )
+
+    @admin.action(description="Export the selected registrants as CSV", permissions=["manage"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        ids = {r.assembly_id for r in queryset.only("assembly_id")}
+        if len(ids) != 1:
+            self.message_user(request, "Filter to one assembly before exporting.", messages.WARNING)
+            return None
+        assembly = Assembly.objects.get(pk=ids.pop())
+        if not permissions.can_manage(request.user, assembly.pk):
+            self.message_user(request, "Only managers export registrants.", messages.ERROR)
+            return None
+        body = selectors.registrants_csv(assembly=assembly, registrants=queryset.order_by("id"))
+        services.assembly_export_record(
+            assembly_id=assembly.pk, actor=request.user, what="registrants (selection)"
+        )
+        return csv_response(body, f"{assembly.slug}-registrants.csv")

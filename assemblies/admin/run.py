@@ -1,0 +1,204 @@
+"""Selection run admin: the run page (progress while running, then the panel, fairness
+figures, quota table, probability chart, downloads and verification)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from assemblies import permissions, selectors, services
+from assemblies.admin.assembly import csv_response
+from assemblies.admin.base import MembershipAdmin
+from assemblies.admin.registrant import AssemblyFilter
+from assemblies.charts import probability_chart_svg
+from assemblies.models import RunStatus, SelectionRun
+from opendlp.selectors import audit_events_for
+
+#: Downloads of a run: name -> (file suffix, content type, role needed).
+DOWNLOADS = {
+    "panel.csv": ("panel", "call"),
+    "pool.csv": ("remaining-pool", "manage"),
+    "report.json": ("report", "view"),
+    "distribution.csv": ("distribution", "view"),
+}
+
+
+@admin.register(SelectionRun)
+class SelectionRunAdmin(MembershipAdmin):
+    """Selection runs of the user's assemblies (read-only; started from the assembly page)."""
+
+    list_display = (
+        "__str__",
+        "assembly",
+        "kind",
+        "algorithm",
+        "status",
+        "panel_size",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = (AssemblyFilter, "kind", "status", "algorithm")
+    list_select_related = ("assembly", "requested_by")
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SelectionRun]:
+        return super().get_queryset(request).defer("input_snapshot", "result")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        name = "assemblies_selectionrun_"
+        return [
+            path("<int:run_id>/progress.json", view(self.progress_view), name=f"{name}progress"),
+            path("<int:run_id>/cancel/", view(self.cancel_view), name=f"{name}cancel"),
+            path("<int:run_id>/verify/", view(self.verify_view), name=f"{name}verify"),
+            path(
+                "<int:run_id>/download/<str:what>",
+                view(self.download_view),
+                name=f"{name}download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _run(self, request: HttpRequest, run_id: Any, need: str = "view") -> SelectionRun:
+        run = self.get_object(request, str(run_id))
+        self.assembly_or_404(request, run.assembly_id, need)
+        return run
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """The run page."""
+        run = self._run(request, object_id)
+        report = selectors.run_report(run=run)
+        context = self.page_context(
+            request,
+            str(run),
+            original=run,
+            run=run,
+            assembly=run.assembly,
+            report=report,
+            can_manage=permissions.can_manage(request.user, run.assembly_id),
+            can_call=permissions.can_call(request.user, run.assembly_id),
+            progress_url=reverse("admin:assemblies_selectionrun_progress", args=[run.pk]),
+            audit_events=list(audit_events_for(target=run, limit=20)),
+        )
+        if report is not None:
+            probabilities = selectors.run_probabilities_sorted(run=run)
+            context.update(
+                members=selectors.run_panel_members(run=run),
+                quota_outcomes=selectors.run_quota_outcomes(run=run),
+                chart=probability_chart_svg(probabilities, panel_size=run.panel_size),
+                pool_count=len(probabilities),
+                downloads=[
+                    (name, reverse("admin:assemblies_selectionrun_download", args=[run.pk, name]))
+                    for name, (_, need) in DOWNLOADS.items()
+                    if _allowed(request, run, need)
+                ],
+            )
+        return render(request, "admin/assemblies/selectionrun/run.html", context)
+
+    def progress_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
+        """JSON for the progress bar's poll: status, phase, done, total, percent."""
+        run = self._run(request, run_id)
+        return JsonResponse(
+            {
+                "status": run.status,
+                "phase": run.phase,
+                "done": run.progress_done,
+                "total": run.progress_total,
+                "percent": run.percent,
+                "finished": run.status not in (RunStatus.PENDING, RunStatus.RUNNING),
+                "cancel_requested": run.cancel_requested,
+            }
+        )
+
+    def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """Confirm, then cancel a pending or running run."""
+        run = self._run(request, run_id, "manage")
+        page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
+        if request.method == "POST":
+            run = services.selection_run_cancel(run_id=run.pk, actor=request.user)
+            if run.status == RunStatus.CANCELLED:
+                self.message_user(request, "The run was cancelled.", messages.SUCCESS)
+            elif run.cancel_requested and run.is_active:
+                self.message_user(request, "Cancelling: the worker stops within seconds.")
+            else:
+                self.message_user(request, f"The run had already {run.status}.", messages.WARNING)
+            return HttpResponseRedirect(page)
+        return render(
+            request,
+            "admin/assemblies/confirm.html",
+            self.page_context(
+                request,
+                "Cancel this run?",
+                original=run,
+                question=f"Cancel {run}? Nobody will be selected by it.",
+                button="Cancel the run",
+                cancel_url=page,
+            ),
+        )
+
+    def verify_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """POST: re-draw from the stored seed and distribution and show the outcome."""
+        run = self._run(request, run_id)
+        page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        try:
+            outcome = services.selection_run_verify(run_id=run.pk, actor=request.user)
+        except services.ServiceError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            if outcome.ok:
+                self.message_user(
+                    request,
+                    "Verified: the same inputs and seed give the same panel.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request, "Verification FAILED: see the findings below.", messages.ERROR
+                )
+        return HttpResponseRedirect(page + "#verification")
+
+    def download_view(self, request: HttpRequest, run_id: int, what: str) -> HttpResponse:
+        """The run's panel CSV, remaining pool CSV, report JSON or distribution CSV."""
+        if what not in DOWNLOADS:
+            return HttpResponse(status=404)
+        suffix, need = DOWNLOADS[what]
+        run = self._run(request, run_id, need)
+        if run.status != RunStatus.SUCCEEDED:
+            return HttpResponse("The run has no result.", status=404, content_type="text/plain")
+        filename = f"{run.assembly.slug}-run{run.pk}-{suffix}"
+        if what == "report.json":
+            response = HttpResponse(selectors.report_json(run=run), content_type="application/json")
+            response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+            return response
+        if what == "distribution.csv":
+            return csv_response(selectors.distribution_csv(run=run), f"{filename}.csv")
+        if what == "panel.csv":
+            body = selectors.panel_csv(assembly=run.assembly, run=run)
+        else:
+            body = selectors.remaining_pool_csv(run=run)
+        services.assembly_export_record(
+            assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {suffix}"
+        )
+        return csv_response(body, f"{filename}.csv")
+
+
+def _allowed(request: HttpRequest, run: SelectionRun, need: str) -> bool:
+    check = {
+        "view": permissions.can_view,
+        "call": permissions.can_call,
+        "manage": permissions.can_manage,
+    }[need]
+    return check(request.user, run.assembly_id)

@@ -1,0 +1,149 @@
+"""Demo assembly for ``manage.py demo``: quotas and a few hundred synthetic registrants.
+
+Everything is derived from a fixed seed with SHA-256, so the demo is the same on every
+machine; running it again creates nothing new. The demo organiser (``accounts/demo.py``,
+which runs first) is the assembly's manager.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import TextIO
+
+from accounts.demo import DEMO_ORGANISER_EMAIL
+from accounts.models import User
+from assemblies import services
+from assemblies.models import Assembly, Category, Registrant, Role
+
+DEMO_SLUG = "demo-climate-assembly"
+DEMO_POOL_SIZE = 300
+DEMO_PANEL_SIZE = 30
+DEMO_SEED = "opendlp-demo-v1"
+
+#: category -> [(value, share of the population)], and the public question per category.
+DEMO_CATEGORIES: dict[str, list[tuple[str, float]]] = {
+    "gender": [("woman", 0.5), ("man", 0.47), ("non-binary", 0.03)],
+    "age": [("16-29", 0.22), ("30-44", 0.25), ("45-64", 0.32), ("65+", 0.21)],
+    "region": [("north", 0.3), ("south", 0.35), ("east", 0.15), ("west", 0.2)],
+    "education": [("school", 0.35), ("vocational", 0.3), ("university", 0.35)],
+}
+DEMO_QUESTIONS = {
+    "gender": "What is your gender?",
+    "age": "How old are you?",
+    "region": "Where do you live?",
+    "education": "What is your highest qualification?",
+}
+_FIRST = ("Alex", "Sam", "Jo", "Charlie", "Robin", "Kim", "Max", "Noor", "Ali", "Eva", "Lee")
+_LAST = ("Smith", "Jones", "Khan", "Taylor", "Brown", "Okafor", "Novak", "Silva", "Evans")
+
+
+def _unit(*parts: object) -> float:
+    """A number in [0, 1) derived from the seed and ``parts``."""
+    digest = hashlib.sha256("\x1f".join([DEMO_SEED, *map(str, parts)]).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _pick(options: list[tuple[str, float]], u: float) -> str:
+    total = 0.0
+    for value, share in options:
+        total += share
+        if u < total:
+            return value
+    return options[-1][0]
+
+
+def demo_people() -> list[dict[str, object]]:
+    """The synthetic pool: ``[{external_id, name, email, postcode, answers}]`` (a pool that
+    leans a little towards older, university-educated people, as self-selected pools do)."""
+    people = []
+    for number in range(1, DEMO_POOL_SIZE + 1):
+        answers = {}
+        for category, options in DEMO_CATEGORIES.items():
+            tilted = [
+                (value, share * (1.3 if value in ("65+", "university") else 1.0))
+                for value, share in options
+            ]
+            total = sum(s for _, s in tilted)
+            answers[category] = _pick([(v, s / total) for v, s in tilted], _unit(number, category))
+        first = _FIRST[int(_unit(number, "first") * len(_FIRST))]
+        last = _LAST[int(_unit(number, "last") * len(_LAST))]
+        people.append(
+            {
+                "external_id": f"D{number:04d}",
+                "name": f"{first} {last}",
+                "email": f"person{number:04d}@example.org",
+                "postcode": f"DM{1 + int(_unit(number, 'pc') * 9)} {number % 10}XY",
+                "answers": answers,
+            }
+        )
+    return people
+
+
+def demo_quotas_csv(people: list[dict[str, object]]) -> str:
+    """Quotas near the population shares, widened so this pool can meet them."""
+    lines = ["category,feature,min,max"]
+    for category, options in DEMO_CATEGORIES.items():
+        for value, share in options:
+            target = share * DEMO_PANEL_SIZE
+            available = sum(1 for p in people if p["answers"][category] == value)  # type: ignore[index]
+            low = min(max(0, math.floor(target) - 1), available)
+            high = max(low, math.ceil(target) + 1)
+            lines.append(f"{category},{value},{low},{high}")
+    return "\n".join(lines) + "\n"
+
+
+def demo_registrants_csv(people: list[dict[str, object]]) -> str:
+    """The synthetic pool as a registrants CSV (id, contact columns, one column per category)."""
+    header = ["id", "name", "email", "postcode", *DEMO_CATEGORIES]
+    lines = [",".join(header)]
+    for p in people:
+        answers = p["answers"]
+        lines.append(
+            ",".join(
+                [str(p["external_id"]), str(p["name"]), str(p["email"]), str(p["postcode"])]
+                + [answers[c] for c in DEMO_CATEGORIES]  # type: ignore[index]
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def demo_populate(*, stdout: TextIO) -> None:
+    """Create the demo assembly (quotas, category questions and the synthetic pool) with the
+    demo organiser as its manager; idempotent."""
+    organiser = User.objects.filter(email__iexact=DEMO_ORGANISER_EMAIL).first()
+    assembly = Assembly.objects.filter(slug=DEMO_SLUG).first()
+    if assembly is None:
+        assembly = services.assembly_create(
+            slug=DEMO_SLUG,
+            title="Demo citizens' assembly on climate",
+            question="How should our town reach net zero by 2040?",
+            description="A demonstration assembly with synthetic registrants.",
+            panel_size=DEMO_PANEL_SIZE,
+            id_column="id",
+        )
+    if (
+        organiser is not None
+        and not organiser.assembly_memberships.filter(assembly=assembly).exists()
+    ):
+        services.membership_set(assembly_id=assembly.pk, user=organiser, role=Role.MANAGER)
+    people = demo_people()
+    if not assembly.quotas.exists():
+        services.quotas_import(
+            assembly_id=assembly.pk, text=demo_quotas_csv(people), filename="demo-quotas.csv"
+        )
+        for category in Category.objects.filter(assembly=assembly):
+            category.question = DEMO_QUESTIONS.get(category.name, "")
+            category.save(update_fields=["question"])
+    if not Registrant.objects.filter(assembly=assembly).exists():
+        services.registrants_import(
+            assembly_id=assembly.pk,
+            text=demo_registrants_csv(people),
+            filename="demo-registrants.csv",
+            id_column="id",
+        )
+    pool = Registrant.objects.filter(assembly=assembly).count()
+    stdout.write(
+        f"Demo assembly: {assembly.title} ({assembly.slug}), panel of {assembly.panel_size} "
+        f"from a pool of {pool}.\n"
+    )

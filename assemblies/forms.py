@@ -1,0 +1,101 @@
+"""Forms of the organisers' admin pages (uploads, selection requests, status changes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from assemblies import engine
+from assemblies.models import Algorithm, Registrant, RegistrantStatus
+
+#: Largest CSV accepted by the admin upload (bytes).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _algorithm_choices() -> list[tuple[str, str]]:
+    labels = dict(Algorithm.choices)
+    return [(name, labels.get(name, name)) for name in engine.algorithms()]
+
+
+class CsvUploadForm(forms.Form):
+    """Upload of a quota or registrants CSV (UTF-8, any of the engine's dialects)."""
+
+    file = forms.FileField(label="CSV file", help_text="UTF-8 text, comma-separated.")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+            )
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise forms.ValidationError(
+                f"The file is not UTF-8 text (line {line}); save it as CSV UTF-8."
+            ) from exc
+        self.cleaned_data["text"] = text
+        return upload
+
+
+class RegistrantsUploadForm(CsvUploadForm):
+    """Upload of a registrants CSV with the name of its id column."""
+
+    id_column = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Id column",
+        help_text="The column holding each person's unique id. Re-importing an id updates "
+        "that registrant. Leave empty when the file has no id column.",
+    )
+
+
+class SelectionRequestForm(forms.Form):
+    """What to draw: algorithm, optional seed, and whether it is only a test."""
+
+    algorithm = forms.ChoiceField(choices=_algorithm_choices, initial="leximin")
+    seed = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Leave empty for 256 random bits. Publish the seed so anyone can verify.",
+    )
+    test_run = forms.BooleanField(
+        required=False,
+        label="Test run",
+        help_text="Draw without selecting anybody (the pool stays as it is).",
+    )
+
+
+class ReplacementRequestForm(forms.Form):
+    """How many replacements to draw, with which algorithm and seed."""
+
+    count = forms.IntegerField(min_value=1, label="Number of replacements")
+    algorithm = forms.ChoiceField(choices=_algorithm_choices, initial="leximin")
+    seed = forms.CharField(max_length=200, required=False)
+
+
+class RegistrantAdminForm(forms.ModelForm):
+    """The registrant change form; ``allowed_statuses`` limits the status choices (callers)."""
+
+    class Meta:
+        model = Registrant
+        fields = (
+            "external_id",
+            "status",
+            "name",
+            "email",
+            "phone",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "postcode",
+        )
+
+    def __init__(self, *args: Any, allowed_statuses: tuple[str, ...] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        if allowed_statuses is not None and "status" in self.fields:
+            labels = dict(RegistrantStatus.choices)
+            self.fields["status"].choices = [(s, labels[s]) for s in allowed_statuses]

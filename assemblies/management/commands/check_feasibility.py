@@ -1,0 +1,24 @@
+"""``manage.py check_feasibility SLUG``: can the quotas be met by the current pool?"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assemblies import selectors
+from assemblies.management.commands._common import assembly_or_error
+
+
+class Command(BaseCommand):
+    help = "Check whether the assembly's quotas can be met by its pool (exit 1 when not)."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+        parser.add_argument("slug")
+
+    def handle(self, *args: object, **options: object) -> None:
+        assembly = assembly_or_error(options["slug"])
+        report = selectors.assembly_feasibility(assembly=assembly)
+        if report.feasible:
+            self.stdout.write(self.style.SUCCESS(f"Feasible. {report.message}"))
+            return
+        lines = [f"Not feasible. {report.message}"]
+        lines += [f"  conflict: {c}" for c in report.conflicts]
+        lines += [f"  relax: {r}" for r in report.relaxation]
+        raise CommandError("\n".join(lines))

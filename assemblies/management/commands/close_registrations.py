@@ -1,0 +1,17 @@
+"""``manage.py close_registrations``: close due registrations, start automatic draws."""
+
+from django.core.management.base import BaseCommand
+
+from assemblies import services
+
+
+class Command(BaseCommand):
+    help = "Close registration of assemblies whose closing time has passed (idempotent)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        outcome = services.assemblies_close_due()
+        self.stdout.write(f"closed {len(outcome.closed)} assembly registration(s)")
+        for run_id in outcome.runs_started:
+            self.stdout.write(f"started selection run {run_id}")
+        for assembly_id, reason in outcome.refused.items():
+            self.stderr.write(f"assembly {assembly_id}: automatic draw not started: {reason}")

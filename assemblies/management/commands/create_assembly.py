@@ -1,0 +1,41 @@
+"""``manage.py create_assembly SLUG --title T --panel-size K [--household-columns A,B]``."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assemblies import services
+from assemblies.management.commands._common import service_error
+
+
+class Command(BaseCommand):
+    help = "Create a draft assembly."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+        parser.add_argument("slug")
+        parser.add_argument("--title", required=True)
+        parser.add_argument("--panel-size", type=int, required=True)
+        parser.add_argument(
+            "--household-columns",
+            default="",
+            help="Comma-separated columns that identify a household (turns the check on).",
+        )
+        parser.add_argument("--id-column", default="", help="Id column of registrant imports.")
+        parser.add_argument("--question", default="")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if options["panel_size"] < 1:
+            raise CommandError("--panel-size must be at least 1.")
+        columns = [c.strip() for c in str(options["household_columns"]).split(",") if c.strip()]
+        try:
+            assembly = services.assembly_create(
+                slug=options["slug"],
+                title=options["title"],
+                panel_size=options["panel_size"],
+                household_columns=columns,
+                id_column=options["id_column"],
+                question=options["question"],
+            )
+        except services.ServiceError as exc:
+            raise service_error(exc) from exc
+        self.stdout.write(
+            self.style.SUCCESS(f"Created assembly {assembly.slug} (id {assembly.pk}).")
+        )

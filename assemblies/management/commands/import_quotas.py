@@ -1,0 +1,29 @@
+"""``manage.py import_quotas SLUG PATH``: replace an assembly's quotas from a CSV."""
+
+from django.core.management.base import BaseCommand
+
+from assemblies import services
+from assemblies.management.commands._common import assembly_or_error, read_text, service_error
+
+
+class Command(BaseCommand):
+    help = "Replace an assembly's quota table with a CSV (any dialect the engine reads)."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+        parser.add_argument("slug")
+        parser.add_argument("path")
+
+    def handle(self, *args: object, **options: object) -> None:
+        assembly = assembly_or_error(options["slug"])
+        try:
+            outcome = services.quotas_import(
+                assembly_id=assembly.pk, text=read_text(options["path"]), filename=options["path"]
+            )
+        except services.ServiceError as exc:
+            raise service_error(exc) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {outcome.imported} quotas in {len(outcome.categories)} categories "
+                f"({', '.join(outcome.categories)}); replaced {outcome.replaced}."
+            )
+        )

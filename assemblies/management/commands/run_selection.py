@@ -1,0 +1,68 @@
+"""``manage.py run_selection SLUG [--algorithm A] [--seed S] [--test] [--sync]``."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assemblies import selectors, services
+from assemblies.management.commands._common import assembly_or_error, service_error
+from assemblies.models import RunKind, RunStatus
+
+
+class Command(BaseCommand):
+    help = "Request a selection run (a Celery worker runs it), or run it here with --sync."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+        parser.add_argument("slug")
+        parser.add_argument("--algorithm", default=None, help="leximin (default), maximin, ...")
+        parser.add_argument("--seed", default=None, help="Seed text (default: 256 random bits).")
+        parser.add_argument("--test", action="store_true", help="Select nobody (a test run).")
+        parser.add_argument(
+            "--replacements",
+            type=int,
+            default=None,
+            metavar="N",
+            help="Draw N replacements for withdrawn panel members instead of a panel.",
+        )
+        parser.add_argument("--sync", action="store_true", help="Run in this process and wait.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        assembly = assembly_or_error(options["slug"])
+        enqueue = not options["sync"]
+        try:
+            if options["replacements"] is not None:
+                run = services.replacements_select(
+                    assembly_id=assembly.pk,
+                    count=options["replacements"],
+                    algorithm=options["algorithm"],
+                    seed=options["seed"],
+                    enqueue=enqueue,
+                )
+            else:
+                run = services.selection_run_start(
+                    assembly_id=assembly.pk,
+                    kind=RunKind.TEST if options["test"] else RunKind.PANEL,
+                    algorithm=options["algorithm"],
+                    seed=options["seed"],
+                    enqueue=enqueue,
+                )
+        except services.ServiceError as exc:
+            raise service_error(exc) from exc
+        self.stdout.write(f"run {run.pk}")
+        if enqueue:
+            self.stdout.write(f"Selection run {run.pk} is {run.status}; a worker will run it.")
+            return
+        if run.status == RunStatus.PENDING:
+            run = services.selection_run_execute(run_id=run.pk)
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"Selection run {run.pk} {run.status}: {run.error}")
+        report = selectors.run_report(run=run)
+        self.stdout.write(
+            f"Selection run {run.pk} succeeded: {run.get_kind_display().lower()} of "
+            f"{len(report.panel)} drawn by {run.algorithm} with seed {run.seed}"
+        )
+        if report.min_probability is not None:
+            self.stdout.write(f"minimum selection probability: {report.min_probability:.4f}")
+        if report.gini is not None:
+            self.stdout.write(f"Gini coefficient: {report.gini:.4f}")
+        if report.num_panels is not None:
+            self.stdout.write(f"panels in the distribution: {report.num_panels}")
+        self.stdout.write(f"input SHA-256: {run.input_sha256}")

@@ -1,0 +1,370 @@
+"""The public pages of an assembly under ``/a/<slug>/``: landing, registration form, thanks,
+"not open yet" / "closed", the signed confirm / withdraw / erase pages, the organisers'
+preview of the form, and the CSRF failure view that re-shows a registration form.
+
+Views parse the request, call one selector or service and render; every refusal stores
+nothing and says why.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as default_csrf_failure
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from assemblies import permissions
+from assemblies.models import Assembly, AssemblyStatus, Registrant
+from assemblies.registration import protection, selectors, services
+from assemblies.registration.forms import RegistrationForm
+from assemblies.registration.selectors import RegistrationState
+from assemblies.registration.tokens import InvalidLink, Purpose, link_token_read
+
+#: Assembly statuses in which a pending registrant may still confirm their email.
+CONFIRMABLE_ASSEMBLY_STATUSES = (AssemblyStatus.OPEN, AssemblyStatus.CLOSED)
+
+
+def _public_assembly(slug: str) -> Assembly:
+    """The assembly, or 404 when it does not exist or is a draft (drafts are not public)."""
+    assembly = selectors.assembly_by_slug(slug=slug)
+    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+        raise Http404("No such assembly.")
+    return assembly
+
+
+def _fill_scope(assembly: Assembly) -> str:
+    return f"register:{assembly.pk}"
+
+
+def _base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _unavailable(
+    request: HttpRequest, assembly: Assembly, state: RegistrationState, *, status: int = 200
+) -> HttpResponse:
+    """The "not open yet" or "closed" page."""
+    template = "not_yet" if state == RegistrationState.NOT_YET else "closed"
+    return render(
+        request,
+        f"assemblies/public/{template}.html",
+        {"assembly": assembly, "state": state},
+        status=status,
+    )
+
+
+def _form_page(
+    request: HttpRequest,
+    assembly: Assembly,
+    form: RegistrationForm,
+    *,
+    fill_token: str = "",
+    refusal: str = "",
+    preview: bool = False,
+    preview_valid: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    action = "assemblies:preview" if preview else "assemblies:register"
+    return render(
+        request,
+        "assemblies/public/register.html",
+        {
+            "assembly": assembly,
+            "form": form,
+            "fill_token": fill_token,
+            "fill_token_field": protection.FILL_TOKEN_FIELD,
+            "refusal": refusal,
+            "has_errors": bool(refusal or form.errors),
+            "preview": preview,
+            "preview_valid": preview_valid,
+            "action": reverse(action, kwargs={"slug": assembly.slug}),
+        },
+        status=status,
+    )
+
+
+def _form_for(assembly: Assembly, data: QueryDict | None = None) -> RegistrationForm:
+    return RegistrationForm(
+        data,
+        questions=selectors.registration_questions(assembly=assembly),
+        household=assembly.household_check,
+    )
+
+
+def _kept_fill_token(assembly: Assembly, posted: str) -> str:
+    """The posted fill-time token when it is still valid (so that correcting a mistake does
+    not restart the clock), else a fresh one."""
+    check = protection.fill_token_check(token=posted, scope=_fill_scope(assembly))
+    if check != protection.FillCheck.INVALID:
+        return posted
+    return protection.fill_token_make(scope=_fill_scope(assembly))
+
+
+@require_safe
+def landing(request: HttpRequest, slug: str) -> HttpResponse:
+    """``GET /a/<slug>/``: title, question, description, dates, how selection works, the
+    privacy notice, and a link to the form while registration is open. Drafts: 404."""
+    assembly = _public_assembly(slug)
+    return render(
+        request,
+        "assemblies/public/landing.html",
+        {
+            "assembly": assembly,
+            "state": selectors.registration_state(assembly=assembly),
+            "questions": selectors.registration_questions(assembly=assembly),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/a/<slug>/register/``: the form (GET) and its submission (POST).
+
+    A POST is refused, with a message and nothing stored (the form is shown again with
+    every value kept and, to fix everything at once, the field errors too), when: the
+    client IP is over its rate limit (429); the honeypot is filled (400); the fill-time
+    token is missing, forged, expired or younger than the minimum fill time (400); the form
+    is invalid (400); the email address is over its rate limit (429); or the assembly does
+    not take registrations (403). A valid submission redirects to the thanks
+    page, for new and already-known email addresses alike.
+    """
+    assembly = _public_assembly(slug)
+    state = selectors.registration_state(assembly=assembly)
+    if state != RegistrationState.OPEN:
+        return _unavailable(
+            request, assembly, state, status=403 if request.method == "POST" else 200
+        )
+    if request.method != "POST":
+        token = protection.fill_token_make(scope=_fill_scope(assembly))
+        return _form_page(request, assembly, _form_for(assembly), fill_token=token)
+
+    form = _form_for(assembly, request.POST)
+    posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
+    if not protection.ip_allowed(request):
+        refusal = _(
+            "Too many registrations have been sent from your network in a short time. "
+            "Nothing was saved. Please wait a while and send the form again."
+        )
+        token = _kept_fill_token(assembly, posted_token)
+        return _form_page(request, assembly, form, fill_token=token, refusal=refusal, status=429)
+    if protection.honeypot_filled(request.POST):
+        refusal = _(
+            "The form could not be accepted because the field “Leave this field empty” was "
+            "filled in. Nothing was saved. Please empty that field and send the form again."
+        )
+        token = _kept_fill_token(assembly, posted_token)
+        return _form_page(request, assembly, form, fill_token=token, refusal=refusal, status=400)
+    check = protection.fill_token_check(token=posted_token, scope=_fill_scope(assembly))
+    if check == protection.FillCheck.INVALID:
+        refusal = _(
+            "This form has expired or could not be checked. Nothing was saved. Please check "
+            "your answers and send the form again."
+        )
+        token = protection.fill_token_make(scope=_fill_scope(assembly))
+        return _form_page(request, assembly, form, fill_token=token, refusal=refusal, status=400)
+    if check == protection.FillCheck.TOO_FAST:
+        refusal = _(
+            "The form was sent faster than a person can fill it in. Nothing was saved. "
+            "Please check your answers and send the form again."
+        )
+        return _form_page(
+            request, assembly, form, fill_token=posted_token, refusal=refusal, status=400
+        )
+    if not form.is_valid():
+        return _form_page(request, assembly, form, fill_token=posted_token, status=400)
+    if not protection.email_allowed(form.cleaned_data["email"]):
+        refusal = _(
+            "This email address has been registered too often in a short time. Nothing was "
+            "saved. Please wait a while, or look for the email we already sent you."
+        )
+        return _form_page(
+            request, assembly, form, fill_token=posted_token, refusal=refusal, status=429
+        )
+    try:
+        services.registrant_register(
+            assembly=assembly,
+            answers=form.answers(),
+            contact=form.contact(),
+            base_url=_base_url(request),
+        )
+    except services.RegistrationClosed as closed:
+        return _unavailable(request, assembly, closed.state, status=403)
+    return redirect("assemblies:thanks", slug=assembly.slug)
+
+
+@require_safe
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    """``GET /a/<slug>/thanks/``: "check your email" (the same for every submission)."""
+    assembly = _public_assembly(slug)
+    return render(request, "assemblies/public/thanks.html", {"assembly": assembly})
+
+
+def _link_target(
+    request: HttpRequest, slug: str, token: str, purpose: Purpose
+) -> tuple[Assembly, Registrant] | HttpResponse:
+    """The assembly and registrant a signed link names, or the "invalid link" page (404)."""
+    assembly = selectors.assembly_by_slug(slug=slug)
+    if assembly is None:
+        raise Http404("No such assembly.")
+    expired = False
+    registrant = None
+    try:
+        claims = link_token_read(purpose=purpose, token=token)
+    except InvalidLink as invalid:
+        expired = invalid.expired
+    else:
+        if claims.assembly_id == assembly.pk:
+            registrant = selectors.registrant_by_public_id(
+                assembly=assembly, public_id=claims.public_id
+            )
+    if registrant is None:
+        state = selectors.registration_state(assembly=assembly)
+        return render(
+            request,
+            "assemblies/public/link_invalid.html",
+            {
+                "assembly": assembly,
+                "expired": expired,
+                "purpose": purpose.value,
+                "state": state,
+                "register_url": reverse("assemblies:register", kwargs={"slug": assembly.slug}),
+            },
+            status=404,
+        )
+    return assembly, registrant
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """``/a/<slug>/confirm/<token>/``: GET shows a button; only the POST confirms (mail
+    scanners that follow links confirm nobody), then redirects back here."""
+    target = _link_target(request, slug, token, Purpose.CONFIRM)
+    if isinstance(target, HttpResponse):
+        return target
+    assembly, registrant = target
+    can_confirm = assembly.status in CONFIRMABLE_ASSEMBLY_STATUSES
+    if request.method == "POST" and can_confirm:
+        services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+        return redirect(request.path)
+    return render(
+        request,
+        "assemblies/public/confirm.html",
+        {"assembly": assembly, "registrant": registrant, "can_confirm": can_confirm},
+        status=409 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """``/a/<slug>/withdraw/<token>/``: GET explains and shows a button; POST withdraws
+    and redirects back here."""
+    target = _link_target(request, slug, token, Purpose.WITHDRAW)
+    if isinstance(target, HttpResponse):
+        return target
+    assembly, registrant = target
+    if request.method == "POST":
+        services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+        return redirect(request.path)
+    return render(
+        request,
+        "assemblies/public/withdraw.html",
+        {
+            "assembly": assembly,
+            "registrant": registrant,
+            "can_withdraw": registrant.status in services.WITHDRAWABLE_STATUSES,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """``/a/<slug>/erase/<token>/``: GET explains and shows a button; POST erases the
+    personal data (the row and answers stay) and redirects back here."""
+    target = _link_target(request, slug, token, Purpose.ERASE)
+    if isinstance(target, HttpResponse):
+        return target
+    assembly, registrant = target
+    if request.method == "POST":
+        services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+        return redirect(request.path)
+    return render(
+        request,
+        "assemblies/public/erase.html",
+        {
+            "assembly": assembly,
+            "registrant": registrant,
+            "erased": registrant.erased_at is not None,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/a/<slug>/preview/``: the form of any assembly (drafts included) for its organisers
+    (staff with a membership in it, or superusers). A POST validates and shows the outcome
+    but stores nothing. Anonymous visitors are sent to sign in; others get 404."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    assembly = selectors.assembly_by_slug(slug=slug)
+    if assembly is None or not permissions.can_view(request.user, assembly.pk):
+        raise Http404("No such assembly.")
+    if request.method != "POST":
+        return _form_page(request, assembly, _form_for(assembly), preview=True)
+    form = _form_for(assembly, request.POST)
+    valid = form.is_valid()
+    return _form_page(
+        request, assembly, form, preview=True, preview_valid=valid, status=200 if valid else 400
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``settings.CSRF_FAILURE_VIEW``: a registration form posted with an expired or missing
+    CSRF token is shown again with every answer kept (status 403, nothing stored) and a fresh
+    token; any other CSRF failure gets Django's default 403 page."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    if match is None or match.view_name != "assemblies:register" or request.method != "POST":
+        return default_csrf_failure(request, reason)
+    assembly = selectors.assembly_by_slug(slug=match.kwargs.get("slug", ""))
+    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+        return default_csrf_failure(request, reason)
+    state = selectors.registration_state(assembly=assembly)
+    if state != RegistrationState.OPEN:
+        return _unavailable(request, assembly, state, status=403)
+    form = _form_for(assembly, request.POST)
+    posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
+    refusal = _(
+        "Your session expired before the form was sent, so nothing was saved. Your answers "
+        "are still below: please check them and send the form again."
+    )
+    return _form_page(
+        request,
+        assembly,
+        form,
+        fill_token=_kept_fill_token(assembly, posted_token),
+        refusal=refusal,
+        status=403,
+    )
+
+
+__all__ = [
+    "confirm",
+    "csrf_failure",
+    "erase",
+    "landing",
+    "preview",
+    "register",
+    "thanks",
+    "withdraw",
+]

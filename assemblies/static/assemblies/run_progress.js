@@ -1,0 +1,26 @@
+// Progress bar of a running selection: polls the run's progress JSON every two seconds and
+// reloads the page when the run has finished. Without JavaScript the page refreshes itself.
+(function () {
+  "use strict";
+  var box = document.getElementById("run-progress");
+  if (!box) { return; }
+  var url = box.getAttribute("data-progress-url");
+  var bar = document.getElementById("run-progress-bar");
+  var text = document.getElementById("run-progress-text");
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { window.setTimeout(poll, 5000); return; }
+        if (data.finished) { window.location.reload(); return; }
+        bar.value = data.percent;
+        bar.textContent = data.percent + "%";
+        var status = data.status.charAt(0).toUpperCase() + data.status.slice(1);
+        text.textContent = status + (data.phase ? ": " + data.phase : "") +
+          " (" + data.percent + "%)" + (data.cancel_requested ? " · cancelling…" : "");
+        window.setTimeout(poll, 2000);
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+}());

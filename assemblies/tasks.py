@@ -1,0 +1,63 @@
+"""Celery tasks of the assemblies context: thin wrappers that re-fetch by id and call one
+service each."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+
+from assemblies import services
+
+logger = logging.getLogger(__name__)
+
+#: A selection may take long (leximin on thousands of people): soft limit 2 h, hard 2 h 5 min.
+SELECTION_SOFT_TIME_LIMIT = 2 * 3600
+SELECTION_TIME_LIMIT = SELECTION_SOFT_TIME_LIMIT + 300
+
+
+class SelectionTask(Task):
+    """Marks the run failed whenever the task itself fails (time limit, crash, lost DB)."""
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        run_id = kwargs.get("run_id") if kwargs else None
+        if run_id is None and args:
+            run_id = args[0]
+        if run_id is None:
+            return
+        try:
+            services.selection_run_fail(
+                run_id=int(run_id), message=f"The worker failed: {type(exc).__name__}: {exc}"
+            )
+        except Exception:  # noqa: BLE001 - the sweep will catch it later
+            logger.exception("could not mark selection run %s failed", run_id)
+
+
+@shared_task(
+    name="assemblies.run_selection",
+    base=SelectionTask,
+    soft_time_limit=SELECTION_SOFT_TIME_LIMIT,
+    time_limit=SELECTION_TIME_LIMIT,
+    acks_late=True,
+)
+def run_selection(run_id: int) -> str:
+    """Execute selection run ``run_id``; returns its final status."""
+    return services.selection_run_execute(run_id=run_id).status
+
+
+@shared_task(name="assemblies.close_due_registrations", soft_time_limit=300, time_limit=360)
+def close_due_registrations() -> dict[str, Any]:
+    """Close registrations whose closing time has passed and start automatic draws."""
+    outcome = services.assemblies_close_due()
+    return {"closed": outcome.closed, "runs_started": outcome.runs_started}
+
+
+@shared_task(name="assemblies.fail_stale_runs", soft_time_limit=120, time_limit=180)
+def fail_stale_runs() -> list[int]:
+    """Fail selection runs whose worker died; purge stale uploads. Returns failed run ids."""
+    failed = services.selection_runs_fail_stale()
+    services.pending_imports_purge()
+    return failed

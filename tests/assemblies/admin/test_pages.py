@@ -1,0 +1,297 @@
+"""The organiser's pages through the Django test client, as a manager."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assemblies.models import (
+    Assembly,
+    AssemblyStatus,
+    PendingImport,
+    Quota,
+    Registrant,
+    RegistrantStatus,
+)
+from opendlp.models import AuditEvent
+from tests.assemblies.conftest import SMALL_QUOTAS
+from tests.assemblies.factories import AssemblyFactory, RegistrantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_manager(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def upload(client, assembly, kind, text, **extra):
+    url = reverse("admin:assemblies_assembly_import", args=[assembly.pk, kind])
+    data = {"file": SimpleUploadedFile(f"{kind}.csv", text.encode(), "text/csv"), **extra}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def test_assembly_page_shows_quotas_pool_counts_buttons_and_audit(as_manager, small_assembly):
+    page = as_manager.get(
+        reverse("admin:assemblies_assembly_change", args=[small_assembly.pk])
+    ).content.decode()
+    assert "Import quotas" in page and "Run a selection" in page and "Check feasibility" in page
+    assert f"?assembly={small_assembly.pk}" in page  # link to its registrants
+    assert "assemblies.registrants.imported" in page  # its audit events
+    # the pool count beside each value: 6 women, 6 men
+    assert re.search(r'field-pool_count">\s*<p>6</p>', page) or "6</td>" in page
+
+
+def test_create_assembly_through_admin_makes_creator_manager(client, outsider):
+    client.force_login(outsider)
+    response = client.post(
+        reverse("admin:assemblies_assembly_add"),
+        {
+            "title": "New one",
+            "slug": "new-one",
+            "panel_size": "10",
+            "default_algorithm": "leximin",
+            "household_columns": "postcode",
+            "household_check": "on",
+            **management_forms(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    created = Assembly.objects.get(slug="new-one")
+    assert created.household_columns == ["postcode"]
+    assert created.memberships.get().user == outsider
+    assert AuditEvent.objects.filter(action="assemblies.assembly.created").exists()
+
+
+def management_forms(quotas=0, categories=0, members=0):
+    data = {}
+    for prefix, total in (("quotas", quotas), ("categories", categories), ("memberships", members)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(total)
+        data[f"{prefix}-INITIAL_FORMS"] = str(total)
+        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+    return data
+
+
+def test_quota_import_upload_preview_confirm(as_manager):
+    assembly = AssemblyFactory()
+    assembly.memberships.create(user=as_manager.session and _user(as_manager), role="manager")
+    preview_url = upload(as_manager, assembly, "quotas", SMALL_QUOTAS)
+    page = as_manager.get(preview_url).content.decode()
+    assert "4 quotas in 2 categories" in page and "Import all rows" in page
+    assert Quota.objects.filter(assembly=assembly).count() == 0  # nothing yet
+    response = as_manager.post(preview_url, {"confirm": "1"})
+    assert response.status_code == 302
+    assert Quota.objects.filter(assembly=assembly).count() == 4
+    assert not PendingImport.objects.exists()
+
+
+def _user(client):
+    from django.contrib.auth import get_user
+
+    class Request:
+        session = client.session
+
+    return get_user(Request())
+
+
+def test_registrant_import_preview_lists_every_error_and_confirm_imports_nothing(
+    as_manager, small_assembly
+):
+    bad = "id,name,email,gender,age\nZ1,A,a@example.org,woman,young\nZ2,B,bad-email,robot,old\n"
+    preview_url = upload(as_manager, small_assembly, "registrants", bad, id_column="id")
+    page = as_manager.get(preview_url).content.decode()
+    assert "1 problem" in page and "<td>3</td><td>gender</td>" in page
+    assert "line 3, column &#x27;email&#x27;" in page  # a warning
+    assert "Import all rows" not in page
+    before = Registrant.objects.count()
+    response = as_manager.post(preview_url, {"confirm": "1"})
+    assert response.status_code == 302
+    assert Registrant.objects.count() == before
+    assert PendingImport.objects.count() == 1  # kept: the organiser can still discard it
+
+
+def test_registrant_import_good_file(as_manager, small_assembly):
+    text = "id,name,gender,age,shoe\nZ1,Zed,man,young,44\nP01,Ann Again,woman,young,40\n"
+    preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    page = as_manager.get(preview_url).content.decode()
+    assert "2 rows read" in page and "kept as an extra column" in page
+    response = as_manager.post(preview_url, {"confirm": "1"}, follow=True)
+    assert "1 new registrants, 1 updated" in response.content.decode()
+    assert Registrant.objects.get(external_id="Z1").extra == {"shoe": "44"}
+
+
+def test_import_discard_keeps_nothing(as_manager, small_assembly):
+    preview_url = upload(as_manager, small_assembly, "quotas", SMALL_QUOTAS)
+    as_manager.post(preview_url, {"discard": "1"})
+    assert not PendingImport.objects.exists()
+
+
+def test_import_non_utf8_file_is_refused_with_line(as_manager, small_assembly):
+    url = reverse("admin:assemblies_assembly_import", args=[small_assembly.pk, "quotas"])
+    data = {"file": SimpleUploadedFile("q.csv", b"category,feature,min,max\n\xff\xfe,1,2\n")}
+    page = as_manager.post(url, data).content.decode()
+    assert "not UTF-8" in page and "line 2" in page
+
+
+def test_someone_elses_upload_is_404(client, small_assembly, manager, superuser):
+    client.force_login(manager)
+    preview_url = upload(client, small_assembly, "quotas", SMALL_QUOTAS)
+    client.force_login(superuser)
+    assert client.get(preview_url).status_code == 404
+
+
+def test_export_registrants_csv(as_manager, small_assembly):
+    response = as_manager.get(
+        reverse("admin:assemblies_assembly_export", args=[small_assembly.pk, "registrants"])
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert body.splitlines()[0] == "id,name,email,postcode,gender,age,note,status"
+    assert AuditEvent.objects.filter(action="assemblies.registrants.exported").exists()
+
+
+def test_close_registration_confirmation_then_post(as_manager, small_assembly):
+    small_assembly.status = AssemblyStatus.OPEN
+    small_assembly.save()
+    url = reverse("admin:assemblies_assembly_lifecycle", args=[small_assembly.pk, "close"])
+    assert "Close registration" in as_manager.get(url).content.decode()
+    small_assembly.refresh_from_db()
+    assert small_assembly.status == AssemblyStatus.OPEN  # GET changes nothing
+    as_manager.post(url)
+    small_assembly.refresh_from_db()
+    assert small_assembly.status == AssemblyStatus.CLOSED
+
+
+def test_registrant_list_filters_by_category_answer(as_manager, small_assembly):
+    category = small_assembly.categories.get(name="gender")
+    url = reverse("admin:assemblies_registrant_changelist")
+    page = as_manager.get(
+        url, {"assembly": small_assembly.pk, f"answer_{category.pk}": "woman"}
+    ).content.decode()
+    assert "Ann One" in page and "Gus Seven" not in page
+    page = as_manager.get(url, {"q": "gus@example.org"}).content.decode()
+    assert "Gus Seven" in page and "Ann One" not in page
+
+
+def test_registrant_list_query_count_does_not_grow(as_manager, small_assembly):
+    url = reverse("admin:assemblies_registrant_changelist")
+    as_manager.get(url, {"assembly": small_assembly.pk})
+    with CaptureQueriesContext(connection) as few:
+        as_manager.get(url, {"assembly": small_assembly.pk})
+    RegistrantFactory.create_batch(60, assembly=small_assembly, answers={"gender": "man"})
+    with CaptureQueriesContext(connection) as many:
+        response = as_manager.get(url, {"assembly": small_assembly.pk})
+    assert response.status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_caller_sees_only_status_editable(client, caller, small_assembly):
+    registrant = Registrant.objects.get(external_id="P01")
+    registrant.status = RegistrantStatus.SELECTED
+    registrant.save()
+    client.force_login(caller)
+    page = client.get(
+        reverse("admin:assemblies_registrant_change", args=[registrant.pk])
+    ).content.decode()
+    assert 'name="status"' in page and 'name="email"' not in page
+    assert '<option value="pool"' not in page  # callers cannot put people back in the pool
+    response = client.post(
+        reverse("admin:assemblies_registrant_change", args=[registrant.pk]),
+        {"status": "pool"},
+    )
+    assert response.status_code == 200  # form error: not a valid choice
+    registrant.refresh_from_db()
+    assert registrant.status == RegistrantStatus.SELECTED
+
+
+def test_erase_action_asks_for_confirmation(as_manager, small_assembly):
+    registrant = Registrant.objects.get(external_id="P02")
+    url = reverse("admin:assemblies_registrant_changelist")
+    page = as_manager.post(url, {"action": "erase", "_selected_action": [registrant.pk]})
+    assert "Erase personal data?" in page.content.decode()
+    registrant.refresh_from_db()
+    assert registrant.name == "Bea Two"
+    as_manager.post(url, {"action": "erase", "_selected_action": [registrant.pk], "confirm": "yes"})
+    registrant.refresh_from_db()
+    assert registrant.status == RegistrantStatus.DELETED and registrant.name == ""
+
+
+def test_quota_inline_edit_is_audited(as_manager, small_assembly):
+    quotas = list(Quota.objects.filter(assembly=small_assembly).order_by("position", "id"))
+    categories = list(small_assembly.categories.all())
+    data = {
+        "title": small_assembly.title,
+        "slug": small_assembly.slug,
+        "panel_size": "4",
+        "default_algorithm": "leximin",
+        "id_column": "id",
+        **management_forms(len(quotas), len(categories), 1),
+    }
+    for i, quota in enumerate(quotas):
+        data.update(
+            {
+                f"quotas-{i}-id": quota.pk,
+                f"quotas-{i}-assembly": small_assembly.pk,
+                f"quotas-{i}-category": quota.category,
+                f"quotas-{i}-value": quota.value,
+                f"quotas-{i}-position": quota.position,
+                f"quotas-{i}-min": quota.min,
+                f"quotas-{i}-max": quota.max + (1 if i == 0 else 0),
+            }
+        )
+    for i, category in enumerate(categories):
+        data.update(
+            {
+                f"categories-{i}-id": category.pk,
+                f"categories-{i}-assembly": small_assembly.pk,
+                f"categories-{i}-question": "Q?",
+                f"categories-{i}-position": category.position,
+            }
+        )
+    membership = small_assembly.memberships.get()
+    data.update(
+        {
+            "memberships-0-id": membership.pk,
+            "memberships-0-assembly": small_assembly.pk,
+            "memberships-0-user": membership.user_id,
+            "memberships-0-role": "manager",
+        }
+    )
+    response = as_manager.post(
+        reverse("admin:assemblies_assembly_change", args=[small_assembly.pk]), data
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Quota.objects.get(pk=quotas[0].pk).max == quotas[0].max + 1
+    assert AuditEvent.objects.filter(action="assemblies.quotas.changed").exists()
+    assert AuditEvent.objects.filter(action="assemblies.assembly.changed").exists()
+
+
+def test_quota_inline_min_above_max_is_a_form_error(as_manager, small_assembly):
+    quota = Quota.objects.filter(assembly=small_assembly).order_by("position").first()
+    data = {
+        "title": small_assembly.title,
+        "slug": small_assembly.slug,
+        "panel_size": "4",
+        "default_algorithm": "leximin",
+        **management_forms(1, 0, 0),
+        "quotas-0-id": quota.pk,
+        "quotas-0-assembly": small_assembly.pk,
+        "quotas-0-category": quota.category,
+        "quotas-0-value": quota.value,
+        "quotas-0-position": 0,
+        "quotas-0-min": 5,
+        "quotas-0-max": 1,
+    }
+    data["quotas-INITIAL_FORMS"] = "1"
+    response = as_manager.post(
+        reverse("admin:assemblies_assembly_change", args=[small_assembly.pk]), data
+    )
+    assert response.status_code == 200
+    assert "min must not be greater than max" in response.content.decode()

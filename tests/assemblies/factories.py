@@ -1,0 +1,108 @@
+"""factory-boy factories for the assemblies models (one plain factory per model)."""
+
+import factory
+
+from assemblies.models import (
+    Assembly,
+    AssemblyMembership,
+    Category,
+    PendingImport,
+    Quota,
+    Registrant,
+    RegistrantSource,
+    RegistrantStatus,
+    Role,
+    SelectionRun,
+)
+from tests.accounts.factories import UserFactory
+
+
+class AssemblyFactory(factory.django.DjangoModelFactory):
+    """A draft assembly with a panel of 4 and no quotas."""
+
+    class Meta:
+        model = Assembly
+
+    slug = factory.Sequence(lambda n: f"assembly-{n}")
+    title = factory.Sequence(lambda n: f"Assembly {n}")
+    panel_size = 4
+
+
+class StaffFactory(UserFactory):
+    """A staff user (an organiser once given a membership)."""
+
+    is_staff = True
+
+
+class AssemblyMembershipFactory(factory.django.DjangoModelFactory):
+    """A staff user's role in an assembly (manager by default)."""
+
+    class Meta:
+        model = AssemblyMembership
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    user = factory.SubFactory(StaffFactory)
+    role = Role.MANAGER
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """A category with its question."""
+
+    class Meta:
+        model = Category
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    name = factory.Sequence(lambda n: f"category{n}")
+    question = factory.LazyAttribute(lambda o: f"What is your {o.name}?")
+
+
+class QuotaFactory(factory.django.DjangoModelFactory):
+    """A quota [0, 4]."""
+
+    class Meta:
+        model = Quota
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    category = "gender"
+    value = factory.Sequence(lambda n: f"value{n}")
+    min = 0
+    max = 4
+
+
+class RegistrantFactory(factory.django.DjangoModelFactory):
+    """An imported registrant in the pool."""
+
+    class Meta:
+        model = Registrant
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    external_id = factory.Sequence(lambda n: f"R{n:05d}")
+    name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    status = RegistrantStatus.POOL
+    source = RegistrantSource.IMPORT
+    answers = factory.LazyFunction(dict)
+
+
+class SelectionRunFactory(factory.django.DjangoModelFactory):
+    """A pending panel run."""
+
+    class Meta:
+        model = SelectionRun
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    seed = factory.Sequence(lambda n: f"seed-{n}")
+    panel_size = factory.LazyAttribute(lambda o: o.assembly.panel_size)
+
+
+class PendingImportFactory(factory.django.DjangoModelFactory):
+    """An uploaded quota CSV waiting for confirmation."""
+
+    class Meta:
+        model = PendingImport
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    uploaded_by = factory.SubFactory(StaffFactory)
+    kind = PendingImport.Kind.QUOTAS
+    filename = "quotas.csv"
+    text = "category,feature,min,max\ngender,woman,1,3\ngender,man,1,3\n"

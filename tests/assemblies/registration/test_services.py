@@ -1,0 +1,240 @@
+"""Register, confirm, withdraw, erase and the confirmation email (registration/services.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from assemblies.models import AssemblyStatus, Registrant, RegistrantSource, RegistrantStatus
+from assemblies.registration import services
+from assemblies.registration.services import RegistrantGone, RegistrationClosed
+from assemblies.registration.tokens import Purpose, link_token_read
+from opendlp.models import AuditEvent
+from tests.assemblies.registration.factories import AssemblyFactory, RegistrantFactory
+
+ANSWERS = {"gender": "Woman", "age": "30-44"}
+CONTACT = {"name": "Ada Lovelace", "email": "Ada@example.org", "phone": "01632 960 001"}
+BASE = "https://dlp.example.org"
+
+
+def register(assembly, **kwargs):
+    return services.registrant_register(
+        assembly=assembly,
+        answers=kwargs.pop("answers", ANSWERS),
+        contact=kwargs.pop("contact", CONTACT),
+        base_url=BASE,
+        **kwargs,
+    )
+
+
+def test_registrant_register_creates_pending_form_registrant(assembly):
+    outcome = register(assembly)
+    registrant = Registrant.objects.get()
+    assert outcome.created and outcome.registrant == registrant
+    assert registrant.status == RegistrantStatus.PENDING
+    assert registrant.source == RegistrantSource.FORM
+    assert registrant.answers == ANSWERS
+    assert (registrant.name, registrant.email) == ("Ada Lovelace", "Ada@example.org")
+    assert registrant.consent_at is not None and registrant.email_confirmed_at is None
+
+
+def test_registrant_register_emails_signed_links_after_commit(
+    assembly, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = register(assembly)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["Ada@example.org"]
+    assert assembly.title in message.subject
+    for purpose in Purpose:
+        line = next(x for x in message.body.splitlines() if f"/{purpose.value}/" in x)
+        assert line.startswith(f"{BASE}/a/{assembly.slug}/{purpose.value}/")
+        token = line.rstrip("/").rsplit("/", 1)[1]
+        assert link_token_read(purpose=purpose, token=token).public_id == (
+            outcome.registrant.public_id
+        )
+
+
+def test_registrant_register_again_creates_nothing_and_resends(
+    assembly, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = register(assembly)
+    other = {**CONTACT, "email": "ADA@EXAMPLE.ORG", "name": "Someone else"}
+    with django_capture_on_commit_callbacks(execute=True):
+        again = register(assembly, contact=other, answers={"gender": "Man", "age": "65+"})
+    assert not again.created and again.registrant.pk == first.registrant.pk
+    assert Registrant.objects.count() == 1
+    assert Registrant.objects.get().answers == ANSWERS  # nothing was changed
+    assert len(mailoutbox) == 2 and mailoutbox[1].to == ["Ada@example.org"]
+
+
+def test_registrant_register_same_email_other_assembly_creates_second(assembly):
+    register(assembly)
+    register(AssemblyFactory())
+    assert Registrant.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "state"),
+    [
+        ({"status": AssemblyStatus.DRAFT}, "draft"),
+        ({"status": AssemblyStatus.CLOSED}, "closed"),
+        ({"registration_closes_at": timezone.now() - dt.timedelta(minutes=1)}, "closed"),
+        (
+            {
+                "registration_opens_at": timezone.now() + dt.timedelta(days=1),
+                "registration_closes_at": timezone.now() + dt.timedelta(days=2),
+            },
+            "not_yet",
+        ),
+    ],
+)
+def test_registrant_register_refused_outside_window(assembly, mailoutbox, changes, state):
+    type(assembly).objects.filter(pk=assembly.pk).update(**changes)
+    with pytest.raises(RegistrationClosed) as caught:
+        register(assembly)  # the stale instance still says "open": the service re-reads
+    assert caught.value.state == state
+    assert Registrant.objects.count() == 0 and mailoutbox == []
+
+
+def test_registrant_register_requires_email(assembly):
+    with pytest.raises(ValueError):
+        register(assembly, contact={**CONTACT, "email": " "})
+    assert Registrant.objects.count() == 0
+
+
+def test_registrant_register_audits_without_personal_data(assembly):
+    outcome = register(assembly)
+    event = AuditEvent.objects.get(action="assemblies.registrant.registered")
+    assert event.data["registrant"] == str(outcome.registrant.public_id)
+    dumped = f"{event.data} {event.target_label} {event.actor_label}"
+    for secret in ("Ada", "example.org", "01632"):
+        assert secret not in dumped
+
+
+def test_registrant_confirm_moves_pending_to_pool(assembly):
+    registrant = RegistrantFactory(assembly=assembly)
+    confirmed = services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant.refresh_from_db()
+    assert confirmed.status == registrant.status == RegistrantStatus.POOL
+    assert registrant.email_confirmed_at is not None
+    assert AuditEvent.objects.filter(action="assemblies.registrant.confirmed").count() == 1
+
+
+def test_registrant_confirm_twice_changes_nothing(assembly):
+    registrant = RegistrantFactory(assembly=assembly)
+    services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    first = Registrant.objects.get().email_confirmed_at
+    services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert Registrant.objects.get().email_confirmed_at == first
+    assert AuditEvent.objects.filter(action="assemblies.registrant.confirmed").count() == 1
+
+
+@pytest.mark.parametrize("status", [RegistrantStatus.WITHDRAWN, RegistrantStatus.DELETED])
+def test_registrant_confirm_leaves_withdrawn_and_deleted(assembly, status):
+    registrant = RegistrantFactory(assembly=assembly, status=status)
+    services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert Registrant.objects.get().status == status
+
+
+def test_registrant_confirm_unknown_raises(assembly):
+    registrant = RegistrantFactory()  # another assembly
+    with pytest.raises(RegistrantGone):
+        services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+
+
+@pytest.mark.parametrize("status", services.WITHDRAWABLE_STATUSES)
+def test_registrant_withdraw_from_active_status(assembly, status):
+    registrant = RegistrantFactory(assembly=assembly, status=status)
+    services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert Registrant.objects.get().status == RegistrantStatus.WITHDRAWN
+    event = AuditEvent.objects.get(action="assemblies.registrant.withdrawn")
+    assert event.data["from"] == status
+
+
+def test_registrant_withdraw_twice_audits_once(assembly):
+    registrant = RegistrantFactory(assembly=assembly)
+    for _ in range(2):
+        services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert AuditEvent.objects.filter(action="assemblies.registrant.withdrawn").count() == 1
+
+
+def test_registrant_withdraw_leaves_erased(assembly):
+    registrant = RegistrantFactory(assembly=assembly, status=RegistrantStatus.DELETED)
+    services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert Registrant.objects.get().status == RegistrantStatus.DELETED
+
+
+def test_registrant_erase_blanks_personal_data_and_keeps_row(assembly):
+    registrant = RegistrantFactory(
+        assembly=assembly,
+        status=RegistrantStatus.POOL,
+        address_line_1="1 High St",
+        town="Leeds",
+        postcode="LS1 1AA",
+        extra={"notes": "call after 6"},
+    )
+    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    erased = Registrant.objects.get()
+    assert erased.public_id == registrant.public_id
+    assert erased.answers == registrant.answers
+    assert erased.status == RegistrantStatus.DELETED and erased.erased_at is not None
+    for field in ("name", "email", "phone", "address_line_1", "address_line_2", "town", "postcode"):
+        assert getattr(erased, field) == ""
+    assert erased.extra == {}
+
+
+def test_registrant_erase_twice_keeps_first_time(assembly):
+    registrant = RegistrantFactory(assembly=assembly)
+    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    first = Registrant.objects.get().erased_at
+    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert Registrant.objects.get().erased_at == first
+    assert AuditEvent.objects.filter(action="assemblies.registrant.erased").count() == 1
+
+
+def test_confirmation_email_send_skips_erased(assembly, mailoutbox):
+    registrant = RegistrantFactory(assembly=assembly)
+    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert services.confirmation_email_send(registrant_id=registrant.pk, base_url=BASE) is False
+    assert mailoutbox == []
+
+
+def test_confirmation_email_send_in_requested_language(assembly, mailoutbox):
+    registrant = RegistrantFactory(assembly=assembly)
+    assert services.confirmation_email_send(
+        registrant_id=registrant.pk, base_url=BASE, language="fr"
+    )
+    assert "Confirmez votre inscription" in mailoutbox[0].subject
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_registrant_register_concurrent_same_email_makes_one(assembly):
+    """Eight threads register the same email at once: the assembly lock lets one create."""
+    barrier = threading.Barrier(8)
+    outcomes, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(register(assembly).created)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(outcomes) == [False] * 7 + [True]
+    assert Registrant.objects.filter(assembly=assembly).count() == 1

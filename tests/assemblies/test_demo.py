@@ -1,0 +1,35 @@
+"""The demo assembly of ``manage.py demo``."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.demo import DEMO_ORGANISER_EMAIL
+from assemblies.demo import DEMO_POOL_SIZE, DEMO_SLUG, demo_people, demo_quotas_csv
+from assemblies.models import Assembly, Registrant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.DEBUG = True
+    return tmp_path
+
+
+def test_demo_creates_assembly_once_with_organiser_as_manager(var_dir):
+    call_command("demo", stdout=io.StringIO())
+    call_command("demo", stdout=io.StringIO())
+    assembly = Assembly.objects.get(slug=DEMO_SLUG)
+    assert Registrant.objects.filter(assembly=assembly, status="pool").count() == DEMO_POOL_SIZE
+    assert assembly.quotas.count() == 14
+    assert assembly.categories.exclude(question="").count() == 4
+    membership = assembly.memberships.get()
+    assert membership.user.email == DEMO_ORGANISER_EMAIL and membership.role == "manager"
+
+
+def test_demo_people_are_the_same_every_time():
+    assert demo_people() == demo_people()
+    assert demo_quotas_csv(demo_people()).startswith("category,feature,min,max\ngender,woman,")
