@@ -46,3 +46,20 @@ class AccountAdapter(DefaultAccountAdapter):
                 data={"ip_limited": True, "known_account": target is not None},
             )
             raise
+
+    def clean_email(self, email: str) -> str:
+        """During sign-up by invitation, the email must be the invited address.
+
+        Raises:
+            django.core.exceptions.ValidationError: another address was typed.
+        """
+        email = super().clean_email(email)
+        request = getattr(self, "request", None)
+        token = request.session.get(INVITATION_SESSION_KEY) if request is not None else None
+        if token:
+            from accounts.selectors import invitation_get_pending
+
+            invitation = invitation_get_pending(token=token)
+            if invitation is not None and invitation.email.lower() != email.lower():
+                raise ValidationError("Use the email address the invitation was sent to.")
+        return email

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -130,3 +131,73 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         """True until the token is revoked."""
         return self.revoked_at is None
+
+
+class Invitation(models.Model):
+    """An invitation, sent by email, to organise one assembly with a role.
+
+    The emailed link carries a random token; only its SHA-256 digest is stored. An invitation
+    is pending until it is accepted (single use), revoked, or ``expires_at`` passes. Accepting
+    grants an ``assemblies.AssemblyMembership`` to the account whose email it was sent to.
+    """
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        CALLER = "caller", "Caller"
+        VIEWER = "viewer", "Viewer"
+
+    assembly = models.ForeignKey(
+        "assemblies.Assembly", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["manager", "caller", "viewer"]),
+                name="accounts_invitation_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="accounts_invitation_not_accepted_and_revoked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_invitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} invitation to {self.assembly}"
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names this invitation: by id, never by email."""
+        return f"invitation {self.pk}"
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        """``"accepted"``, ``"revoked"``, ``"expired"`` or ``"pending"`` at ``now``."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "pending"

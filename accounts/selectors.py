@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import models
+import hashlib
 
-from accounts.models import ApiToken, User
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import ApiToken, Invitation, User
+from opendlp.models import AuditEvent
 
 
 def api_tokens_for(*, user: User) -> models.QuerySet[ApiToken]:
@@ -21,3 +25,42 @@ def user_get(*, user_id: int) -> User:
         User.DoesNotExist: no such user.
     """
     return User.objects.get(pk=user_id)
+
+
+def invitation_get_pending(*, token: str) -> Invitation | None:
+    """Return the pending (not accepted, revoked or expired) invitation for a plain token."""
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return (
+        Invitation.objects.select_related("assembly")
+        .filter(
+            token_hash=digest,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def invitations_pending_for(*, user: User) -> models.QuerySet[Invitation]:
+    """Pending invitations addressed to ``user``'s email (any case), newest first."""
+    return Invitation.objects.select_related("assembly").filter(
+        email__iexact=user.email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def audit_events_by(*, user: User, limit: int = 20) -> models.QuerySet[AuditEvent]:
+    """The newest ``limit`` audit events where ``user`` acted or was the target."""
+    from django.contrib.contenttypes.models import ContentType
+
+    user_type = ContentType.objects.get_for_model(User)
+    return (
+        AuditEvent.objects.filter(
+            models.Q(actor=user) | models.Q(target_type=user_type, target_id=str(user.pk))
+        )
+        .select_related("target_type")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -1,17 +1,22 @@
-"""Write services for accounts: provisioning, ban and unban, personal API tokens."""
+"""Write services for accounts: provisioning, ban and unban, personal API tokens,
+organiser invitations."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Invitation, User
 from opendlp.services import audit_event_record
 
 #: Every plain token starts with this, so leaked tokens are easy to recognise and scan for.
@@ -285,3 +290,224 @@ def api_token_authenticate(*, token: str, now: datetime | None = None) -> User |
             ApiToken.objects.filter(pk=candidate.pk).update(last_used_at=now)
         return candidate.user
     return None
+
+
+# --- Invitations -------------------------------------------------------------------------------
+
+#: How long an invitation link stays valid.
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+class InvitationError(Exception):
+    """An invitation cannot be used: ``code`` is ``invalid``, ``expired``, ``revoked``,
+    ``accepted`` or ``wrong_account``; the message says it in words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def invitation_send(
+    *,
+    assembly_id: int,
+    email: str,
+    role: str,
+    invited_by: User,
+    accept_url: Callable[[str], str],
+    now: datetime | None = None,
+) -> tuple[Invitation, str]:
+    """Invite ``email`` to organise an assembly with ``role`` and email them the link.
+
+    A pending invitation to the same address for the same assembly is revoked: the newest
+    link is the only one that works. The email is sent after the transaction commits.
+
+    Args:
+        assembly_id: the assembly's primary key.
+        email: the invitee's address (any case).
+        role: ``"manager"``, ``"caller"`` or ``"viewer"``.
+        invited_by: the acting user; must manage the assembly (or be a superuser).
+        accept_url: turns the plain token into the absolute URL put in the email.
+        now: the sending time; default now.
+
+    Returns:
+        ``(invitation, plain_token)``; the token is not stored, only its SHA-256 digest.
+
+    Raises:
+        PermissionDenied: ``invited_by`` does not manage the assembly.
+        ValueError: ``role`` is not a role or ``email`` is empty.
+    """
+    from assemblies.models import Assembly
+    from assemblies.permissions import can_manage
+
+    if role not in Invitation.Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    email = User.objects.normalize_email(email.strip())
+    if not email:
+        raise ValueError("an email address is required")
+    if not can_manage(invited_by, assembly_id):
+        raise PermissionDenied("Only the assembly's managers can invite organisers.")
+    now = now or timezone.now()
+    plain = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        assembly = Assembly.objects.select_for_update().get(pk=assembly_id)
+        superseded = Invitation.objects.select_for_update().filter(
+            assembly=assembly,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        )
+        for old in superseded:
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+            audit_event_record(
+                action="accounts.invitation.revoked",
+                actor=invited_by,
+                target=old,
+                data={"assembly_id": assembly.pk, "superseded": True},
+            )
+        invitation = Invitation.objects.create(
+            assembly=assembly,
+            email=email,
+            role=role,
+            token_hash=api_token_hash(plain),
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + INVITATION_VALIDITY,
+        )
+        audit_event_record(
+            action="accounts.invitation.sent",
+            actor=invited_by,
+            target=invitation,
+            data={"assembly_id": assembly.pk, "role": role},
+        )
+        link = accept_url(plain)
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[Open DLP] You are invited to organise “{assembly.title}”",
+                message=render_to_string(
+                    "accounts/email/invitation.txt",
+                    {"invitation": invitation, "assembly": assembly, "link": link},
+                ),
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return invitation, plain
+
+
+def invitation_revoke(
+    *, invitation_id: int, actor: User, now: datetime | None = None
+) -> Invitation:
+    """Revoke a pending invitation so its link no longer works (harmless if already used up).
+
+    Raises:
+        Invitation.DoesNotExist: no such invitation.
+        PermissionDenied: ``actor`` does not manage the invitation's assembly.
+    """
+    from assemblies.permissions import can_manage
+
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+        if not can_manage(actor, invitation.assembly_id):
+            raise PermissionDenied("Only the assembly's managers can revoke invitations.")
+        if invitation.accepted_at or invitation.revoked_at:
+            return invitation
+        invitation.revoked_at = now or timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_event_record(
+            action="accounts.invitation.revoked",
+            actor=actor,
+            target=invitation,
+            data={"assembly_id": invitation.assembly_id},
+        )
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User, now: datetime | None = None) -> Invitation:
+    """Accept an invitation: grant ``user`` the role in the assembly, once.
+
+    The user's email must be the invited address (compared ignoring case) and verified; the
+    user becomes staff so they can use the organiser admin. An existing membership in the
+    assembly takes the invited role.
+
+    Returns:
+        The accepted invitation.
+
+    Raises:
+        InvitationError: the token matches no invitation, or it is expired, revoked, already
+            accepted, or addressed to another email.
+    """
+    from allauth.account.models import EmailAddress
+
+    from assemblies.models import AssemblyMembership
+    from assemblies.permissions import forget_roles
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("assembly")
+            .filter(token_hash=api_token_hash(token))
+            .first()
+        )
+        if invitation is None:
+            raise InvitationError("invalid", "This invitation link is not valid.")
+        state = invitation.state(now)
+        if state != "pending":
+            raise InvitationError(state, f"This invitation has been {state}.")
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=invitation.email, verified=True
+        ).exists()
+        if invitation.email.lower() != user.email.lower() or not verified:
+            raise InvitationError(
+                "wrong_account",
+                "This invitation was sent to another email address; sign in with that one.",
+            )
+        membership, created = AssemblyMembership.objects.select_for_update().get_or_create(
+            assembly=invitation.assembly, user=user, defaults={"role": invitation.role}
+        )
+        previous_role = None if created else membership.role
+        if not created and membership.role != invitation.role:
+            membership.role = invitation.role
+            membership.save(update_fields=["role"])
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        invitation.accepted_at, invitation.accepted_by = now, user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_event_record(
+            action="accounts.invitation.accepted",
+            actor=user,
+            target=invitation,
+            data={"assembly_id": invitation.assembly_id, "role": invitation.role},
+        )
+        audit_event_record(
+            action="assemblies.membership.granted",
+            actor=user,
+            target=invitation.assembly,
+            data={
+                "user_id": user.pk,
+                "role": invitation.role,
+                "previous_role": previous_role,
+                "invitation_id": invitation.pk,
+            },
+        )
+    forget_roles(user)
+    return invitation
+
+
+def profile_update(*, user: User, display_name: str) -> User:
+    """Set the user's display name (stripped; at most 150 characters).
+
+    Raises:
+        django.core.exceptions.ValidationError: the name is too long.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.display_name = display_name.strip()
+        locked.full_clean(exclude=["password", "email"])
+        locked.save(update_fields=["display_name"])
+        audit_event_record(action="accounts.profile.updated", actor=user, target=locked)
+    user.display_name = locked.display_name
+    return locked

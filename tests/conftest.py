@@ -81,3 +81,10 @@ def user(db):
     from tests.accounts.factories import UserFactory
 
     return UserFactory()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Close connections after each request in tests (live server threads included), so the
+    test database can be dropped at the end of the run."""
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
