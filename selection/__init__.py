@@ -1,0 +1,102 @@
+"""The stratified-selection engine of the Open Democratic Lottery Platform.
+
+Plain Python (no Django). Given a quota table, a pool and a panel size k, it draws a panel that
+meets every quota and, among all ways to do that, gives the people in the pool selection
+probabilities that are as equal as possible (leximin: Flanigan, Gölz, Gupta, Hennig &
+Procaccia, "Fair algorithms for selecting citizens' assemblies", Nature 596, 2021, Methods).
+The LPs and integer programs run on HiGHS through ``highspy``.
+
+Public API
+----------
+``__version__``: str. ``ALGORITHMS``: ``("leximin", "maximin", "nash", "legacy")``; default
+``"leximin"``.
+
+Domain objects (frozen, validated on construction, :mod:`selection.model`):
+  ``Quota(category, value, min, max, min_flex=None, max_flex=None)`` (flex bounds are
+  absolute limits for relaxation); ``QuotaTable(quotas)`` with ``.categories``,
+  ``.get(category, value)``, ``.reduced_by({(category, value): kept})`` for replacement draws;
+  ``Person(id, answers, household=None)``; ``Pool(people)``;
+  ``validate_instance(quotas, pool, panel_size)``.
+
+Readers (:mod:`selection.readers`): ``read_quotas(path_or_file, *, name=None) -> QuotaTable``
+  for the three quota-table dialects; ``read_respondents(path_or_file, *, quotas,
+  id_column=None, household_columns=(), name=None) -> Respondents`` (``.pool``, ``.header``,
+  ``.rows``, ``.panel_csv(ids)``).
+
+Errors (:mod:`selection.errors`): ``SelectionError`` (base); ``InputError(message, file, line,
+  column, value)`` with ``.errors`` listing every problem found; ``InfeasibleQuotas``
+  (``.report``: a ``FeasibilityReport``); ``SelectionCancelled``; ``SolverError``.
+
+Feasibility: ``check_feasibility(quotas, pool, panel_size, *, households=False) ->
+  FeasibilityReport`` with ``.feasible``, ``.conflicts``, ``.relaxation`` and ``.message()``.
+
+Selection: ``select(quotas, pool, panel_size, *, algorithm="leximin", seed=None,
+  households=False, progress=None, should_cancel=None, time_limit=None) -> SelectionResult``.
+  ``progress(phase, done, total)`` is called and ``should_cancel()`` checked at least once a
+  second; ``time_limit`` is in seconds.
+
+Result (:class:`SelectionResult`): ``panel`` (ids in pool order), ``probabilities`` (id ->
+  selection probability in [0, 1]), ``min_probability``, ``gini``, ``geometric_mean``,
+  ``num_panels``, ``seconds``, ``algorithm``, ``version``, ``seed``, ``input_digest``,
+  ``types`` (type index -> member ids in pool order), ``distribution`` (list of
+  ``PanelShare(counts=((type_index, count), ...), weight=int)``; panel probability =
+  weight / ``weight_total``), ``quotas`` (per-quota rows). ``to_dict()`` / ``from_dict()``
+  give the JSON form written by the command line as REPORT.json.
+
+Draw and verification: ``draw_panel(distribution, types, seed)`` re-draws a panel exactly
+  (see :mod:`selection.draw` for the procedure); ``verify(report_dict, quotas, pool,
+  panel_size=None, *, households=None, tolerance=1e-6) -> VerificationReport`` (``.ok``,
+  ``.findings``).
+
+Command line: ``python -m selection select|check|verify ...`` (see :mod:`selection.cli`).
+"""
+
+from selection.draw import PanelShare, draw_panel
+from selection.engine import ALGORITHMS, select
+from selection.errors import (
+    InfeasibleQuotas,
+    InputError,
+    InputProblem,
+    SelectionCancelled,
+    SelectionError,
+    SolverError,
+)
+from selection.feasibility import Conflict, FeasibilityReport, Relaxation, check_feasibility
+from selection.model import Person, Pool, Quota, QuotaTable, validate_instance
+from selection.readers import Respondents, read_quotas, read_respondents
+from selection.result import QuotaRow, SelectionResult
+from selection.rng import SeededRandom, new_seed
+from selection.verify import VerificationReport, verify
+from selection.version import __version__
+
+__all__ = [
+    "ALGORITHMS",
+    "Conflict",
+    "FeasibilityReport",
+    "InfeasibleQuotas",
+    "InputError",
+    "InputProblem",
+    "PanelShare",
+    "Person",
+    "Pool",
+    "Quota",
+    "QuotaRow",
+    "QuotaTable",
+    "Relaxation",
+    "Respondents",
+    "SeededRandom",
+    "SelectionCancelled",
+    "SelectionError",
+    "SelectionResult",
+    "SolverError",
+    "VerificationReport",
+    "__version__",
+    "check_feasibility",
+    "draw_panel",
+    "new_seed",
+    "read_quotas",
+    "read_respondents",
+    "select",
+    "validate_instance",
+    "verify",
+]

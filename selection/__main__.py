@@ -1,0 +1,7 @@
+"""``python -m selection``: see :mod:`selection.cli`."""
+
+import sys
+
+from selection.cli import main
+
+sys.exit(main())

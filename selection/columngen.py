@@ -1,0 +1,208 @@
+"""Column generation shared by leximin, maximin and Nash welfare.
+
+A *column* is one feasible panel, written as integer type counts ``c[t]`` (how many members of
+type t sit on the panel). Flanigan et al. 2021 (Methods) start column generation from a set of
+diverse panels found by multiplicative weights and make sure every person who can be on some
+feasible panel is on at least one column; this module does the same over types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from selection.monitor import Monitor
+from selection.rng import SeededRandom
+from selection.solver import PanelIP
+from selection.symmetry import TypeModel
+
+
+class Columns:
+    """A set of distinct panels (type counts), in the order they were found."""
+
+    def __init__(self, num_types: int) -> None:
+        self.num_types = num_types
+        self.panels: list[np.ndarray] = []
+        self.seen: set[bytes] = set()
+        self._matrix = np.zeros((num_types, 16), dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.panels)
+
+    def add(self, counts: np.ndarray) -> bool:
+        """Add a panel; returns False (and adds nothing) when it is already present."""
+        counts = np.asarray(counts, dtype=np.int64)
+        key = counts.tobytes()
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        if len(self.panels) == self._matrix.shape[1]:
+            grown = np.zeros((self.num_types, 2 * self._matrix.shape[1]), dtype=np.float64)
+            grown[:, : len(self.panels)] = self._matrix
+            self._matrix = grown
+        self._matrix[:, len(self.panels)] = counts
+        self.panels.append(counts)
+        return True
+
+    def values(self, weights: np.ndarray) -> np.ndarray:
+        """``float[P]``: the weight ``weights @ c`` of every panel."""
+        return weights @ self._matrix[:, : len(self.panels)]
+
+    def improving(
+        self, ip: PanelIP, weights: np.ndarray, threshold: float, starts: int = 40
+    ) -> list[np.ndarray]:
+        """New panels of weight above ``threshold`` found by swap search (may be empty).
+
+        The search starts from the ``starts`` heaviest known panels (see
+        :class:`selection.solver.SwapSearch`); it is a heuristic, so an empty answer proves
+        nothing.
+        """
+        values = self.values(weights)
+        found = []
+        for index in np.argsort(-values, kind="stable")[:starts]:
+            counts, value = ip.swaps.improve(self.panels[int(index)], weights)
+            if value > threshold and counts.tobytes() not in self.seen:
+                if all(counts.tobytes() != f.tobytes() for f in found):
+                    found.append(counts)
+        return found
+
+    def matrix(self) -> np.ndarray:
+        """``int64[T, P]`` counts of all panels (columns)."""
+        if not self.panels:
+            return np.zeros((self.num_types, 0), dtype=np.int64)
+        return np.stack(self.panels, axis=1)
+
+
+def initial_columns(
+    model: TypeModel,
+    ip: PanelIP,
+    monitor: Monitor,
+    rounds: int | None = None,
+) -> tuple[Columns, np.ndarray]:
+    """Find a diverse starting set of panels and the types that can be selected at all.
+
+    Args:
+        model: the type model.
+        ip: its pricing program (must have a feasible panel).
+        monitor: progress/cancellation.
+        rounds: multiplicative-weights rounds (default ``min(T, 24)``).
+
+    Returns:
+        ``(columns, selectable)`` where ``selectable`` is ``bool[T]``: True when some feasible
+        panel contains a member of the type. Types that are not selectable have selection
+        probability 0 under every algorithm.
+
+    The solver weights are pseudo-random but derived from the instance (not from the draw
+    seed), so re-running the algorithm on the same inputs gives the same distribution.
+    """
+    num_types = model.num_types
+    columns = Columns(num_types)
+    rng = SeededRandom(model.digest(), "initial-columns")
+    sizes = model.sizes.astype(np.float64)
+    rounds = min(num_types, 24) if rounds is None else rounds
+    steps = 4 * model.panel_size
+    first, _, _ = ip.best(np.ones(num_types) / sizes)
+    assert first is not None
+    columns.add(first)
+    # Diverse panels: swap search under seeded random weights, multiplicatively reduced for
+    # the types already used (Flanigan et al. 2021 use multiplicative weights likewise).
+    weights = np.ones(num_types)
+    current = first
+    for r in range(rounds):
+        monitor.tick("initial panels", r, rounds)
+        jitter = np.array(rng.uniform_weights(num_types))
+        current, _ = ip.swaps.improve(current, weights * jitter / sizes, max_steps=steps)
+        columns.add(current)
+        weights *= 1.0 - 0.5 * current / sizes
+        weights /= weights.mean()
+    covered = np.zeros(num_types, dtype=bool)
+    for counts in columns.panels:
+        covered |= counts > 0
+    selectable = covered.copy()
+    stalled = 0
+    while not covered.all():
+        monitor.tick("initial panels", len(columns), len(columns) + int((~covered).sum()))
+        target = (~covered).astype(np.float64) / sizes
+        if stalled < 3:
+            start = columns.panels[int(np.argmax(columns.values(target)))]
+            counts, _ = ip.swaps.improve(start, target, max_steps=steps)
+            if (counts[~covered] > 0).any():
+                columns.add(counts)
+                covered |= counts > 0
+                selectable |= counts > 0
+                stalled = 0
+                continue
+            stalled += 1
+        counts, _, _ = ip.best(target)
+        assert counts is not None
+        if not (counts[~covered] > 0).any():
+            break
+        stalled = 0
+        columns.add(counts)
+        covered |= counts > 0
+        selectable |= counts > 0
+    return columns, selectable
+
+
+def sample_panels(
+    model: TypeModel, target: np.ndarray, rng: SeededRandom, count: int, monitor: Monitor
+) -> list[np.ndarray]:
+    """Random feasible panels drawn near a target, to seed column generation.
+
+    A greedy draw in the style of the legacy algorithm: repeatedly take the value most in
+    need (highest ``(min - selected) / available``) and pick a type with that value with
+    probability proportional to its target expected count still unmet (plus a small floor);
+    types whose values reached their max (or whose household is taken) drop out. Draws that
+    fail to meet every min are discarded. A heuristic: it proves nothing.
+
+    Args:
+        target: ``float[T]`` target selection probability per type.
+        count: number of draws attempted.
+
+    Returns:
+        The feasible panels found (type counts), possibly fewer than ``count``.
+    """
+    sizes = model.sizes
+    incidence = model.incidence.astype(bool)
+    lower = np.array([q.min for q in model.quotas], dtype=np.int64)
+    upper = np.array([q.max for q in model.quotas], dtype=np.int64)
+    house_of = np.full(model.num_types, -1, dtype=np.int64)
+    for h, group in enumerate(model.household_groups):
+        house_of[list(group)] = h
+    expected = target * sizes
+    scale = float(1 << 30)
+    found = []
+    for attempt in range(count):
+        if attempt % 32 == 0:
+            monitor.tick("initial panels (sampling)", attempt, count)
+        counts = np.zeros(model.num_types, dtype=np.int64)
+        chosen = np.zeros(len(lower), dtype=np.int64)
+        open_ = sizes > 0
+        failed = False
+        for _ in range(model.panel_size):
+            available = incidence @ np.where(open_, sizes - counts, 0)
+            need = lower - chosen
+            if (need > available).any():
+                failed = True
+                break
+            usable = (chosen < upper) & (available > 0)
+            if not usable.any():
+                failed = True
+                break
+            ratio = np.where(usable, need / np.maximum(available, 1), -np.inf)
+            q = int(np.argmax(ratio))
+            candidates = np.flatnonzero(incidence[q] & open_)
+            weights = np.maximum(expected[candidates] - counts[candidates], 0.0) + 1e-3
+            ticks = np.maximum(1, np.rint(weights / weights.sum() * scale)).astype(np.int64)
+            r = rng.randbelow(int(ticks.sum()))
+            t = int(candidates[np.searchsorted(np.cumsum(ticks), r, side="right")])
+            counts[t] += 1
+            chosen += incidence[:, t]
+            if counts[t] >= sizes[t]:
+                open_[t] = False
+            full = incidence[chosen >= upper].any(axis=0)
+            open_ &= ~full
+            if house_of[t] >= 0:
+                open_[house_of == house_of[t]] = False
+        if not failed and (chosen >= lower).all() and (chosen <= upper).all():
+            found.append(counts)
+    return found

@@ -1,0 +1,146 @@
+"""The selection entry point: :func:`select`."""
+
+from __future__ import annotations
+
+import time
+
+from selection.draw import PanelShare, draw_panel, quantise, type_probabilities
+from selection.errors import InfeasibleQuotas, InputError, SolverError
+from selection.feasibility import check_feasibility
+from selection.legacy import ESTIMATE_DRAWS, LegacyDrawer, estimate
+from selection.leximin import leximin
+from selection.model import Pool, QuotaTable, validate_instance
+from selection.monitor import CancelCheck, Monitor, ProgressCallback
+from selection.nash import nash
+from selection.result import (
+    SelectionResult,
+    geometric_mean,
+    gini,
+    input_digest,
+    quota_report,
+)
+from selection.rng import new_seed
+from selection.symmetry import TypeModel, build_types
+from selection.version import __version__
+
+#: The algorithm names, default first.
+ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
+
+
+def _check_algorithm(algorithm: str) -> None:
+    if algorithm not in ALGORITHMS:
+        raise InputError(
+            f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}",
+            column="algorithm",
+            value=algorithm,
+        )
+
+
+def compute_distribution(model: TypeModel, algorithm: str, monitor: Monitor) -> list[PanelShare]:
+    """The quantised distribution over panels for ``leximin``, ``maximin`` or ``nash``.
+
+    Deterministic: the same instance gives the same distribution (no draw seed involved).
+    """
+    if algorithm == "leximin":
+        columns, probabilities = leximin(model, monitor)
+    elif algorithm == "maximin":
+        columns, probabilities = leximin(model, monitor, stages=1)
+    elif algorithm == "nash":
+        columns, probabilities = nash(model, monitor)
+    else:  # pragma: no cover - guarded by _check_algorithm
+        raise InputError(f"no distribution for algorithm {algorithm!r}")
+    return quantise(columns.panels, probabilities)
+
+
+def select(
+    quotas: QuotaTable,
+    pool: Pool,
+    panel_size: int,
+    *,
+    algorithm: str = "leximin",
+    seed: str | None = None,
+    households: bool = False,
+    progress: ProgressCallback | None = None,
+    should_cancel: CancelCheck | None = None,
+    time_limit: float | None = None,
+) -> SelectionResult:
+    """Select a panel that meets every quota, with the evidence to verify it.
+
+    Args:
+        quotas: the quota table.
+        pool: the pool; every answer must be a value of the quota table.
+        panel_size: k, 1 <= k <= len(pool).
+        algorithm: "leximin" (default), "maximin", "nash" or "legacy" (see ``ALGORITHMS``).
+        seed: text seed of the draw; ``None``: 256 fresh bits from :mod:`secrets` (hex).
+        households: at most one person per household key.
+        progress: ``progress(phase, done, total)``, called at least once a second while the
+            run works (and once at the end with phase "done").
+        should_cancel: ``should_cancel() -> bool``, checked at least once a second.
+        time_limit: seconds of wall time before the run is cancelled, or ``None``.
+
+    Returns:
+        A :class:`SelectionResult`.
+
+    Raises:
+        InputError: bad inputs (unknown algorithm, empty seed, answers that are not quota
+            values, quota sums that cannot reach k, k larger than the pool, ...).
+        InfeasibleQuotas: no panel meets every quota; ``.report`` says what to relax.
+        SelectionCancelled: ``should_cancel()`` returned True or the time limit passed.
+        SelectionError: the legacy draw failed repeatedly (other algorithms never fail on
+            feasible quotas).
+    """
+    started = time.monotonic()
+    _check_algorithm(algorithm)
+    validate_instance(quotas, pool, panel_size)
+    if seed is None:
+        seed = new_seed()
+    if not isinstance(seed, str) or not seed:
+        raise InputError("the seed must be non-empty text", column="seed", value=seed)
+    monitor = Monitor(progress, should_cancel, time_limit)
+    monitor.tick("feasibility", 0, 1, force=True)
+    report = check_feasibility(quotas, pool, panel_size, households=households, monitor=monitor)
+    if not report.feasible:
+        raise InfeasibleQuotas(report)
+    digest = input_digest(quotas, pool, panel_size, algorithm, households)
+    model = build_types(quotas, pool, panel_size, households)
+    ids = pool.ids
+    types = [[ids[i] for i in members] for members in model.members]
+    attempts = estimated = None
+    if algorithm == "legacy":
+        drawer = LegacyDrawer(quotas, pool, panel_size, households)
+        chosen, attempts = drawer.draw(seed)
+        panel = [ids[i] for i in chosen]
+        estimates = estimate(drawer, seed, monitor)
+        estimated = ESTIMATE_DRAWS
+        probabilities = dict(zip(ids, estimates, strict=True))
+        distribution: list[PanelShare] = []
+    else:
+        distribution = compute_distribution(model, algorithm, monitor)
+        per_type = type_probabilities(distribution, [len(t) for t in types])
+        probabilities = {ids[i]: float(per_type[t]) for i, t in enumerate(model.person_type)}
+        order = {pid: i for i, pid in enumerate(ids)}
+        panel = draw_panel(distribution, types, seed, order)
+    rows = quota_report(quotas, pool, panel)
+    if len(panel) != panel_size or not all(r.met for r in rows):
+        raise SolverError("internal error: the drawn panel does not meet the quotas")
+    values = list(probabilities.values())
+    monitor.tick("done", 1, 1, force=True)
+    return SelectionResult(
+        algorithm=algorithm,
+        version=__version__,
+        seed=seed,
+        input_digest=digest,
+        panel_size=panel_size,
+        households=households,
+        panel=panel,
+        probabilities=probabilities,
+        min_probability=min(values),
+        gini=gini(values),
+        geometric_mean=geometric_mean(values),
+        seconds=time.monotonic() - started,
+        types=types,
+        distribution=distribution,
+        quotas=rows,
+        estimated_from=estimated,
+        attempts=attempts,
+    )

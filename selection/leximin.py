@@ -1,0 +1,354 @@
+"""Leximin and maximin selection by column generation (Flanigan et al., Nature 596, 2021).
+
+Methods section, "LEXIMIN": the leximin distribution over panels is found stage by stage.
+In each stage a master LP over the panels found so far maximises the minimum selection
+probability ``z`` of the types not yet fixed, subject to each fixed type keeping the probability
+it was fixed at. Its dual gives non-negative weights ``y_t`` (summing to 1 over unfixed types)
+and a value ``mu``; the pricing integer program (:class:`selection.solver.PanelIP`) finds the
+panel maximising ``sum_t y_t c_t / size_t``. If that exceeds ``mu`` by more than a tolerance,
+the panel is added as a column and the master LP is re-solved (HiGHS warm start: the model is
+kept and columns are appended). Otherwise the stage's optimum ``z*`` is proven; every unfixed
+type with a positive dual weight is tight in every optimal solution (complementary slackness),
+so it is fixed at ``z*``, and the next stage begins. Maximin is the first stage only.
+
+Here the LPs work on types (see :mod:`selection.symmetry`), so the probability of a type is
+``E[c_t] / size_t``.
+
+Acceleration (exact, not an approximation): the achievable vectors of expected type counts form
+the polytope ``conv(F)`` of feasible panels, which lies inside the polytope ``R`` of the pricing
+program's LP relaxation. The leximin point of ``R`` is computed first with a compact LP per
+stage (no column generation). If that point lies in ``conv(F)`` (it usually does), it is also
+the leximin point of ``conv(F)``, and a distribution over panels reaching it is found by
+column generation on a *target* master LP (minimise the largest shortfall ``delta`` below the
+target); reaching ``delta = 0`` needs no optimality proof from the pricing program. If the
+pricing program proves the target unreachable, the stage-by-stage column generation above
+runs instead, starting from all panels found so far. For maximin, the relaxation's optimum is
+an upper bound that ends the first stage as soon as it is reached.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+from selection.columngen import Columns, initial_columns, sample_panels
+from selection.errors import SolverError
+from selection.monitor import Monitor
+from selection.rng import SeededRandom
+from selection.solver import INF, PanelIP, new_highs, run
+from selection.symmetry import TypeModel
+
+#: A new panel is added when its weight beats the master's ``mu`` by more than this.
+PRICING_TOLERANCE = 1e-9
+#: A dual weight above this marks a type as tight (fixed at the stage optimum).
+DUAL_TOLERANCE = 1e-9
+#: Fixed probabilities are kept as lower bounds this much below the proven optimum, so the
+#: later stages stay feasible despite floating-point round-off.
+FIX_SLACK = 1e-10
+
+
+def _lp_highs(monitor: Monitor) -> highspy.Highs:
+    """A HiGHS model for repeated warm-started LP solves (primal simplex, no presolve)."""
+    h = new_highs(monitor)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("simplex_strategy", 4)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    return h
+
+
+def _column(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    nz = np.flatnonzero(counts)
+    index = np.concatenate(([0], nz + 1)).astype(np.int32)
+    values = np.concatenate(([1.0], counts[nz] / sizes[nz]))
+    return index, values
+
+
+class MasterLP:
+    """The restricted master LP of one leximin stage, kept in one HiGHS model.
+
+    Columns: ``z`` (column 0) and one ``lambda_P`` per panel. Rows: ``sum lambda = 1`` (row 0)
+    and per type t (row 1 + t): ``sum_P lambda_P c_Pt / size_t - z >= 0`` while t is unfixed,
+    ``sum_P lambda_P c_Pt / size_t >= p_t`` once t is fixed at ``p_t``. Types that cannot be
+    selected at all are fixed at 0 from the start.
+    """
+
+    def __init__(self, model: TypeModel, monitor: Monitor, selectable: np.ndarray) -> None:
+        self.model = model
+        self.monitor = monitor
+        self.sizes = model.sizes.astype(np.float64)
+        num_types = model.num_types
+        h = _lp_highs(monitor)
+        h.addCol(-1.0, -INF, INF, 0, np.array([], dtype=np.int32), np.array([]))
+        h.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
+        for t in range(num_types):
+            if selectable[t]:
+                h.addRow(0.0, INF, 1, np.array([0], dtype=np.int32), np.array([-1.0]))
+            else:
+                h.addRow(0.0, INF, 0, np.array([], dtype=np.int32), np.array([]))
+        self.h = h
+        self.fixed = ~selectable.copy()
+        self.fixed_value = np.zeros(num_types)
+        self.num_panels = 0
+
+    def add_panel(self, counts: np.ndarray) -> None:
+        """Append one panel as a column."""
+        index, values = _column(counts, self.sizes)
+        self.h.addCol(0.0, 0.0, INF, len(index), index, values)
+        self.num_panels += 1
+
+    def solve(self) -> tuple[float, float, np.ndarray]:
+        """Solve; returns ``(z, mu, y)`` with ``y`` the ``float[T]`` dual weights (>= 0)."""
+        status = run(self.h, self.monitor)
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError("the leximin master LP is not optimal")
+        solution = self.h.getSolution()
+        duals = np.asarray(solution.row_dual)
+        z = -float(self.h.getInfo().objective_function_value)
+        mu = -float(duals[0])
+        y = np.maximum(duals[1:], 0.0)
+        return z, mu, y
+
+    def fix(self, types: np.ndarray, value: float) -> None:
+        """Fix the given types at probability ``value`` (as a lower bound)."""
+        for t in types:
+            self.h.changeCoeff(int(t) + 1, 0, 0.0)
+            self.h.changeRowBounds(int(t) + 1, max(0.0, value - FIX_SLACK), INF)
+            self.fixed[t] = True
+            self.fixed_value[t] = value
+        if self.fixed.all():
+            # z no longer appears in any row: pin it so the LP stays bounded.
+            self.h.changeColBounds(0, 0.0, 0.0)
+
+    def distribution(self) -> np.ndarray:
+        """``float[P]`` the current panel probabilities (clipped at 0, summing to 1)."""
+        values = np.asarray(self.h.getSolution().col_value)[1:]
+        values = np.maximum(values, 0.0)
+        return values / values.sum()
+
+
+def relaxed_leximin(
+    model: TypeModel, monitor: Monitor, selectable: np.ndarray, *, stages: int | None = None
+) -> np.ndarray:
+    """The leximin point of the LP relaxation of the panel polytope.
+
+    Variables ``x_t`` in ``[0, size_t]`` (0 for types that cannot be selected) and ``z``; rows:
+    the quota rows, ``sum x = k``, household rows, and ``x_t - size_t z >= 0`` per unfixed type
+    (``x_t >= size_t p_t`` once fixed). Stage by stage, as in the Methods section of Flanigan et
+    al. 2021, types with a positive dual are fixed at the stage optimum.
+
+    Returns:
+        ``float[T]`` per-type probabilities ``x_t / size_t`` (after ``stages`` stages if given,
+        the later ones not yet leximin-optimal).
+    """
+    num_types = model.num_types
+    sizes = model.sizes.astype(np.float64)
+    h = _lp_highs(monitor)
+    upper = np.where(selectable, sizes, 0.0)
+    h.addVars(num_types, np.zeros(num_types), upper)
+    h.addVar(-INF, INF)
+    h.changeColCost(num_types, -1.0)
+    for q, quota in enumerate(model.quotas):
+        index = np.flatnonzero(model.incidence[q]).astype(np.int32)
+        h.addRow(float(quota.min), float(quota.max), len(index), index, np.ones(len(index)))
+    everyone = np.arange(num_types, dtype=np.int32)
+    size = float(model.panel_size)
+    h.addRow(size, size, num_types, everyone, np.ones(num_types))
+    for group in model.household_groups:
+        h.addRow(0.0, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+    base = h.getNumRow()
+    fixed = ~selectable.copy()
+    for t in range(num_types):
+        if selectable[t]:
+            h.addRow(0.0, INF, 2, np.array([t, num_types], dtype=np.int32), [1.0, -sizes[t]])
+        else:
+            h.addRow(0.0, INF, 1, np.array([t], dtype=np.int32), np.array([1.0]))
+    stage = 0
+    while not fixed.all() and (stages is None or stage < stages):
+        stage += 1
+        monitor.tick("leximin (relaxation)", int(fixed.sum()), num_types)
+        if run(h, monitor) != highspy.HighsModelStatus.kOptimal:
+            raise SolverError("the relaxed leximin LP is not optimal")
+        z = -float(h.getInfo().objective_function_value)
+        duals = np.asarray(h.getSolution().row_dual)[base:]
+        tight = np.flatnonzero((duals > DUAL_TOLERANCE) & ~fixed)
+        if len(tight) == 0:
+            tight = np.flatnonzero(~fixed & (duals >= duals[~fixed].max()))
+        for t in tight:
+            h.changeCoeff(base + int(t), num_types, 0.0)
+            h.changeRowBounds(base + int(t), max(0.0, sizes[t] * z - FIX_SLACK), INF)
+        fixed[tight] = True
+        if fixed.all():
+            h.changeColBounds(num_types, 0.0, 0.0)
+    if fixed.all():
+        run(h, monitor)
+    x = np.asarray(h.getSolution().col_value)[:num_types]
+    return np.clip(x / sizes, 0.0, 1.0)
+
+
+class TargetLP:
+    """Master LP that looks for a distribution over panels reaching target probabilities.
+
+    Columns: ``delta >= 0`` (column 0, cost 1) and one ``lambda_P`` per panel. Rows:
+    ``sum lambda = 1`` and, per type, ``sum_P lambda_P c_Pt / size_t + delta >= target_t``.
+    Minimising ``delta`` to 0 proves the target reachable by the panels found.
+    """
+
+    def __init__(self, model: TypeModel, monitor: Monitor, target: np.ndarray) -> None:
+        self.monitor = monitor
+        self.sizes = model.sizes.astype(np.float64)
+        h = _lp_highs(monitor)
+        h.addCol(1.0, 0.0, INF, 0, np.array([], dtype=np.int32), np.array([]))
+        h.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
+        for t in range(model.num_types):
+            low = max(0.0, float(target[t]) - FIX_SLACK)
+            h.addRow(low, INF, 1, np.array([0], dtype=np.int32), np.array([1.0]))
+        self.h = h
+
+    def add_panel(self, counts: np.ndarray) -> None:
+        """Append one panel as a column."""
+        index, values = _column(counts, self.sizes)
+        self.h.addCol(0.0, 0.0, INF, len(index), index, values)
+
+    def solve(self) -> tuple[float, float, np.ndarray]:
+        """Solve; returns ``(delta, mu, y)`` (shortfall, convexity dual, type duals >= 0)."""
+        if run(self.h, self.monitor) != highspy.HighsModelStatus.kOptimal:
+            raise SolverError("the target master LP is not optimal")
+        duals = np.asarray(self.h.getSolution().row_dual)
+        delta = float(self.h.getInfo().objective_function_value)
+        return delta, -float(duals[0]), np.maximum(duals[1:], 0.0)
+
+    def distribution(self) -> np.ndarray:
+        """``float[P]`` panel probabilities (clipped at 0, summing to 1)."""
+        values = np.maximum(np.asarray(self.h.getSolution().col_value)[1:], 0.0)
+        return values / values.sum()
+
+
+#: Seed the target master with sampled panels when there are more types than this.
+SAMPLE_ABOVE_TYPES = 150
+SAMPLE_FACTOR = 3
+#: The target is reached when the shortfall is at most this (a probability).
+TARGET_TOLERANCE = 1e-9
+
+
+def _price(
+    columns: Columns, ip: PanelIP, weights: np.ndarray, threshold: float
+) -> tuple[list[np.ndarray], bool]:
+    """Improving panels for the given weights: swap search first, the integer program if that
+    fails. Returns ``(panels, proven)`` where ``proven`` means the integer program showed no
+    panel beats ``threshold``."""
+    found = columns.improving(ip, weights, threshold)
+    if found:
+        return found, False
+    counts, value, _ = ip.best(weights)
+    assert counts is not None
+    if value > threshold and counts.tobytes() not in columns.seen:
+        return [counts], False
+    return [], True
+
+
+def reach_target(
+    model: TypeModel, monitor: Monitor, ip: PanelIP, columns: Columns, target: np.ndarray
+) -> np.ndarray | None:
+    """A distribution over ``columns`` (extended as needed) whose type probabilities are at
+    least ``target`` (within :data:`TARGET_TOLERANCE`); ``None`` if proven unreachable."""
+    master = TargetLP(model, monitor, target)
+    if model.num_types > SAMPLE_ABOVE_TYPES:
+        rng = SeededRandom(model.digest(), "target-samples")
+        for counts in sample_panels(model, target, rng, SAMPLE_FACTOR * model.num_types, monitor):
+            columns.add(counts)
+    for counts in columns.panels:
+        master.add_panel(counts)
+    sizes = master.sizes
+    iteration = 0
+    while True:
+        iteration += 1
+        delta, mu, y = master.solve()
+        monitor.tick("leximin (distribution)", iteration, iteration + 1)
+        if delta <= TARGET_TOLERANCE:
+            return master.distribution()
+        found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE)
+        if proven:
+            return None
+        for counts in found:
+            columns.add(counts)
+            master.add_panel(counts)
+
+
+def exact_stages(
+    model: TypeModel,
+    monitor: Monitor,
+    ip: PanelIP,
+    columns: Columns,
+    selectable: np.ndarray,
+    *,
+    stages: int | None = None,
+    upper_bound: float = INF,
+) -> np.ndarray:
+    """Stage-by-stage leximin column generation (Flanigan et al. 2021, Methods).
+
+    Args:
+        stages: stop after this many stages (``1``: maximin); ``None``: all.
+        upper_bound: a proven upper bound on the first stage's optimum (e.g. from the LP
+            relaxation); the first stage ends as soon as it is reached.
+
+    Returns:
+        ``float[P]``: the probability of each panel in ``columns``.
+    """
+    master = MasterLP(model, monitor, selectable)
+    for counts in columns.panels:
+        master.add_panel(counts)
+    sizes = master.sizes
+    stage = 0
+    while not master.fixed.all() and (stages is None or stage < stages):
+        stage += 1
+        while True:
+            monitor.tick("leximin", int(master.fixed.sum()), model.num_types)
+            z, mu, y = master.solve()
+            if stage == 1 and z >= upper_bound - PRICING_TOLERANCE:
+                found, proven = [], True
+            else:
+                found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE)
+            for counts in found:
+                columns.add(counts)
+                master.add_panel(counts)
+            if not proven:
+                continue
+            # Stage optimum proven (up to the tolerance): fix the tight types.
+            tight = np.flatnonzero((y > DUAL_TOLERANCE) & ~master.fixed)
+            if len(tight) == 0:
+                tight = np.flatnonzero(~master.fixed & (y >= y[~master.fixed].max()))
+            master.fix(tight, max(0.0, z))
+            break
+    master.solve()
+    return master.distribution()
+
+
+def leximin(
+    model: TypeModel, monitor: Monitor, *, stages: int | None = None
+) -> tuple[Columns, np.ndarray]:
+    """Compute the leximin (or, with ``stages=1``, the maximin) distribution over panels.
+
+    Args:
+        model: the type model (the quotas must be feasible).
+        monitor: progress and cancellation (raises :class:`SelectionCancelled`).
+        stages: ``1`` for maximin (the first stage only); ``None`` for full leximin.
+
+    Returns:
+        ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel.
+    """
+    ip = PanelIP(model, monitor)
+    columns, selectable = initial_columns(model, ip, monitor)
+    try:
+        relaxed = relaxed_leximin(model, monitor, selectable, stages=stages)
+    except SolverError:  # the relaxation only accelerates; the exact method needs no bound
+        return columns, exact_stages(model, monitor, ip, columns, selectable, stages=stages)
+    if stages is None:
+        distribution = reach_target(model, monitor, ip, columns, relaxed)
+        if distribution is not None:
+            return columns, distribution
+        return columns, exact_stages(model, monitor, ip, columns, selectable)
+    bound = float(relaxed[selectable].min()) if selectable.any() else 0.0
+    return columns, exact_stages(
+        model, monitor, ip, columns, selectable, stages=stages, upper_bound=bound
+    )

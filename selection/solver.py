@@ -1,0 +1,235 @@
+"""Thin helpers around HiGHS (``highspy``): silent models and the panel integer program."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+from selection.errors import SolverError
+from selection.monitor import Monitor
+from selection.symmetry import TypeModel
+
+INF = highspy.kHighsInf
+_OPTIMAL = highspy.HighsModelStatus.kOptimal
+_INFEASIBLE = (
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+_INTERRUPTED = (
+    highspy.HighsModelStatus.kInterrupt,
+    highspy.HighsModelStatus.kTimeLimit,
+)
+
+
+def new_highs(monitor: Monitor | None = None) -> highspy.Highs:
+    """A silent, single-model HiGHS instance; polls ``monitor`` from inside long solves."""
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("random_seed", 0)
+    if monitor is not None and monitor.active:
+        h.cbSimplexInterrupt.subscribe(monitor.solver_callback)
+        h.cbMipInterrupt.subscribe(monitor.solver_callback)
+        h.cbIpmInterrupt.subscribe(monitor.solver_callback)
+    return h
+
+
+def run(h: highspy.Highs, monitor: Monitor | None = None) -> highspy.HighsModelStatus:
+    """Solve; return the model status.
+
+    Raises:
+        SelectionCancelled: the monitor cancelled the solve.
+        SolverError: HiGHS failed for another reason (not optimal and not infeasible).
+    """
+    h.run()
+    status = h.getModelStatus()
+    if status not in _INTERRUPTED and status != _OPTIMAL and status not in _INFEASIBLE:
+        # Numerical trouble on a warm start: solve again from scratch with the default
+        # strategy before giving up.
+        strategy = h.getOptionValue("simplex_strategy")[1]
+        h.clearSolver()
+        h.setOptionValue("simplex_strategy", 1)
+        h.run()
+        h.setOptionValue("simplex_strategy", strategy)
+        status = h.getModelStatus()
+    if status in _INTERRUPTED and monitor is not None:
+        monitor.cancelled = True
+        monitor.raise_if_cancelled()
+    if status != _OPTIMAL and status not in _INFEASIBLE:
+        raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
+    return status
+
+
+def _csr(rows: list[list[int]], num_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    starts = np.zeros(len(rows), dtype=np.int32)
+    index: list[int] = []
+    for r, cols in enumerate(rows):
+        starts[r] = len(index)
+        index.extend(cols)
+    return starts, np.array(index, dtype=np.int32), np.ones(len(index), dtype=np.float64)
+
+
+class PanelIP:
+    """The pricing integer program: the feasible panel (as type counts) of maximum weight.
+
+    Variables: ``c_t`` integer in ``[0, size_t]``. Rows: for each quota,
+    ``min <= sum of c_t over types with that value <= max``; ``sum c_t = k``; with the household
+    rule, ``sum of c_t over a household's types <= 1``. (Flanigan et al. 2021, Methods: the
+    "best committee" oracle, here over types.)
+
+    Args:
+        model: the :class:`TypeModel`.
+        monitor: polled during solves, or ``None``.
+        lower, upper: optional per-quota bounds overriding the quota table (``int[Q]``).
+    """
+
+    def __init__(
+        self,
+        model: TypeModel,
+        monitor: Monitor | None = None,
+        lower: np.ndarray | None = None,
+        upper: np.ndarray | None = None,
+    ) -> None:
+        self.model = model
+        self.monitor = monitor
+        num_types = model.num_types
+        h = new_highs(monitor)
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("mip_abs_gap", 1e-11)
+        h.setOptionValue("presolve", "on")
+        h.addVars(num_types, np.zeros(num_types), model.sizes.astype(np.float64))
+        h.changeColsIntegrality(
+            num_types,
+            np.arange(num_types, dtype=np.int32),
+            np.full(num_types, highspy.HighsVarType.kInteger),
+        )
+        quotas = list(model.quotas)
+        lo = np.array([q.min for q in quotas], dtype=np.float64) if lower is None else lower
+        hi = np.array([q.max for q in quotas], dtype=np.float64) if upper is None else upper
+        rows = [list(np.flatnonzero(model.incidence[q])) for q in range(len(quotas))]
+        rows.append(list(range(num_types)))
+        lows = list(lo) + [float(model.panel_size)]
+        highs = list(hi) + [float(model.panel_size)]
+        for group in model.household_groups:
+            rows.append(list(group))
+            lows.append(0.0)
+            highs.append(1.0)
+        starts, index, values = _csr(rows, num_types)
+        h.addRows(len(rows), np.array(lows), np.array(highs), len(index), starts, index, values)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.h = h
+        self.num_types = num_types
+        self.quota_lower = np.asarray(lo, dtype=np.float64)
+        self.quota_upper = np.asarray(hi, dtype=np.float64)
+        self.swaps = SwapSearch(model, self.quota_lower, self.quota_upper)
+
+    def best(self, weights: np.ndarray) -> tuple[np.ndarray | None, float, float]:
+        """Maximise ``weights @ c`` over feasible panels.
+
+        Args:
+            weights: ``float[T]`` weight per selected member of each type.
+
+        Returns:
+            ``(counts, value, bound)``: ``int64[T]`` type counts of the best panel found (or
+            ``None`` when no feasible panel exists), its weight, and an upper bound on the
+            weight of any feasible panel (equal to the value up to the MIP gap 1e-9).
+        """
+        h = self.h
+        h.changeColsCost(
+            self.num_types, np.arange(self.num_types, dtype=np.int32), weights.astype(np.float64)
+        )
+        status = run(h, self.monitor)
+        if status in _INFEASIBLE:
+            return None, float("-inf"), float("-inf")
+        x = np.asarray(h.getSolution().col_value)
+        counts = np.rint(x).astype(np.int64)
+        if not self.feasible(counts):
+            raise SolverError("HiGHS returned a panel that does not meet the quotas")
+        value = float(weights @ counts)
+        bound = float(h.getInfo().mip_dual_bound)
+        return counts, value, max(bound, value)
+
+    def feasible(self, counts: np.ndarray) -> bool:
+        """Whether integer type counts form a panel meeting the rows of this program."""
+        model = self.model
+        if counts.sum() != model.panel_size:
+            return False
+        if (counts < 0).any() or (counts > model.sizes).any():
+            return False
+        per_quota = model.incidence.astype(np.int64) @ counts
+        if (per_quota < self.quota_lower - 1e-9).any():
+            return False
+        if (per_quota > self.quota_upper + 1e-9).any():
+            return False
+        return all(counts[list(g)].sum() <= 1 for g in model.household_groups)
+
+
+class SwapSearch:
+    """A fast heuristic for the pricing problem: steepest-ascent local search by swaps.
+
+    A swap removes one member of type ``a`` from a panel and adds one member of type ``b``; it is
+    allowed when every quota (and the household rule) still holds. Starting from a known panel,
+    the best improving swap is applied until none is left. This finds improving panels far
+    faster than the integer program; the integer program is still solved whenever the search
+    fails, so optimality proofs never rely on the heuristic.
+
+    Args:
+        model: the type model; lower/upper: per-quota bounds (``float[Q]``).
+    """
+
+    def __init__(self, model: TypeModel, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.model = model
+        self.lower = lower
+        self.upper = upper
+        by_category: dict[str, list[int]] = {}
+        for q, quota in enumerate(model.quotas):
+            by_category.setdefault(quota.category, []).append(q)
+        incidence = model.incidence
+        self.incidence = incidence.astype(np.float64)
+        #: value_of[g, t]: the quota index of type t's value in category g.
+        self.value_of = np.stack(
+            [np.asarray(qs)[incidence[qs].argmax(axis=0)] for qs in by_category.values()]
+        )
+        self.house_of = np.full(model.num_types, -1, dtype=np.int64)
+        for h, group in enumerate(model.household_groups):
+            self.house_of[list(group)] = h
+
+    def improve(
+        self, counts: np.ndarray, weights: np.ndarray, max_steps: int = 200
+    ) -> tuple[np.ndarray, float]:
+        """Local search from ``counts``; returns ``(counts, weight)`` of the local optimum."""
+        model = self.model
+        counts = counts.copy()
+        sizes = model.sizes
+        incidence = self.incidence
+        for _ in range(max_steps):
+            quota_count = incidence @ counts
+            # A quota "locks" a member out (in) when one fewer (more) would break its min (max).
+            lock_out = (quota_count < self.lower + 0.5).astype(np.float64)
+            lock_in = (quota_count > self.upper - 0.5).astype(np.float64)
+            out = np.flatnonzero(counts > 0)
+            into = np.flatnonzero(counts < sizes)
+            if len(model.household_groups):
+                busy = np.zeros(len(model.household_groups) + 1, dtype=bool)
+                chosen = self.house_of[counts > 0]
+                busy[chosen[chosen >= 0]] = True
+                into = into[~busy[self.house_of[into]] | (self.house_of[into] < 0)]
+            if len(out) == 0 or len(into) == 0:
+                break
+            into = into[weights[into] > weights[out].min() + 1e-12]  # only these can gain
+            if len(into) == 0:
+                break
+            gain = weights[into][None, :] - weights[out][:, None]
+            # Swap a -> b is allowed iff b shares a's value in every category where a's value
+            # is locked out, and a shares b's value wherever b's value is locked in.
+            locked_a = incidence[:, out] * lock_out[:, None]  # Q x A
+            locked_b = incidence[:, into] * lock_in[:, None]  # Q x B
+            ok = (locked_a.T @ incidence[:, into]) >= locked_a.sum(axis=0)[:, None] - 0.5
+            ok &= (incidence[:, out].T @ locked_b) >= locked_b.sum(axis=0)[None, :] - 0.5
+            gain = np.where(ok & (gain > 1e-12), gain, -np.inf)
+            best = int(np.argmax(gain))
+            if gain.flat[best] == -np.inf:
+                break
+            a, b = out[best // len(into)], into[best % len(into)]
+            counts[a] -= 1
+            counts[b] += 1
+        return counts, float(weights @ counts)

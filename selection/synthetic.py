@@ -1,0 +1,85 @@
+"""Seeded synthetic instances shaped like real citizens' assemblies (for demos and benchmarks).
+
+A synthetic instance has ``num_categories`` categories with 3-6 values each. A *population*
+share is drawn for every value; the *pool* is self-selected, so its shares differ from the
+population's (each share is tilted by a factor in [0.5, 1.5] and renormalised), and each person
+answers every category independently from the pool shares. The quotas are close to
+proportional to the population: for a value with population share ``s`` the target is
+``s * panel_size`` and the quota is ``[floor(target) - slack, ceil(target) + slack]`` with
+``slack`` 0 or 1 (clipped at 0). Everything is derived from the text ``seed`` through
+:class:`selection.rng.SeededRandom`, so an instance is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import math
+
+from selection.model import Person, Pool, Quota, QuotaTable
+from selection.rng import SeededRandom
+
+#: Shapes of published real assemblies: (name, pool size, panel size, categories).
+REAL_SHAPES: tuple[tuple[str, int, int, int], ...] = (
+    ("synthetic_312_35_6", 312, 35, 6),
+    ("synthetic_404_40_6", 404, 40, 6),
+    ("synthetic_825_75_4", 825, 75, 4),
+    ("synthetic_1727_110_7", 1727, 110, 7),
+)
+
+
+def _shares(rng: SeededRandom, count: int, spread: float = 1.0) -> list[float]:
+    raw = [0.2 + spread * w for w in rng.uniform_weights(count)]
+    total = sum(raw)
+    return [r / total for r in raw]
+
+
+def synthetic_instance(
+    pool_size: int, panel_size: int, num_categories: int, *, seed: str = "synthetic"
+) -> tuple[QuotaTable, Pool]:
+    """Generate a quota table and a pool.
+
+    Args:
+        pool_size: number of people (n >= panel_size).
+        panel_size: k >= 1.
+        num_categories: number of categories (>= 1), each with 3-6 values.
+        seed: text seed; the same arguments give the same instance.
+
+    Returns:
+        ``(quotas, pool)``; ids are ``"p1"``, ``"p2"``, ...; no households.
+    """
+    rng = SeededRandom(seed, f"synthetic/{pool_size}/{panel_size}/{num_categories}")
+    quotas: list[Quota] = []
+    pool_shares: dict[str, list[float]] = {}
+    values: dict[str, list[str]] = {}
+    for g in range(num_categories):
+        category = f"category{g + 1}"
+        count = 3 + rng.randbelow(4)
+        values[category] = [f"value{g + 1}.{v + 1}" for v in range(count)]
+        population = _shares(rng, count)
+        tilt = [0.5 + w for w in rng.uniform_weights(count)]
+        tilted = [p * t for p, t in zip(population, tilt, strict=True)]
+        pool_shares[category] = [x / sum(tilted) for x in tilted]
+        for value, share in zip(values[category], population, strict=True):
+            target = share * panel_size
+            slack = rng.randbelow(2)
+            quotas.append(
+                Quota(
+                    category,
+                    value,
+                    max(0, math.floor(target) - slack),
+                    math.ceil(target) + slack,
+                )
+            )
+    people = []
+    scale = 1 << 30
+    for i in range(pool_size):
+        answers = {}
+        for category, shares in pool_shares.items():
+            weights = [max(1, round(s * scale)) for s in shares]
+            r = rng.randbelow(sum(weights))
+            index = 0
+            while r >= weights[index]:
+                r -= weights[index]
+                index += 1
+            answers[category] = values[category][index]
+        people.append(Person(f"p{i + 1}", answers))
+    return QuotaTable(quotas), Pool(people)

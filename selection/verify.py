@@ -1,0 +1,174 @@
+"""Verification of a stored selection result (e.g. a REPORT.json) against its inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from selection.draw import draw_panel, type_probabilities
+from selection.engine import ALGORITHMS, compute_distribution
+from selection.legacy import ESTIMATE_DRAWS, LegacyDrawer, estimate
+from selection.model import Pool, QuotaTable
+from selection.monitor import Monitor
+from selection.result import SelectionResult, input_digest, quota_report
+from selection.symmetry import build_types
+
+
+@dataclass
+class VerificationReport:
+    """Outcome of :func:`verify`.
+
+    Attributes:
+        ok: True when every check passed.
+        findings: one human-readable line per check, starting with "ok:" or "FAILED:".
+        max_probability_difference: largest |stored - recomputed| selection probability
+            (``None`` when not recomputed).
+    """
+
+    ok: bool = True
+    findings: list[str] = field(default_factory=list)
+    max_probability_difference: float | None = None
+
+    def passed(self, text: str) -> None:
+        """Record a passed check."""
+        self.findings.append(f"ok: {text}")
+
+    def failed(self, text: str) -> None:
+        """Record a failed check (makes ``ok`` False)."""
+        self.ok = False
+        self.findings.append(f"FAILED: {text}")
+
+    def message(self) -> str:
+        """All findings, one per line, then the verdict."""
+        verdict = "VERIFIED" if self.ok else "NOT VERIFIED"
+        return "\n".join([*self.findings, verdict])
+
+
+def verify(
+    report: Mapping[str, Any],
+    quotas: QuotaTable,
+    pool: Pool,
+    panel_size: int | None = None,
+    *,
+    households: bool | None = None,
+    tolerance: float = 1e-6,
+    recompute: bool = True,
+) -> VerificationReport:
+    """Check a stored result against the inputs it claims to come from.
+
+    Checks: (a) re-drawing the panel from the stored distribution and seed (for ``legacy``:
+    re-running the seeded greedy draw) gives the stored panel; (b) the SHA-256 input digest
+    matches; (c) the stored probabilities equal those implied by the stored distribution, and
+    (when ``recompute``) those of a fresh run of the algorithm, within ``tolerance``; (d) the
+    panel has the right size, comes from the pool, meets every quota and the household rule.
+
+    Args:
+        report: a :meth:`SelectionResult.to_dict` dict (e.g. a parsed REPORT.json).
+        quotas, pool: the inputs.
+        panel_size: k; ``None``: taken from the report.
+        households: the household flag; ``None``: taken from the report.
+        tolerance: largest allowed difference between probabilities (absolute).
+        recompute: re-run the algorithm (the slow part) for check (c).
+
+    Returns:
+        A :class:`VerificationReport` (never raises for a wrong report; a malformed one is a
+        failed check).
+    """
+    out = VerificationReport()
+    try:
+        result = SelectionResult.from_dict(report)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        out.failed(f"the report is malformed ({type(exc).__name__}: {exc})")
+        return out
+    k = result.panel_size if panel_size is None else panel_size
+    house = result.households if households is None else households
+    if result.algorithm not in ALGORITHMS:
+        out.failed(f"unknown algorithm {result.algorithm!r}")
+        return out
+    digest = input_digest(quotas, pool, k, result.algorithm, house)
+    if digest == result.input_digest:
+        out.passed("the input digest matches the quotas, pool, panel size and algorithm")
+    else:
+        out.failed(f"the input digest differs: report {result.input_digest}, inputs {digest}")
+    ids = pool.ids
+    order = {pid: i for i, pid in enumerate(ids)}
+    if result.algorithm == "legacy":
+        drawer = LegacyDrawer(quotas, pool, k, house)
+        try:
+            chosen, _ = drawer.draw(result.seed)
+            redrawn = [ids[i] for i in chosen]
+        except Exception as exc:  # noqa: BLE001 - any failure is a finding
+            redrawn = [f"<draw failed: {exc}>"]
+    else:
+        flat = sorted(pid for group in result.types for pid in group)
+        if flat != sorted(ids):
+            out.failed("the report's types do not list exactly the pool's ids")
+            return out
+        try:
+            redrawn = draw_panel(result.distribution, result.types, result.seed, order)
+        except Exception as exc:  # noqa: BLE001
+            redrawn = [f"<draw failed: {exc}>"]
+    if redrawn == result.panel:
+        out.passed("re-drawing from the stored distribution and seed gives the stored panel")
+    else:
+        out.failed("re-drawing from the stored distribution and seed gives a different panel")
+    if set(result.probabilities) != set(ids):
+        out.failed("the probabilities do not cover exactly the pool's ids")
+        return out
+    if result.algorithm != "legacy":
+        implied = type_probabilities(result.distribution, [len(t) for t in result.types])
+        type_of = {pid: t for t, group in enumerate(result.types) for pid in group}
+        worst = max(abs(float(implied[type_of[p]]) - result.probabilities[p]) for p in ids)
+        if worst <= tolerance:
+            out.passed(f"the probabilities match the stored distribution (within {tolerance})")
+        else:
+            out.failed(f"the probabilities differ from the stored distribution by {worst:.3g}")
+    if recompute:
+        if result.algorithm == "legacy":
+            drawer = LegacyDrawer(quotas, pool, k, house)
+            fresh_list = estimate(
+                drawer, result.seed, Monitor(), result.estimated_from or ESTIMATE_DRAWS
+            )
+            fresh = dict(zip(ids, fresh_list, strict=True))
+        else:
+            model = build_types(quotas, pool, k, house)
+            shares = compute_distribution(model, result.algorithm, Monitor())
+            per_type = type_probabilities(shares, [len(m) for m in model.members])
+            fresh = {ids[i]: float(per_type[t]) for i, t in enumerate(model.person_type)}
+        worst = max(abs(fresh[p] - result.probabilities[p]) for p in ids)
+        out.max_probability_difference = worst
+        if worst <= tolerance:
+            out.passed(
+                f"re-running {result.algorithm} gives the same probabilities "
+                f"(largest difference {worst:.2g} <= {tolerance})"
+            )
+        else:
+            out.failed(
+                f"re-running {result.algorithm} gives probabilities differing by "
+                f"{worst:.3g} > {tolerance}"
+            )
+    unknown = [p for p in result.panel if p not in order]
+    if unknown:
+        out.failed(f"panel ids not in the pool: {unknown[:5]}")
+        return out
+    if len(result.panel) != k or len(set(result.panel)) != k:
+        out.failed(f"the panel has {len(set(result.panel))} distinct people, not {k}")
+    rows = quota_report(quotas, pool, result.panel)
+    broken = [r for r in rows if not r.met]
+    if broken:
+        for r in broken:
+            out.failed(
+                f"quota {r.category}/{r.value} [{r.min}, {r.max}] not met: "
+                f"{r.selected_count} selected"
+            )
+    else:
+        out.passed("the panel meets every quota")
+    if house:
+        keys = [pool.people[order[p]].household for p in result.panel]
+        named = [key for key in keys if key is not None]
+        if len(named) != len(set(named)):
+            out.failed("the panel has two people from one household")
+        else:
+            out.passed("the panel has at most one person per household")
+    return out
