@@ -19,6 +19,7 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from accounts.models import User
+from accounts.selectors import user_may_ban
 from accounts.services import BAN_REASON_MAX_LENGTH, api_token_authenticate, user_ban, user_unban
 
 
@@ -37,8 +38,8 @@ class ApiError(HttpError):
 
 
 def _staff_check(user: User, *, staff: bool) -> User:
-    if staff and not user.is_staff:
-        raise ApiError(403, "staff_only", "Only staff can do this.")
+    if staff and not user_may_ban(user=user):
+        raise ApiError(403, "staff_only", "Only site staff who manage users can do this.")
     return user
 
 

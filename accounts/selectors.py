@@ -64,3 +64,10 @@ def audit_events_by(*, user: User, limit: int = 20) -> models.QuerySet[AuditEven
         .select_related("target_type")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def user_may_ban(*, user: User) -> bool:
+    """Site staff who may ban and unban users: active staff holding the
+    ``accounts.change_user`` permission (superusers hold every permission). Organisers are
+    staff too, but without that permission they cannot ban anybody."""
+    return bool(user.is_active and user.is_staff and user.has_perm("accounts.change_user"))

@@ -17,6 +17,9 @@ from django.db import connection
 from opendlp.celery import app as celery_app
 
 SERVICE_MARKERS = ("postgres", "redis", "browser")
+
+# Tests create many users: a fast hasher keeps each from costing PBKDF2's ~0.3 s of CPU.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _service_skips: list[str] = []
 
 

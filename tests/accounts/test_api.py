@@ -29,7 +29,12 @@ def assert_error(response, status: int, code: str) -> None:
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(is_staff=True)
+    """Site staff allowed to manage users (the accounts.change_user permission)."""
+    from django.contrib.auth.models import Permission
+
+    member = UserFactory(is_staff=True)
+    member.user_permissions.add(Permission.objects.get(codename="change_user"))
+    return member
 
 
 def post(client, url, body=None, **extra):
@@ -122,3 +127,11 @@ def test_unban_not_staff_403_and_anonymous_401(client, user):
 
 def test_unban_unknown_user_404(client, staff):
     assert_error(post(client, "/api/users/999999/unban", **bearer(staff)), 404, "not_found")
+
+
+def test_ban_by_organiser_without_user_permission_403(client, user):
+    organiser = UserFactory(is_staff=True)  # staff for the admin, but may not manage users
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "x"}, **bearer(organiser))
+    assert_error(response, 403, "staff_only")
+    user.refresh_from_db()
+    assert not user.is_banned

@@ -38,8 +38,12 @@ def noon():
 
 @pytest.fixture
 def staff_user(db):
-    """A staff user."""
-    return UserFactory(is_staff=True, display_name="Staff")
+    """Site staff allowed to manage users (the accounts.change_user permission)."""
+    from django.contrib.auth.models import Permission
+
+    member = UserFactory(is_staff=True, display_name="Staff")
+    member.user_permissions.add(Permission.objects.get(codename="change_user"))
+    return member
 
 
 @pytest.fixture
