@@ -4,6 +4,7 @@ service each."""
 from __future__ import annotations
 
 import logging
+import smtplib
 from typing import Any
 
 from celery import Task, shared_task
@@ -61,3 +62,21 @@ def fail_stale_runs() -> list[int]:
     failed = services.selection_runs_fail_stale()
     services.pending_imports_purge()
     return failed
+
+
+@shared_task(
+    name="assemblies.send_confirmation_email",
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_confirmation_email(registrant_id: int, base_url: str, language: str | None = None) -> bool:
+    """Email one registrant their confirm/withdraw/erase links (retried on mail errors)."""
+    from assemblies.registration.services import confirmation_email_send
+
+    return confirmation_email_send(
+        registrant_id=registrant_id, base_url=base_url, language=language
+    )

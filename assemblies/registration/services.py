@@ -174,8 +174,19 @@ def _assembly_locked_for_registration(*, assembly_id: int, email: str) -> Assemb
 
 
 def _email_after_commit(*, registrant: Registrant, base_url: str, language: str | None) -> None:
-    """Send the confirmation email once the registration is committed; a mail failure is
-    logged, not raised (the registrant can register again to get the email again)."""
+    """Hand the confirmation email to a Celery worker once the registration is committed, so
+    the request never waits on the mail server. If the broker cannot take the task, send it
+    here instead; a mail failure then is logged, not raised (the registration stands, and
+    registering again re-sends the email)."""
+    from assemblies.tasks import send_confirmation_email
+
+    try:
+        send_confirmation_email.delay(
+            registrant_id=registrant.pk, base_url=base_url, language=language
+        )
+        return
+    except Exception:  # noqa: BLE001 - broker down: fall back to sending in the request
+        logger.warning("broker unavailable; sending confirmation email in the request")
     try:
         _confirmation_email_deliver(registrant=registrant, base_url=base_url, language=language)
     except Exception:  # noqa: BLE001 - the registration stands; the person can ask again

@@ -238,3 +238,39 @@ def test_registrant_register_concurrent_same_email_makes_one(assembly):
     assert errors == []
     assert sorted(outcomes) == [False] * 7 + [True]
     assert Registrant.objects.filter(assembly=assembly).count() == 1
+
+
+def test_registrant_register_email_sent_by_celery_task(
+    assembly, mailoutbox, django_capture_on_commit_callbacks
+):
+    from celery.signals import task_postrun
+
+    ran: list[str] = []
+
+    def record(sender=None, **kwargs):
+        ran.append(sender.name)
+
+    task_postrun.connect(record)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            register(assembly)
+    finally:
+        task_postrun.disconnect(record)
+    assert ran == ["assemblies.send_confirmation_email"] and len(mailoutbox) == 1
+
+
+def test_registrant_register_broker_down_sends_in_request(
+    assembly, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from assemblies.tasks import send_confirmation_email
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(send_confirmation_email, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = register(assembly)
+    assert len(mailoutbox) == 1
+    assert Registrant.objects.filter(pk=outcome.registrant.pk).exists()
