@@ -51,36 +51,9 @@ class EngineUnavailable(RuntimeError):
 # --- problems ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem in an input, ready to show: ``message`` and where it is (1-based ``line``
-    with the header on line 1, ``column`` name, offending ``value``; each may be None)."""
-
-    message: str
-    file: str | None = None
-    line: int | None = None
-    column: str | None = None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(self.file)
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "value": self.value,
-        }
+#: One problem in an input, ready to show: the engine's own type (message, file, 1-based
+#: line with the header on line 1, column, value), so both layers report input alike.
+Problem = _errors.InputProblem
 
 
 def problems_from(exc: BaseException) -> list[Problem]:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from assemblies import engine
-from assemblies.models import Algorithm, Registrant, RegistrantStatus
+from assemblies.models import PERSONAL_FIELDS, Algorithm, Registrant, RegistrantStatus
 
 #: Largest CSV accepted by the admin upload (bytes).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -82,17 +82,7 @@ class RegistrantAdminForm(forms.ModelForm):
 
     class Meta:
         model = Registrant
-        fields = (
-            "external_id",
-            "status",
-            "name",
-            "email",
-            "phone",
-            "address_line_1",
-            "address_line_2",
-            "town",
-            "postcode",
-        )
+        fields = ("external_id", "status", *PERSONAL_FIELDS)
 
     def __init__(self, *args: Any, allowed_statuses: tuple[str, ...] | None = None, **kw: Any):
         super().__init__(*args, **kw)

@@ -20,6 +20,7 @@ from assemblies import engine
 from assemblies.columns import column_roles, contact_field
 from assemblies.models import (
     ACTIVE_RUN_STATUSES,
+    PERSONAL_FIELDS,
     Assembly,
     Quota,
     Registrant,
@@ -274,16 +275,7 @@ def export_header(*, assembly: Assembly) -> list[str]:
     for category in categories:
         if category not in seen:
             seen.append(category)
-    return [
-        "id",
-        "name",
-        "email",
-        "phone",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "postcode",
-    ] + seen
+    return ["id", *PERSONAL_FIELDS, *seen]
 
 
 def registrant_row(

@@ -35,7 +35,6 @@ import queue
 import resource
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,8 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.serving import free_port, gunicorn_start
+
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "opendlp_bench_lottery"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -51,12 +52,6 @@ BANNED_EVERY = 100  # user ids divisible by this are banned
 CLOSE_SECONDS_TARGET = 2.0
 CLOSE_MB_TARGET = 100.0
 SUBMISSIONS_PER_SECOND_TARGET = 300.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def bench_env(var_dir: str) -> dict[str, str]:
@@ -291,44 +286,6 @@ def cpu_seconds(*, session: int | None = None, command: str | None = None) -> fl
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def gunicorn_start(env: dict[str, str], *, port: int, workers: int, threads: int):
-    """Start gunicorn on ``port`` and wait until it answers."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "opendlp.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/openapi.json")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise SystemExit("gunicorn did not start")
-
-
 def submit_pass(
     env: dict[str, str], *, port: int, tokens: list[str], clients: int, workdir: str
 ) -> dict:
@@ -429,8 +386,14 @@ def main() -> None:
         tokens = tokens_create(count=args.api_users)
         lottery_id = Lottery.objects.create(date=today).pk  # the day's first ballot is done
         connection.close()
-        port = _free_port()
-        server = gunicorn_start(env, port=port, workers=args.workers, threads=args.threads)
+        port = free_port()
+        server = gunicorn_start(
+            env,
+            port=port,
+            workers=args.workers,
+            threads=args.threads,
+            probe_path="/api/openapi.json",
+        )
         try:
             cpu_web, cpu_db = cpu_seconds(session=server.pid), cpu_seconds(command="postgres")
             first = submit_pass(

@@ -40,22 +40,19 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from benchmarks.serving import free_port, gunicorn_start
+
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "opendlp_bench_registration"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-REDIS_BENCH_URL = "redis://127.0.0.1:6379/12"
+#: Cache and Celery broker of the benchmarked site (a Redis database of its own, emptied first).
+REDIS_BENCH_URL = "redis://127.0.0.1:6379/9"
 MIN_FILL_SECONDS = 0.5
 SLUG = "bench-assembly"
 QUESTIONS = {
     "gender": ["Woman", "Man", "Another gender"],
     "age": ["16-29", "30-44", "45-64", "65+"],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _redis_up() -> bool:
@@ -87,13 +84,18 @@ def server_environment(static_root: str) -> dict[str, str]:
             "REGISTRATION_MIN_FILL_SECONDS": str(MIN_FILL_SECONDS),
             "STATIC_ROOT": static_root,
             "LOG_LEVEL": "WARNING",
-            "CELERY_BROKER_URL": "memory://",
         }
     )
     if _redis_up():
-        env["REDIS_URL"] = REDIS_BENCH_URL
+        # As in production: confirmation emails are queued in Redis for a worker (none runs
+        # here; the queue is emptied before and after), the cache is Redis too.
+        import redis
+
+        redis.Redis.from_url(REDIS_BENCH_URL).flushdb()
+        env["REDIS_URL"] = env["CELERY_BROKER_URL"] = REDIS_BENCH_URL
     else:
         env.pop("REDIS_URL", None)
+        env["CELERY_BROKER_URL"] = "memory://"
     return env
 
 
@@ -171,42 +173,6 @@ def email_index_ensure(create: bool) -> str:
             "ON assemblies_registrant (assembly_id, lower(email))"
         )
     return "created by the benchmark (the proposed (assembly, lower(email)) index)"
-
-
-def gunicorn_start(env: dict[str, str], port: int, workers: int, threads: int):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "opendlp.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start within 30 s")
 
 
 # --- the load generator (second process) ------------------------------------------------------
@@ -337,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     assembly_id = assembly_create()
     index = email_index_ensure(create=not args.without_email_index)
     cache.clear()
-    port = _free_port()
-    server = gunicorn_start(env, port, args.workers, args.threads)
+    port = free_port()
+    server = gunicorn_start(env, port=port, workers=args.workers, threads=args.threads)
     try:
         print(
             f"gunicorn: {args.workers} workers x {args.threads} threads on port {port}; "

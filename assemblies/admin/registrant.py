@@ -18,7 +18,14 @@ from assemblies import permissions, selectors, services
 from assemblies.admin.assembly import csv_response
 from assemblies.admin.base import MembershipAdmin
 from assemblies.forms import RegistrantAdminForm
-from assemblies.models import Assembly, Category, Quota, Registrant, RegistrantStatus
+from assemblies.models import (
+    PERSONAL_FIELDS,
+    Assembly,
+    Category,
+    Quota,
+    Registrant,
+    RegistrantStatus,
+)
 
 
 class AssemblyFilter(admin.SimpleListFilter):
@@ -96,17 +103,7 @@ class RegistrantAdmin(MembershipAdmin):
         (None, {"fields": ("public_id", "assembly", "external_id", "status", "source")}),
         (
             "Contact",
-            {
-                "fields": (
-                    "name",
-                    "email",
-                    "phone",
-                    "address_line_1",
-                    "address_line_2",
-                    "town",
-                    "postcode",
-                )
-            },
+            {"fields": PERSONAL_FIELDS},
         ),
         ("Answers", {"fields": ("answers_list", "extra_text")}),
         (
