@@ -15,6 +15,13 @@ PAGES = [
     ("/no-such-page/", False),
     ("/admin/", True),
     ("/auth/2fa/", True),
+    ("/account/", True),
+    ("/lottery/", False),
+    ("/api/docs", False),
+    ("/api/openapi.json", False),
+    ("/api/lotteries/2020-01-01", False),
+    ("/a/open-assembly/", False),
+    ("/a/open-assembly/register/", False),
 ]
 
 
@@ -28,6 +35,10 @@ def script_sources(policy: str) -> list[str]:
 
 @pytest.mark.parametrize(("path", "signed_in"), PAGES)
 def test_security_headers_present(client, path, signed_in):
+    from assemblies.models import AssemblyStatus
+    from tests.assemblies.factories import AssemblyFactory
+
+    AssemblyFactory(slug="open-assembly", status=AssemblyStatus.OPEN)
     if signed_in:
         client.force_login(UserFactory(is_staff=True, is_superuser=True))
     response = client.get(path)
