@@ -19,7 +19,8 @@ largest over the runs is shown.
 ``--compare`` also runs the ``sortition-algorithms`` package (PyPI, a benchmark-only
 dependency: ``pip install -r requirements-bench.txt``) with its MAXIMIN algorithm on its
 default ``highspy`` backend, on the same instances in the same run, and prints its median
-time, its minimum probability and the ratio (its time / ours for leximin).
+time, its minimum probability and the ratio (its time / ours for leximin); a run that exceeds
+``--compare-timeout`` is reported as a timeout (its time is then at least that long).
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
     parser.add_argument("--compare", action="store_true", help="also run sortition-algorithms")
+    parser.add_argument("--compare-repeat", type=int, default=None, help="default: --repeat")
+    parser.add_argument(
+        "--compare-timeout", type=float, default=None, help="seconds per run (default: --timeout)"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -205,7 +210,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{ours['gini']:>6.3f} {ours['panels']:>6}"
             )
             if args.compare and algorithm == "leximin":
-                theirs = _runs(["theirs", name], args.repeat, args.timeout)
+                theirs = _runs(
+                    ["theirs", name],
+                    args.compare_repeat or args.repeat,
+                    args.compare_timeout or args.timeout,
+                )
                 if "error" in theirs:
                     line += f" | SA error: {theirs['error']}"
                 else:
