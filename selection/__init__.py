@@ -51,8 +51,11 @@ Draw and verification: ``draw_panel(distribution, types, seed)`` re-draws a pane
 Command line: ``python -m selection select|check|verify ...`` (see :mod:`selection.cli`).
 """
 
-from selection.draw import PanelShare, draw_panel
-from selection.engine import ALGORITHMS, select
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Light modules (plain Python) load at once; the solver-backed ones (numpy, HiGHS) load on
+# first use, so importing the package, e.g. for its errors, costs little time and memory.
 from selection.errors import (
     InfeasibleQuotas,
     InputError,
@@ -61,13 +64,43 @@ from selection.errors import (
     SelectionError,
     SolverError,
 )
-from selection.feasibility import Conflict, FeasibilityReport, Relaxation, check_feasibility
 from selection.model import Person, Pool, Quota, QuotaTable, validate_instance
 from selection.readers import Respondents, read_quotas, read_respondents
-from selection.result import QuotaRow, SelectionResult
 from selection.rng import SeededRandom, new_seed
-from selection.verify import VerificationReport, verify
 from selection.version import __version__
+
+_LAZY = {
+    "PanelShare": "selection.draw",
+    "draw_panel": "selection.draw",
+    "ALGORITHMS": "selection.engine",
+    "select": "selection.engine",
+    "Conflict": "selection.feasibility",
+    "FeasibilityReport": "selection.feasibility",
+    "Relaxation": "selection.feasibility",
+    "check_feasibility": "selection.feasibility",
+    "QuotaRow": "selection.result",
+    "SelectionResult": "selection.result",
+    "VerificationReport": "selection.verification",
+    "verify": "selection.verification",
+}
+
+if TYPE_CHECKING:
+    from selection.draw import PanelShare, draw_panel
+    from selection.engine import ALGORITHMS, select
+    from selection.feasibility import Conflict, FeasibilityReport, Relaxation, check_feasibility
+    from selection.result import QuotaRow, SelectionResult
+    from selection.verification import VerificationReport, verify
+
+
+def __getattr__(name: str) -> Any:
+    """Load a solver-backed name of the public API on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'selection' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ALGORITHMS",

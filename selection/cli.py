@@ -28,7 +28,7 @@ from selection.engine import ALGORITHMS, select
 from selection.errors import InfeasibleQuotas, InputError, SelectionError
 from selection.feasibility import check_feasibility
 from selection.readers import read_quotas, read_respondents
-from selection.verify import verify
+from selection.verification import verify
 
 EXIT_OK, EXIT_UNVERIFIED, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
