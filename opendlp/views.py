@@ -20,5 +20,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The public front page."""
-    return render(request, "opendlp/home.html")
+    """The public front page: the assemblies open for registration, and the daily lottery."""
+    from assemblies.registration.selectors import assemblies_open_for_registration
+
+    return render(
+        request, "opendlp/home.html", {"assemblies": assemblies_open_for_registration()}
+    )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -131,3 +132,15 @@ def registrant_by_email(*, assembly: Assembly, email: str) -> Registrant | None:
 def registrant_by_public_id(*, assembly: Assembly, public_id: uuid.UUID) -> Registrant | None:
     """The assembly's registrant with this public id, or None."""
     return Registrant.objects.filter(assembly=assembly, public_id=public_id).first()
+
+
+def assemblies_open_for_registration(*, now: dt.datetime | None = None) -> list[Assembly]:
+    """Assemblies whose registration is open at ``now`` (status ``open``, inside their
+    window), soonest closing first: what the front page lists."""
+    now = now or timezone.now()
+    return list(
+        Assembly.objects.filter(status=AssemblyStatus.OPEN)
+        .filter(Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now))
+        .filter(Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gt=now))
+        .order_by(F("registration_closes_at").asc(nulls_last=True), "title")
+    )
