@@ -23,6 +23,4 @@ def home(request: HttpRequest) -> HttpResponse:
     """The public front page: the assemblies open for registration, and the daily lottery."""
     from assemblies.registration.selectors import assemblies_open_for_registration
 
-    return render(
-        request, "opendlp/home.html", {"assemblies": assemblies_open_for_registration()}
-    )
+    return render(request, "opendlp/home.html", {"assemblies": assemblies_open_for_registration()})
