@@ -22,8 +22,10 @@ the leximin point of ``conv(F)``, and a distribution over panels reaching it is 
 column generation on a *target* master LP (minimise the largest shortfall ``delta`` below the
 target); reaching ``delta = 0`` needs no optimality proof from the pricing program. If the
 pricing program proves the target unreachable, the stage-by-stage column generation above
-runs instead, starting from all panels found so far. For maximin, the relaxation's optimum is
-an upper bound that ends the first stage as soon as it is reached.
+runs instead, starting from all panels found so far. For maximin, the relaxation's optimum
+``z*`` is an upper bound: on large instances the target master first looks for a distribution
+giving every selectable type at least ``z*``; otherwise (and if that fails) the first stage
+runs and ends as soon as it reaches ``z*``.
 """
 
 from __future__ import annotations
@@ -226,18 +228,22 @@ class TargetLP:
 
 #: Seed the target master with sampled panels when there are more types than this.
 SAMPLE_ABOVE_TYPES = 150
-SAMPLE_FACTOR = 3
+SAMPLE_FACTOR = 1
+#: Swap searches per pricing round of the target master on large instances (more than
+#: :data:`SAMPLE_ABOVE_TYPES` types): many columns per round cut the number of master LP
+#: re-solves, which dominate the running time there. Small instances use the default (40).
+TARGET_SWAP_STARTS = 200
 #: The target is reached when the shortfall is at most this (a probability).
 TARGET_TOLERANCE = 1e-9
 
 
 def _price(
-    columns: Columns, ip: PanelIP, weights: np.ndarray, threshold: float
+    columns: Columns, ip: PanelIP, weights: np.ndarray, threshold: float, starts: int = 40
 ) -> tuple[list[np.ndarray], bool]:
-    """Improving panels for the given weights: swap search first, the integer program if that
-    fails. Returns ``(panels, proven)`` where ``proven`` means the integer program showed no
-    panel beats ``threshold``."""
-    found = columns.improving(ip, weights, threshold)
+    """Improving panels for the given weights: swap search (from ``starts`` panels) first, the
+    integer program if that fails. Returns ``(panels, proven)`` where ``proven`` means the
+    integer program showed no panel beats ``threshold``."""
+    found = columns.improving(ip, weights, threshold, starts=starts)
     if found:
         return found, False
     counts, value, _ = ip.best(weights)
@@ -260,6 +266,7 @@ def reach_target(
     for counts in columns.panels:
         master.add_panel(counts)
     sizes = master.sizes
+    starts = TARGET_SWAP_STARTS if model.num_types > SAMPLE_ABOVE_TYPES else 40
     iteration = 0
     while True:
         iteration += 1
@@ -267,7 +274,7 @@ def reach_target(
         monitor.tick("leximin (distribution)", iteration, iteration + 1)
         if delta <= TARGET_TOLERANCE:
             return master.distribution()
-        found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE)
+        found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE, starts=starts)
         if proven:
             return None
         for counts in found:
@@ -349,6 +356,13 @@ def leximin(
             return columns, distribution
         return columns, exact_stages(model, monitor, ip, columns, selectable)
     bound = float(relaxed[selectable].min()) if selectable.any() else 0.0
+    if model.num_types > SAMPLE_ABOVE_TYPES:
+        # Large instances: every selectable type at the relaxation's optimum (an upper bound
+        # on the maximin value) is a target; reaching it proves the maximin value.
+        flat = np.where(selectable, bound, 0.0)
+        distribution = reach_target(model, monitor, ip, columns, flat)
+        if distribution is not None:
+            return columns, distribution
     return columns, exact_stages(
         model, monitor, ip, columns, selectable, stages=stages, upper_bound=bound
     )
