@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -10,6 +11,12 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest (64 lower-case hex characters) of a plain secret token: what the
+    tables keep instead of API tokens and invitation tokens."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class UserManager(BaseUserManager["User"]):

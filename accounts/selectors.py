@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import ApiToken, Invitation, User
+from accounts.models import ApiToken, Invitation, User, token_digest
 from opendlp.models import AuditEvent
 
 
@@ -29,11 +27,10 @@ def user_get(*, user_id: int) -> User:
 
 def invitation_get_pending(*, token: str) -> Invitation | None:
     """Return the pending (not accepted, revoked or expired) invitation for a plain token."""
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
     return (
         Invitation.objects.select_related("assembly")
         .filter(
-            token_hash=digest,
+            token_hash=token_digest(token),
             accepted_at__isnull=True,
             revoked_at__isnull=True,
             expires_at__gt=timezone.now(),

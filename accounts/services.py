@@ -3,7 +3,6 @@ organiser invitations."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import ApiToken, Invitation, User
+from accounts.models import ApiToken, Invitation, User, token_digest
 from opendlp.services import audit_event_record
 
 #: Every plain token starts with this, so leaked tokens are easy to recognise and scan for.
@@ -165,11 +164,6 @@ def user_unban(
     return user, True
 
 
-def api_token_hash(token: str) -> str:
-    """Return the SHA-256 hex digest (64 lower-case hex characters) of a plain token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def api_token_prefix(token: str) -> str | None:
     """Return the public prefix of a plain token ``odlp_<prefix>_<secret>``, or ``None``.
 
@@ -219,7 +213,7 @@ def api_token_create(*, user: User, name: str, now: datetime | None = None) -> t
         prefix = secrets.token_hex(API_TOKEN_PREFIX_LENGTH // 2)
         plain = f"{API_TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
         token = ApiToken.objects.create(
-            user=owner, name=name, prefix=prefix, token_hash=api_token_hash(plain), created_at=now
+            user=owner, name=name, prefix=prefix, token_hash=token_digest(plain), created_at=now
         )
         audit_event_record(
             action="accounts.api_token.created",
@@ -278,7 +272,7 @@ def api_token_authenticate(*, token: str, now: datetime | None = None) -> User |
     prefix = api_token_prefix(token)
     if prefix is None:
         return None
-    digest = api_token_hash(token)
+    digest = token_digest(token)
     for candidate in ApiToken.objects.filter(prefix=prefix).select_related("user"):
         if not hmac.compare_digest(candidate.token_hash, digest):
             continue
@@ -370,7 +364,7 @@ def invitation_send(
             assembly=assembly,
             email=email,
             role=role,
-            token_hash=api_token_hash(plain),
+            token_hash=token_digest(plain),
             invited_by=invited_by,
             created_at=now,
             expires_at=now + INVITATION_VALIDITY,
@@ -448,7 +442,7 @@ def invitation_accept(*, token: str, user: User, now: datetime | None = None) ->
         invitation = (
             Invitation.objects.select_for_update()
             .select_related("assembly")
-            .filter(token_hash=api_token_hash(token))
+            .filter(token_hash=token_digest(token))
             .first()
         )
         if invitation is None:

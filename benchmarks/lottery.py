@@ -186,8 +186,8 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[dict, float, flo
 
 def tokens_create(*, count: int) -> list[str]:
     """Give ``count`` non-banned bench users a personal API token; return the plain tokens."""
-    from accounts.models import ApiToken, User
-    from accounts.services import API_TOKEN_SCHEME, api_token_hash
+    from accounts.models import ApiToken, User, token_digest
+    from accounts.services import API_TOKEN_SCHEME
 
     users = list(
         User.objects.filter(banned_at__isnull=True)
@@ -200,7 +200,7 @@ def tokens_create(*, count: int) -> list[str]:
         plain = f"{API_TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
         plains.append(plain)
         rows.append(
-            ApiToken(user_id=user_id, name="bench", prefix=prefix, token_hash=api_token_hash(plain))
+            ApiToken(user_id=user_id, name="bench", prefix=prefix, token_hash=token_digest(plain))
         )
     ApiToken.objects.bulk_create(rows, batch_size=2000)
     return plains
