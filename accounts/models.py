@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from assemblies.models import Role
+
 
 def token_digest(token: str) -> str:
     """SHA-256 hex digest (64 lower-case hex characters) of a plain secret token: what the
@@ -148,11 +150,6 @@ class Invitation(models.Model):
     grants an ``assemblies.AssemblyMembership`` to the account whose email it was sent to.
     """
 
-    class Role(models.TextChoices):
-        MANAGER = "manager", "Manager"
-        CALLER = "caller", "Caller"
-        VIEWER = "viewer", "Viewer"
-
     assembly = models.ForeignKey(
         "assemblies.Assembly", on_delete=models.CASCADE, related_name="invitations"
     )
@@ -178,7 +175,7 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(role__in=["manager", "caller", "viewer"]),
+                condition=models.Q(role__in=Role.values),
                 name="accounts_invitation_role_valid",
             ),
             models.CheckConstraint(

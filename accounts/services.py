@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, User, token_digest
+from assemblies.models import Role
 from opendlp.services import audit_event_record
 
 #: Every plain token starts with this, so leaked tokens are easy to recognise and scan for.
@@ -333,7 +334,7 @@ def invitation_send(
     from assemblies.models import Assembly
     from assemblies.permissions import can_manage
 
-    if role not in Invitation.Role.values:
+    if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
     email = User.objects.normalize_email(email.strip())
     if not email:

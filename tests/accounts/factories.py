@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Invitation, User
+from assemblies.models import Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -33,7 +34,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
     assembly = factory.SubFactory("tests.assemblies.factories.AssemblyFactory")
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
-    role = Invitation.Role.VIEWER
+    role = Role.VIEWER
     token_hash = factory.Sequence(
         lambda n: __import__("hashlib").sha256(f"token-{n}".encode()).hexdigest()
     )
