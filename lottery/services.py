@@ -40,26 +40,6 @@ def _close_due_enqueue() -> None:
     lottery_close_due_task.delay()
 
 
-def _lottery_status_share_locked(*, lottery_id: int) -> str:
-    """Return the lottery's current status, holding a lock that a close has to wait for.
-
-    On PostgreSQL this is ``SELECT ... FOR KEY SHARE``: submissions do not block each other,
-    but a close's ``FOR UPDATE`` waits until this transaction ends, and if a close committed
-    first the locked read sees its new status. (Django creates foreign keys ``DEFERRABLE
-    INITIALLY DEFERRED``, so the ballot's own foreign key would lock the row only at commit,
-    too late to re-check.) SQLite serialises writers, so a plain read is enough there.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT status FROM {connection.ops.quote_name(Lottery._meta.db_table)} "  # noqa: S608 - table name from the model
-                "WHERE id = %s FOR KEY SHARE",
-                [lottery_id],
-            )
-            return cursor.fetchone()[0]
-    return Lottery.objects.values_list("status", flat=True).get(pk=lottery_id)
-
-
 def ballot_submit(*, user: User, now: dt.datetime | None = None) -> tuple[Ballot, bool]:
     """Put ``user``'s ballot into today's lottery, creating the lottery if needed.
 
@@ -99,25 +79,99 @@ def ballot_submit(*, user: User, now: dt.datetime | None = None) -> tuple[Ballot
         return existing, False
 
 
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _submission_state(*, user_id: int, day: dt.date) -> tuple | None:
+    """Lock the user row and read ``(banned, lottery_id, lottery_status, ballot_id)`` for
+    ``day`` in one round trip (``None`` if the user is gone).
+
+    On PostgreSQL the user row is locked ``FOR NO KEY UPDATE``: a concurrent ban (an
+    ``UPDATE`` of that row) either committed before, and is seen, or waits for this
+    transaction. The lottery and ballot columns are ``NULL`` when they do not exist yet.
+    """
+    lock = " FOR NO KEY UPDATE OF u" if connection.vendor == "postgresql" else ""
+    sql = (
+        "SELECT u.banned_at IS NOT NULL, l.id, l.status, b.id "  # noqa: S608 - model tables
+        f"FROM {_table(User)} u "
+        f"LEFT JOIN {_table(Lottery)} l ON l.date = %s "
+        f"LEFT JOIN {_table(Ballot)} b ON b.lottery_id = l.id AND b.user_id = u.id "
+        f"WHERE u.id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(day), user_id])
+        return cursor.fetchone()
+
+
+def _ballot_insert_if_open(*, lottery_id: int, user_id: int, now: dt.datetime) -> int | None:
+    """Insert the ballot if the lottery is still open; return its id, or ``None``.
+
+    On PostgreSQL the lottery row is read ``FOR KEY SHARE`` in the same statement:
+    submissions do not block each other, but a close's ``FOR UPDATE`` waits until this
+    transaction ends, and if a close committed first the locked re-read sees its new status
+    and nothing is inserted. (Django creates foreign keys ``DEFERRABLE INITIALLY DEFERRED``,
+    so the ballot's own foreign key would lock the row only at commit, too late.) ``None``
+    also when the unique constraint already holds a ballot of this user (``ON CONFLICT DO
+    NOTHING``). SQLite serialises writers, so no lock is needed there.
+    """
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"INSERT INTO {_table(Ballot)} (lottery_id, user_id, submitted_at, excluded) "  # noqa: S608
+        f"SELECT id, %s, %s, %s FROM {_table(Lottery)} WHERE id = %s AND status = %s{lock} "
+        "ON CONFLICT (lottery_id, user_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                user_id,
+                connection.ops.adapt_datetimefield_value(now),
+                False,
+                lottery_id,
+                Lottery.Status.OPEN,
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _ballot_insert(*, user_id: int, day: dt.date, now: dt.datetime) -> tuple[Ballot, bool]:
-    """The transaction of :func:`ballot_submit` (raises IntegrityError on a lost race)."""
+    """The transaction of :func:`ballot_submit` (raises IntegrityError on a lost race).
+
+    Two statements in the common case (lock and read the user, the lottery and any ballot;
+    insert if open), written in SQL because this is the hottest write of the site: the ORM
+    version took five queries and twice the CPU per submission. The rules are the same as
+    the ORM's and are backed by the unique constraint and the row locks described in
+    :func:`_submission_state` and :func:`_ballot_insert_if_open`.
+    """
     with transaction.atomic():
-        member = User.objects.select_for_update(no_key=True).get(pk=user_id)
-        if member.is_banned:
+        state = _submission_state(user_id=user_id, day=day)
+        if state is None:
+            raise User.DoesNotExist(f"There is no user {user_id}.")
+        banned, lottery_id, status, ballot_id = state
+        if banned:
             raise UserBannedError("You are banned and cannot submit ballots.")
-        lottery, lottery_created = Lottery.objects.get_or_create(date=day)
-        existing = Ballot.objects.filter(lottery=lottery, user=member).first()
-        if existing is not None:
-            existing.lottery = lottery
-            return existing, False
-        if _lottery_status_share_locked(lottery_id=lottery.pk) != Lottery.Status.OPEN:
+        lottery_created = False
+        if lottery_id is None:
+            lottery, lottery_created = Lottery.objects.get_or_create(date=day)
+            lottery_id, status = lottery.pk, lottery.status
+        lottery = Lottery(id=lottery_id, date=day, status=status)
+        if ballot_id is None:
+            # The ballot row is itself the record of who entered and when; no audit event
+            # per ballot (the log covers bans, unbans and closes): submitting stays cheap.
+            ballot_id = _ballot_insert_if_open(lottery_id=lottery_id, user_id=user_id, now=now)
+            if ballot_id is not None:
+                if lottery_created:
+                    transaction.on_commit(_close_due_enqueue, robust=True)
+                ballot = Ballot(id=ballot_id, lottery=lottery, user_id=user_id, submitted_at=now)
+                return ballot, True
+        # A repeat submission, or a concurrent one of this user that committed first.
+        existing = Ballot.objects.filter(lottery_id=lottery_id, user_id=user_id).first()
+        if existing is None:
             raise LotteryClosedError(f"The lottery of {day.isoformat()} is closed.")
-        # The ballot row is itself the record of who entered and when; no audit event per
-        # ballot (the audit log covers bans, unbans and closes), which keeps submission cheap.
-        ballot = Ballot.objects.create(lottery=lottery, user=member, submitted_at=now)
-        if lottery_created:
-            transaction.on_commit(_close_due_enqueue, robust=True)
-    return ballot, True
+        existing.lottery = lottery
+        return existing, False
 
 
 def _draw(*, lottery: Lottery, seed: str) -> tuple[int | None, int, int]:
