@@ -9,4 +9,4 @@ RUN useradd --create-home --uid 1000 opendlp && mkdir -p /app/var && chown -R op
     && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 USER opendlp
 EXPOSE 8000
-CMD ["gunicorn", "opendlp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "opendlp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]

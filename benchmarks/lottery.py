@@ -43,7 +43,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.serving import free_port, gunicorn_start
+from benchmarks.serving import cpu_seconds, free_port, gunicorn_start
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "opendlp_bench_lottery"
@@ -267,23 +267,6 @@ def client_child(port: int, tokens_file: str, clients: int) -> None:
             }
         )
     )
-
-
-def cpu_seconds(*, session: int | None = None, command: str | None = None) -> float:
-    """CPU time (user + system) used so far by the processes of a session or with a name."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if (session is not None and int(fields[3]) == session) or name == command:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def submit_pass(

@@ -1,6 +1,6 @@
 """Benchmark of the public registration form under gunicorn on PostgreSQL.
 
-    python -m benchmarks.registration [--seconds 30] [--clients 16] [--workers 2] [--threads 8]
+    python -m benchmarks.registration [--seconds 30] [--clients 16] [--workers 3] [--threads 4]
 
 It creates (or re-creates) its own database ``opendlp_bench_registration``, migrates it,
 collects the static files, creates an open assembly with two categories and their quotas,
@@ -40,7 +40,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from benchmarks.serving import free_port, gunicorn_start
+from benchmarks.serving import cpu_seconds, free_port, gunicorn_start
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "opendlp_bench_registration"
@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--without-email-index",
         action="store_true",
@@ -317,10 +317,19 @@ def main(argv: list[str] | None = None) -> int:
             target=load_generate,
             args=(port, args.clients, args.seconds, secrets.token_hex(4), queue),
         )
+        cpu_groups = {
+            "gunicorn": {"session": server.pid},
+            "PostgreSQL": {"command": "postgres"},
+            "Redis": {"command": "redis-server"},
+        }
         busy_before, total_before = _machine_cpu()
+        cpu_before = {name: cpu_seconds(**where) for name, where in cpu_groups.items()}
         loader.start()
         results, duration = queue.get(timeout=args.seconds + 120)
         busy_after, total_after = _machine_cpu()
+        cpu_load = {
+            name: cpu_seconds(**where) - cpu_before[name] for name, where in cpu_groups.items()
+        }
         loader.join(timeout=30)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -357,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"app CPU per request {1000 * app_cpu / len(latencies):8.1f} ms  (gunicorn, whole run)"
         )
+        split = ", ".join(
+            f"{name} {1000 * seconds / len(latencies):.1f} ms" for name, seconds in cpu_load.items()
+        )
+        print(f"CPU per request under load: {split}")
     met = rate >= 200 and p99 < 250 and not errors and stored == len(oks)
     print(
         f"target (>= 200/s, p99 < 250 ms, no errors, nothing lost): {'met' if met else 'NOT met'}"

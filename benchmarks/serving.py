@@ -52,3 +52,20 @@ def gunicorn_start(
             time.sleep(0.2)
     os.killpg(process.pid, signal.SIGTERM)
     raise SystemExit(f"gunicorn did not answer {probe_path} within {timeout:.0f} s")
+
+
+def cpu_seconds(*, session: int | None = None, command: str | None = None) -> float:
+    """CPU time (user + system) used so far by the processes of a session or with a name."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if (session is not None and int(fields[3]) == session) or name == command:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

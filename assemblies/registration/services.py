@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -103,18 +102,13 @@ def registrant_register(
     if not email:
         raise ValueError("an email address is required")
     with transaction.atomic():
-        locked = _assembly_locked_for_registration(assembly_id=assembly.pk, email=email)
+        locked = _assembly_lock_for_registration(assembly=assembly, email=email)
         state = registration_state(assembly=locked, now=now)
         if state != RegistrationState.OPEN:
             raise RegistrationClosed(state)
-        existing = (
-            Registrant.objects.annotate(email_lower=Lower("email"))
-            .filter(assembly=locked, email_lower=email.lower())
-            .order_by("id")
-            .first()
-        )
-        if existing is not None:
-            registrant, created = existing, False
+        existing_id = _registrant_id_by_email(assembly_id=locked.pk, email=email)
+        if existing_id is not None:
+            registrant, created = Registrant.objects.get(pk=existing_id), False
             action = "assemblies.registrant.registered_again"
         else:
             registrant = Registrant.objects.create(
@@ -140,9 +134,11 @@ def registrant_register(
     return RegistrationOutcome(registrant=registrant, created=created)
 
 
-def _assembly_locked_for_registration(*, assembly_id: int, email: str) -> Assembly:
-    """Re-read the assembly and lock what a registration depends on, until the transaction
-    ends, in one round trip on PostgreSQL:
+def _assembly_lock_for_registration(*, assembly: Assembly, email: str) -> Assembly:
+    """Lock what a registration depends on until the transaction ends, and refresh the
+    assembly's status and registration window from the locked row; returns ``assembly``.
+
+    On PostgreSQL, in one round trip:
 
     * a transaction-level advisory lock on a 64-bit hash of (assembly, lower-cased email), so
       that registrations of one email address in one assembly run one after the other while
@@ -152,25 +148,48 @@ def _assembly_locked_for_registration(*, assembly_id: int, email: str) -> Assemb
       they wait for it.
 
     On other databases, the assembly row is locked for update (SQLite lets one writer in at a
-    time anyway).
+    time anyway). Plain SQL on purpose: this runs on every registration, and the ORM costs
+    several times more CPU than the query itself.
 
     Raises:
         Assembly.DoesNotExist: when the assembly was deleted.
     """
+    columns = ("status", "registration_opens_at", "registration_closes_at")
     if connection.vendor != "postgresql":
-        return Assembly.objects.select_for_update().get(pk=assembly_id)
-    text = f"registration\0{assembly_id}\0{email.lower()}"
-    key = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
-    table = connection.ops.quote_name(Assembly._meta.db_table)
-    # One statement takes both locks: the advisory lock in the select list, the row lock.
+        row = Assembly.objects.select_for_update().filter(pk=assembly.pk).values_list(*columns)
+        row = row.first()
+    else:
+        text = f"registration\0{assembly.pk}\0{email.lower()}"
+        key = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+        table = connection.ops.quote_name(Assembly._meta.db_table)
+        # One statement takes both locks: the advisory lock in the select list, the row lock.
+        sql = (
+            f"SELECT {', '.join(columns)}, pg_advisory_xact_lock(%s) "  # noqa: S608 - model table
+            f"FROM {table} WHERE id = %s FOR SHARE"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, assembly.pk])
+            row = cursor.fetchone()
+    if row is None:
+        raise Assembly.DoesNotExist(assembly.pk)
+    assembly.status, assembly.registration_opens_at, assembly.registration_closes_at = row[:3]
+    return assembly
+
+
+def _registrant_id_by_email(*, assembly_id: int, email: str) -> int | None:
+    """The id of the assembly's oldest registrant with this email (case-insensitive), or
+    ``None`` (plain SQL on the ``(assembly, lower(email))`` index, as in
+    :func:`assemblies.registration.selectors.registrant_by_email`, for the same reason as
+    above). Runs after the email's lock is held, so it sees a registration just committed."""
+    table = connection.ops.quote_name(Registrant._meta.db_table)
     sql = (
-        f"SELECT *, pg_advisory_xact_lock(%s) AS email_lock FROM {table} "  # noqa: S608
-        "WHERE id = %s FOR SHARE"
+        f"SELECT id FROM {table} WHERE assembly_id = %s AND LOWER(email) = %s "  # noqa: S608
+        "ORDER BY id LIMIT 1"
     )
-    rows = list(Assembly.objects.raw(sql, [key, assembly_id]))
-    if not rows:
-        raise Assembly.DoesNotExist(assembly_id)
-    return rows[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assembly_id, email.lower()])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _email_after_commit(*, registrant: Registrant, base_url: str, language: str | None) -> None:
@@ -181,9 +200,9 @@ def _email_after_commit(*, registrant: Registrant, base_url: str, language: str 
     from assemblies.tasks import send_confirmation_email
 
     try:
-        send_confirmation_email.delay(
-            registrant_id=registrant.pk, base_url=base_url, language=language
-        )
+        kwargs = {"registrant_id": registrant.pk, "base_url": base_url, "language": language}
+        # An explicit kwargsrepr spares Celery a safe-repr of the arguments per message.
+        send_confirmation_email.apply_async(kwargs=kwargs, argsrepr="()", kwargsrepr=repr(kwargs))
         return
     except Exception:  # noqa: BLE001 - broker down: fall back to sending in the request
         logger.warning("broker unavailable; sending confirmation email in the request")
