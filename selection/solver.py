@@ -122,6 +122,39 @@ class PanelIP:
         self.quota_upper = np.asarray(hi, dtype=np.float64)
         self.swaps = SwapSearch(model, self.quota_lower, self.quota_upper)
 
+    def restrict(
+        self,
+        *,
+        type_lower: np.ndarray,
+        type_upper: np.ndarray,
+        quota_lower: np.ndarray,
+        quota_upper: np.ndarray,
+        household_lower: np.ndarray,
+    ) -> None:
+        """Narrow the program to a face of its polytope, for the next :meth:`best` calls.
+
+        Args:
+            type_lower, type_upper: ``float[T]`` bounds on each type count (within
+                ``[0, size_t]``).
+            quota_lower, quota_upper: ``float[Q]`` bounds on each quota's count (within the
+                program's own quota bounds).
+            household_lower: ``float[H]`` lower bound (0 or 1) on each household group's
+                count.
+
+        :meth:`feasible` still checks the program's own bounds, which a face only narrows.
+        """
+        h, num_quotas = self.h, len(self.quota_lower)
+        h.changeColsBounds(
+            self.num_types, np.arange(self.num_types, dtype=np.int32), type_lower, type_upper
+        )
+        h.changeRowsBounds(
+            num_quotas, np.arange(num_quotas, dtype=np.int32), quota_lower, quota_upper
+        )
+        groups = len(household_lower)
+        if groups:
+            rows = np.arange(num_quotas + 1, num_quotas + 1 + groups, dtype=np.int32)
+            h.changeRowsBounds(groups, rows, household_lower, np.ones(groups))
+
     def best(self, weights: np.ndarray) -> tuple[np.ndarray | None, float, float]:
         """Maximise ``weights @ c`` over feasible panels.
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from selection import Person, Pool, Quota, QuotaTable, select
+from selection import leximin as leximin_module
 
 INF = highspy.kHighsInf
 
@@ -111,9 +112,12 @@ def reference_leximin(n: int, panels: list[tuple[int, ...]]) -> np.ndarray:
     return np.array([fixed[i] for i in range(n)])
 
 
+@pytest.mark.parametrize("face_walk", [False, True])
 @pytest.mark.parametrize("households", [False, True])
 @pytest.mark.parametrize("case", range(16))
-def test_leximin_matches_brute_force_profile(case, households):
+def test_leximin_matches_brute_force_profile(case, households, face_walk, monkeypatch):
+    if face_walk:  # treat the instance as large: the target master starts from the face walk
+        monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     rng = random.Random(1000 * households + case)
     instance = None
     while instance is None:

@@ -27,12 +27,14 @@ def _type_probabilities(model, columns, distribution):
     return counts @ distribution / model.sizes
 
 
-@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("large", ["no", "sampled", "face-walk"])
 @pytest.mark.parametrize("households", [False, True])
 @pytest.mark.parametrize("case", range(6))
 def test_maximin_minimum_with_and_without_target_path(case, households, large, monkeypatch):
-    if large:  # treat the instance as large: maximin via the target, with sampled panels
+    if large != "no":  # treat the instance as large: maximin via the target
         monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
+    if large == "face-walk":  # ... seeded by the face walk instead of sampled panels
+        monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     model = _instance(case, households)
     columns, distribution = leximin_module.leximin(model, Monitor())
     expected = _type_probabilities(model, columns, distribution).min()
@@ -42,7 +44,7 @@ def test_maximin_minimum_with_and_without_target_path(case, households, large, m
         expected, abs=1e-6
     )
     # Force the fallback (the stage-by-stage method bounded by the relaxation).
-    monkeypatch.setattr(leximin_module, "reach_target", lambda *args: None)
+    monkeypatch.setattr(leximin_module, "reach_target", lambda *args, **kwargs: None)
     columns, distribution = leximin_module.leximin(model, Monitor(), stages=1)
     assert _type_probabilities(model, columns, distribution).min() == pytest.approx(
         expected, abs=1e-6

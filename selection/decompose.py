@@ -1,0 +1,159 @@
+"""Write a target point as a convex combination of panels by walking down the faces of the
+relaxation polytope (a constructive Carathéodory decomposition).
+
+Column generation (see :mod:`selection.leximin`) reaches a target vector of expected type
+counts by re-solving a master LP whose duals steer the pricing program; on pools of a thousand
+types and more that master grows to thousands of columns and converges slowly. This module finds
+the panels directly instead. The target ``x`` (expected counts, ``x_t = p_t * size_t``) lies in
+the relaxation polytope ``R`` of the pricing program (quota rows, panel size, households,
+``0 <= c_t <= size_t``). With remaining mass ``m`` (initially 1) and residual ``r`` (initially
+``x``), so that ``r / m`` lies in ``R``, each step:
+
+1. takes the constraints of ``R`` that ``r / m`` meets with equality (a type already used up or
+   needed on every remaining panel, a quota at its min or max, a household already full): the
+   smallest face of ``R`` containing ``r / m``;
+2. asks the integer program for a panel *in that face* (those constraints as equalities),
+   maximising ``sum_t c_t r_t / (m size_t)`` (the types most in need);
+3. moves the largest step ``theta`` such that ``(r - theta c) / (m - theta)`` stays in ``R``
+   (a ratio test over every constraint), records ``(panel, theta)`` and continues with
+   ``r - theta c`` and ``m - theta``.
+
+Every step makes at least one more constraint tight, so in exact arithmetic the walk ends after
+at most ``dim R + 1`` steps (Carathéodory; Grötschel, Lovász and Schrijver, "Geometric
+Algorithms and Combinatorial Optimization", 1988, §6.5, for the same construction over a
+polytope given by an optimisation oracle). ``R`` is not the integer hull of the panels, so a
+face may contain no panel: the walk then stops, and the caller's column generation continues
+from the panels found. The result is only a set of columns for the caller's master LP, which
+computes the final distribution and proves the target is reached, so the walk never affects
+correctness, only speed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from selection.monitor import Monitor
+from selection.solver import PanelIP
+from selection.symmetry import TypeModel
+
+#: Stop once the remaining mass is below this (the master LP absorbs the rest).
+MASS_TOLERANCE = 1e-9
+#: A constraint counts as tight when it holds with equality up to this (times the mass) ...
+TIGHT_TOLERANCE = 1e-9
+#: ... or up to this absolute amount (the round-off the residual accumulates over the walk).
+TIGHT_FLOOR = 1e-12
+
+
+def face_program(model: TypeModel) -> PanelIP:
+    """A pricing integer program tuned for the walk: any good panel of the face will do.
+
+    The face programs usually have an integral optimum equal to their LP bound but many
+    fractional LP optima, and HiGHS's presolve and cut rounds then cost far more than its
+    heuristics need: presolve is off, the cut pool small and the gap 1 %.
+    """
+    ip = PanelIP(model)
+    ip.h.setOptionValue("presolve", "off")
+    ip.h.setOptionValue("mip_rel_gap", 1e-2)
+    ip.h.setOptionValue("mip_pool_soft_limit", 20)
+    ip.h.setOptionValue("mip_heuristic_effort", 0.5)
+    return ip
+
+
+def decompose(
+    model: TypeModel, monitor: Monitor, target: np.ndarray, *, ip: PanelIP | None = None
+) -> tuple[list[np.ndarray], np.ndarray, float]:
+    """Greedy face walk from a target probability vector to panels (see the module text).
+
+    Args:
+        model: the type model.
+        monitor: progress (phase ``"leximin (decomposition)"``) and cancellation.
+        target: ``float[T]`` per-type probabilities in [0, 1]; ``target * sizes`` must lie in
+            the relaxation polytope (as the leximin point of the relaxation does).
+        ip: the face program to use (default: a new :func:`face_program`); its bounds are
+            changed, so never pass the caller's pricing program.
+
+    Returns:
+        ``(panels, weights, mass_left)``: the panels (``int64[T]`` type counts) in the order
+        found, ``float[len(panels)]`` their weights, and the mass not yet written as panels
+        (at most :data:`MASS_TOLERANCE` when the walk finished; larger when it stopped at a
+        face without a panel). ``sum_i weights_i panels_i <= target * sizes`` per type.
+
+    Raises:
+        SelectionCancelled: the monitor cancelled the run.
+    """
+    ip = ip or face_program(model)
+    sizes = model.sizes.astype(np.float64)
+    incidence = model.incidence.astype(np.float64)
+    num_types, num_quotas = model.num_types, len(model.quotas)
+    groups = [np.asarray(g, dtype=np.int64) for g in model.household_groups]
+    lower, upper = ip.quota_lower, ip.quota_upper
+    residual = np.clip(target, 0.0, 1.0) * sizes
+    mass = 1.0
+    panels: list[np.ndarray] = []
+    weights: list[float] = []
+    max_steps = 2 * (num_types + num_quotas + len(groups)) + 10
+    while mass > MASS_TOLERANCE and len(panels) < max_steps:
+        monitor.tick("leximin (decomposition)", len(panels), len(panels) + 1)
+        eps = max(TIGHT_TOLERANCE * mass, TIGHT_FLOOR)
+        used_up = residual <= eps
+        needed = residual >= mass * sizes - eps
+        per_quota = incidence @ residual
+        at_min = per_quota <= mass * lower + eps
+        at_max = per_quota >= mass * upper - eps
+        per_group = np.array([residual[g].sum() for g in groups])
+        full_groups = per_group >= mass - eps if groups else np.zeros(0, dtype=bool)
+        ip.restrict(
+            type_lower=np.where(needed, sizes, 0.0),
+            type_upper=np.where(used_up, 0.0, sizes),
+            quota_lower=np.where(at_max, upper, lower),
+            quota_upper=np.where(at_min, lower, upper),
+            household_lower=full_groups.astype(np.float64),
+        )
+        weight = np.where(used_up, 0.0, residual / (mass * sizes))
+        counts, _, _ = ip.best(weight)
+        if counts is None:
+            break  # this face holds no panel: the caller's column generation goes on
+        theta = _step(residual, mass, counts, sizes, incidence, lower, upper, groups, per_group)
+        if theta <= 0.0:
+            break
+        panels.append(counts)
+        weights.append(theta)
+        residual = np.maximum(residual - theta * counts, 0.0)
+        mass -= theta
+    return panels, np.array(weights), mass
+
+
+def _step(
+    residual: np.ndarray,
+    mass: float,
+    counts: np.ndarray,
+    sizes: np.ndarray,
+    incidence: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    groups: list[np.ndarray],
+    per_group: np.ndarray,
+) -> float:
+    """The largest ``theta <= mass`` keeping ``(residual - theta c) / (mass - theta)`` in R."""
+    c = counts.astype(np.float64)
+    theta = mass
+    used = c > 0
+    theta = min(theta, float(np.min(residual[used] / c[used])))
+    short = c < sizes
+    if short.any():
+        gaps = (mass * sizes[short] - residual[short]) / (sizes[short] - c[short])
+        theta = min(theta, float(np.min(gaps)))
+    per_quota, chosen = incidence @ residual, incidence @ c
+    above = chosen > lower
+    if above.any():
+        gaps = (per_quota[above] - mass * lower[above]) / (chosen[above] - lower[above])
+        theta = min(theta, float(np.min(gaps)))
+    below = chosen < upper
+    if below.any():
+        gaps = (mass * upper[below] - per_quota[below]) / (upper[below] - chosen[below])
+        theta = min(theta, float(np.min(gaps)))
+    for g, group in enumerate(groups):
+        taken = c[group].sum()
+        if taken < 1:
+            theta = min(theta, (mass - per_group[g]) / (1.0 - taken))
+    return max(theta, 0.0)

@@ -1,0 +1,72 @@
+"""The face walk writes the relaxation's leximin point as a convex combination of panels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from selection import leximin as leximin_module
+from selection.decompose import MASS_TOLERANCE, decompose
+from selection.monitor import Monitor
+from selection.symmetry import build_types
+from selection.synthetic import synthetic_instance
+from tests.selection.test_leximin_paths import _instance
+
+
+def _relaxed(model):
+    monitor = Monitor()
+    ip = leximin_module.PanelIP(model, monitor)
+    _, selectable = leximin_module.initial_columns(model, ip, monitor)
+    return ip, leximin_module.relaxed_leximin(model, monitor, selectable)
+
+
+def _synthetic(pool_size: int, panel_size: int, categories: int):
+    quotas, pool = synthetic_instance(pool_size, panel_size, categories, seed="walk")
+    return build_types(quotas, pool, panel_size, False)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        pytest.param(_instance(case, households), id=f"random-{case}-households-{households}")
+        for case in range(4)
+        for households in (False, True)
+    ]
+    + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
+)
+def test_decompose_panels_are_feasible_and_never_exceed_the_target(model):
+    ip, target = _relaxed(model)
+    panels, weights, mass = decompose(model, Monitor(), target)
+    assert len(panels) == len(weights) and (weights > 0).all()
+    assert weights.sum() + mass == pytest.approx(1.0, abs=1e-12)
+    for counts in panels:
+        assert ip.feasible(counts)
+    covered = np.zeros(model.num_types)
+    for counts, weight in zip(panels, weights, strict=True):
+        covered += weight * counts
+    expected = target * model.sizes
+    assert (covered <= expected + 1e-9).all()
+    if mass <= MASS_TOLERANCE:  # the walk finished: the panels reach the target
+        assert np.allclose(covered, expected, atol=1e-8)
+
+
+def test_decompose_covers_nearly_all_of_the_leximin_point_of_a_synthetic_pool():
+    # The walk may stop at a face of the relaxation without a panel (here with less than
+    # 1e-6 of the mass left); column generation then finishes from its panels.
+    model = _synthetic(160, 16, 4)
+    _, target = _relaxed(model)
+    panels, weights, mass = decompose(model, Monitor(), target)
+    assert mass < 1e-6
+    assert len(panels) <= model.num_types + len(model.quotas) + 1  # Carathéodory's bound
+
+
+def test_leximin_through_the_face_walk_equals_the_default_path(monkeypatch):
+    model = _synthetic(160, 16, 4)
+
+    def profile():
+        columns, distribution = leximin_module.leximin(model, Monitor())
+        return np.sort(columns.matrix().astype(np.float64) @ distribution / model.sizes)
+
+    default = profile()
+    monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
+    assert np.allclose(profile(), default, atol=1e-6)
