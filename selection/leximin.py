@@ -383,7 +383,13 @@ def leximin(
         # Large instances: every selectable type at the relaxation's optimum (an upper bound
         # on the maximin value) is a target; reaching it proves the maximin value.
         flat = np.where(selectable, bound, 0.0)
-        distribution = reach_target(model, monitor, ip, columns, flat, point=relaxed)
+        point = relaxed
+        if model.num_types > DECOMPOSE_ABOVE_TYPES:
+            # The walk starts from the relaxation's full leximin point (it meets the flat
+            # target too): the first stage alone leaves the other types at an arbitrary
+            # vertex of the relaxation, often far from any panel.
+            point = relaxed_leximin(model, monitor, selectable)
+        distribution = reach_target(model, monitor, ip, columns, flat, point=point)
         if distribution is not None:
             return columns, distribution
     return columns, exact_stages(
