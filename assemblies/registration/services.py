@@ -156,8 +156,8 @@ def _assembly_lock_for_registration(*, assembly: Assembly, email: str) -> Assemb
     """
     columns = ("status", "registration_opens_at", "registration_closes_at")
     if connection.vendor != "postgresql":
-        row = Assembly.objects.select_for_update().filter(pk=assembly.pk).values_list(*columns)
-        row = row.first()
+        locked = Assembly.objects.select_for_update().filter(pk=assembly.pk)
+        row = locked.values_list(*columns).first()
     else:
         text = f"registration\0{assembly.pk}\0{email.lower()}"
         key = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)

@@ -390,12 +390,15 @@ def test_lottery_verify_missing_raises():
 
 
 def test_ballot_submit_lost_race_returns_the_winning_ballot(user, noon, monkeypatch):
-    real = services._ballot_insert
+    first, _ = ballot_submit(user=user, now=noon(DAY))
+    real = services._submission_state
 
-    def insert_then_conflict(**kwargs):
-        real(**kwargs)  # a concurrent submission of the same user commits first ...
-        raise IntegrityError("lottery_ballot_one_per_user")  # ... and ours hits the constraint
+    def stale_read(**kwargs):
+        # As if a concurrent submission of this user committed just after our read.
+        banned, lottery_id, status, _ = real(**kwargs)
+        return banned, lottery_id, status, None
 
-    monkeypatch.setattr(services, "_ballot_insert", insert_then_conflict)
+    monkeypatch.setattr(services, "_submission_state", stale_read)
     ballot, created = ballot_submit(user=user, now=noon(DAY))
-    assert not created and ballot == Ballot.objects.get(user=user)
+    assert not created and ballot.pk == first.pk
+    assert Ballot.objects.filter(user=user).count() == 1
