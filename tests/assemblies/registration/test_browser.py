@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connections
 
 from assemblies.models import Registrant, RegistrantStatus
 from tests.assemblies.registration.factories import open_assembly
@@ -54,6 +55,9 @@ def browser_page(monkeypatch):
         yield page
         context.close()
         browser.close()
+        # The test's ORM calls ran inside Playwright's event loop, on a database connection
+        # of that context: close it here, or it outlives the test database.
+        connections.close_all()
 
 
 def shot(page, name: str) -> Path:
