@@ -49,6 +49,6 @@ def demo_populate(*, stdout: TextIO) -> None:
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
-    stdout.write("Demo accounts (sign in at http://127.0.0.1:8000/admin/):\n")
+    stdout.write("Demo accounts (sign in at /admin/ on the served site):\n")
     stdout.write(f"  organiser: {DEMO_ORGANISER_EMAIL}  password: {password}\n")
     stdout.write(f"  admin:     {DEMO_ADMIN_EMAIL}  password: {password}\n")

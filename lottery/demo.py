@@ -59,5 +59,5 @@ def demo_populate(*, stdout: TextIO) -> None:
     ballot_submit(user=users[0], now=timezone.now())
     stdout.write(
         f"Demo lottery: {len(users)} participants ({', '.join(e for e, _ in DEMO_PARTICIPANTS)}; "
-        f"same password), {DEMO_PAST_DAYS} closed days; see http://127.0.0.1:8000/lottery/\n"
+        f"same password), {DEMO_PAST_DAYS} closed days; see /lottery/ on the served site\n"
     )
