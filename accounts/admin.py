@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -98,49 +100,62 @@ class UserAdmin(DjangoUserAdmin):
         )
         return form, page
 
-    @admin.action(description="Ban selected users (asks for a reason)", permissions=["change"])
-    def ban_users(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
-        """Ban each selected user with the reason given on the confirmation page."""
-        form, page = self._confirm(
-            request, queryset, action="ban_users", title="Ban users", required=True
-        )
+    def _ban_state_change(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[User],
+        *,
+        action: str,
+        title: str,
+        required: bool,
+        service: Callable[..., tuple[User, bool]],
+        done: str,
+        unchanged: str,
+    ) -> HttpResponse | None:
+        """Confirm, then call ``service`` (ban or unban) for each selected user with the
+        reason given, and report how many changed and how many were already so."""
+        form, page = self._confirm(request, queryset, action=action, title=title, required=required)
         if page is not None:
             return page
-        changed = 0
+        reason, changed = form.cleaned_data["reason"], 0
         for user_id in queryset.values_list("pk", flat=True):
-            _, did = user_ban(
-                user_id=user_id, reason=form.cleaned_data["reason"], actor=request.user
-            )
+            _, did = service(user_id=user_id, reason=reason, actor=request.user)
             changed += did
         skipped = queryset.count() - changed
         self.message_user(
             request,
-            f"Banned {changed} user(s)." + (f" {skipped} already banned." if skipped else ""),
+            f"{done} {changed} user(s)." + (f" {skipped} {unchanged}." if skipped else ""),
             messages.SUCCESS,
         )
         return None
 
+    @admin.action(description="Ban selected users (asks for a reason)", permissions=["change"])
+    def ban_users(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        """Ban each selected user with the reason given on the confirmation page."""
+        return self._ban_state_change(
+            request,
+            queryset,
+            action="ban_users",
+            title="Ban users",
+            required=True,
+            service=user_ban,
+            done="Banned",
+            unchanged="already banned",
+        )
+
     @admin.action(description="Unban selected users", permissions=["change"])
     def unban_users(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
         """Lift the ban of each selected user (the note on the confirmation page is optional)."""
-        form, page = self._confirm(
-            request, queryset, action="unban_users", title="Unban users", required=False
-        )
-        if page is not None:
-            return page
-        changed = 0
-        for user_id in queryset.values_list("pk", flat=True):
-            _, did = user_unban(
-                user_id=user_id, reason=form.cleaned_data["reason"], actor=request.user
-            )
-            changed += did
-        skipped = queryset.count() - changed
-        self.message_user(
+        return self._ban_state_change(
             request,
-            f"Unbanned {changed} user(s)." + (f" {skipped} were not banned." if skipped else ""),
-            messages.SUCCESS,
+            queryset,
+            action="unban_users",
+            title="Unban users",
+            required=False,
+            service=user_unban,
+            done="Unbanned",
+            unchanged="were not banned",
         )
-        return None
 
 
 @admin.register(ApiToken)
