@@ -6,6 +6,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from accounts.models import User
+from accounts.selectors import invitation_get_pending
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
+
 #: Session key holding the token of the invitation being accepted.
 INVITATION_SESSION_KEY = "accounts_invitation_token"
 
@@ -22,8 +27,6 @@ class AccountAdapter(DefaultAccountAdapter):
         token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
         if not token:
             return False
-        from accounts.selectors import invitation_get_pending
-
         return invitation_get_pending(token=token) is not None
 
     def pre_authenticate(self, request: HttpRequest, **credentials: object) -> None:
@@ -35,13 +38,10 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
-            from accounts.models import User
-            from opendlp.services import audit_event_record
-
             login = str(credentials.get("email") or credentials.get("username") or "")
             target = User.objects.filter(email__iexact=login).first() if login else None
             audit_event_record(
-                action="accounts.signin.rate_limited",
+                action=AuditAction.SIGNIN_RATE_LIMITED,
                 target=target,
                 data={"ip_limited": True, "known_account": target is not None},
             )
@@ -57,8 +57,6 @@ class AccountAdapter(DefaultAccountAdapter):
         request = getattr(self, "request", None)
         token = request.session.get(INVITATION_SESSION_KEY) if request is not None else None
         if token:
-            from accounts.selectors import invitation_get_pending
-
             invitation = invitation_get_pending(token=token)
             if invitation is not None and invitation.email.lower() != email.lower():
                 raise ValidationError("Use the email address the invitation was sent to.")

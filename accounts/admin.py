@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -15,13 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.models import ApiToken, Invitation, User
-from accounts.services import (
-    BAN_REASON_MAX_LENGTH,
-    invitation_revoke,
-    invitation_send,
-    user_ban,
-    user_unban,
-)
+from accounts.services.invitations import invitation_revoke, invitation_send
+from accounts.services.users import BAN_REASON_MAX_LENGTH, user_ban, user_unban
+from opendlp.core.errors import Forbidden
 
 
 class BanReasonForm(forms.Form):
@@ -205,7 +202,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _managed(request: HttpRequest) -> list[int] | None:
-        from assemblies.permissions import managed_assembly_ids
+        from assemblies.permissions import managed_assembly_ids  # layering
 
         return managed_assembly_ids(request.user)
 
@@ -238,7 +235,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN201
         if db_field.name == "assembly":
-            from assemblies.models import Assembly
+            from assemblies.models import Assembly  # layering
 
             managed = self._managed(request)
             queryset = Assembly.objects.all()
@@ -255,18 +252,26 @@ class InvitationAdmin(admin.ModelAdmin):
         return obj.state()
 
     def save_model(self, request: HttpRequest, obj: Invitation, form, change: bool) -> None:  # noqa: ANN001
-        """Send through :func:`invitation_send` (which saves, audits and emails)."""
+        """Send through :func:`invitation_send` (which saves, audits and emails).
+
+        Raises:
+            django.core.exceptions.PermissionDenied: the user does not manage the assembly
+                (the service's :class:`~opendlp.core.errors.Forbidden`; the admin answers 403).
+        """
 
         def accept_url(token: str) -> str:
             return request.build_absolute_uri(reverse("accounts:invitation", args=[token]))
 
-        invitation, _ = invitation_send(
-            assembly_id=obj.assembly_id,
-            email=obj.email,
-            role=obj.role,
-            invited_by=request.user,
-            accept_url=accept_url,
-        )
+        try:
+            invitation, _ = invitation_send(
+                assembly_id=obj.assembly_id,
+                email=obj.email,
+                role=obj.role,
+                invited_by=request.user,
+                accept_url=accept_url,
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
         obj.pk = invitation.pk
         obj._state.adding = False
 

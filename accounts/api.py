@@ -20,7 +20,9 @@ from pydantic import Field
 
 from accounts.models import User
 from accounts.selectors import user_may_ban
-from accounts.services import BAN_REASON_MAX_LENGTH, api_token_authenticate, user_ban, user_unban
+from accounts.services.tokens import api_token_authenticate
+from accounts.services.users import BAN_REASON_MAX_LENGTH, user_ban, user_unban
+from opendlp.core.audit import audit_credential_set
 
 
 class ApiError(HttpError):
@@ -47,7 +49,8 @@ class ApiTokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` with a personal API token (hashed lookup).
 
     Returns the token's user; an unknown, malformed or revoked token is refused with 401
-    (the session is not consulted when a bearer token was sent).
+    (the session is not consulted when a bearer token was sent). The audit log records
+    the rest of the request as acting through ``api_token:<id>``.
 
     Args:
         staff: when True, a user who is not staff is refused with 403.
@@ -58,10 +61,20 @@ class ApiTokenAuth(HttpBearer):
         self.staff = staff
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        user = api_token_authenticate(token=token.strip())
-        if user is None:
+        """Return the user of a valid ``token``; set the audit credential to the token.
+
+        The credential stays set until ``AuditCredentialMiddleware`` restores it at the end
+        of the request.
+
+        Raises:
+            ApiError: 401 ``invalid_token`` for an unknown, malformed or revoked token;
+                403 ``staff_only`` when ``staff`` is required and the user may not ban.
+        """
+        api_token = api_token_authenticate(token=token.strip())
+        if api_token is None:
             raise ApiError(401, "invalid_token", "The API token is invalid or revoked.")
-        return _staff_check(user, staff=self.staff)
+        audit_credential_set(f"api_token:{api_token.pk}")
+        return _staff_check(api_token.user, staff=self.staff)
 
 
 class SessionAuth(APIKeyCookie):

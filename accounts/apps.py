@@ -12,4 +12,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         """Connect the audit receivers for allauth's security signals."""
-        from accounts import signals  # noqa: F401
+        from accounts import signals  # noqa: F401  # ready

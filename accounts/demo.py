@@ -13,7 +13,7 @@ from typing import TextIO
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
-from accounts.services import user_ensure
+from accounts.services.users import user_ensure
 
 DEMO_ORGANISER_EMAIL = "organiser@example.org"
 DEMO_ADMIN_EMAIL = "admin@example.org"

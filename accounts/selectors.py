@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, User, token_digest
-from opendlp.models import AuditEvent
+from opendlp.core.models import AuditEvent
 
 
 def api_tokens_for(*, user: User) -> models.QuerySet[ApiToken]:

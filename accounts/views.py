@@ -19,14 +19,10 @@ from accounts.selectors import (
     invitation_get_pending,
     invitations_pending_for,
 )
-from accounts.services import (
-    ApiTokenLimitError,
-    InvitationError,
-    api_token_create,
-    api_token_revoke,
-    invitation_accept,
-    profile_update,
-)
+from accounts.services.invitations import InvitationError, invitation_accept
+from accounts.services.tokens import api_token_create, api_token_revoke
+from accounts.services.users import profile_update
+from opendlp.core.errors import DomainError
 
 
 class ApiTokenForm(forms.Form):
@@ -83,15 +79,16 @@ def token_create(request: HttpRequest) -> HttpResponse:
     """``POST /account/tokens/``: create a token and show it once, in this response only.
 
     The page is not cached and the plain token is never stored, so it cannot be shown again.
+    A refusal of the service is shown on the form with its status (409 at the token limit).
     """
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _account_page(request, form=form, status=400)
     try:
         _, plain = api_token_create(user=request.user, name=form.cleaned_data["name"])
-    except ApiTokenLimitError as exc:
+    except DomainError as exc:  # the token limit (409), or a name the form let through
         form.add_error(None, str(exc))
-        return _account_page(request, form=form, status=409)
+        return _account_page(request, form=form, status=exc.status)
     return _account_page(request, form=ApiTokenForm(), new_token=plain, status=201)
 
 

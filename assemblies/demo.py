@@ -13,8 +13,11 @@ from typing import TextIO
 
 from accounts.demo import DEMO_ORGANISER_EMAIL
 from accounts.models import User
-from assemblies import services
 from assemblies.models import Assembly, Category, Registrant, Role
+from assemblies.services.assemblies import assembly_create
+from assemblies.services.imports import registrants_import
+from assemblies.services.memberships import membership_set
+from assemblies.services.quotas import quotas_import
 
 DEMO_SLUG = "demo-climate-assembly"
 DEMO_POOL_SIZE = 300
@@ -114,7 +117,7 @@ def demo_populate(*, stdout: TextIO) -> None:
     organiser = User.objects.filter(email__iexact=DEMO_ORGANISER_EMAIL).first()
     assembly = Assembly.objects.filter(slug=DEMO_SLUG).first()
     if assembly is None:
-        assembly = services.assembly_create(
+        assembly = assembly_create(
             slug=DEMO_SLUG,
             title="Demo citizens' assembly on climate",
             question="How should our town reach net zero by 2040?",
@@ -126,17 +129,17 @@ def demo_populate(*, stdout: TextIO) -> None:
         organiser is not None
         and not organiser.assembly_memberships.filter(assembly=assembly).exists()
     ):
-        services.membership_set(assembly_id=assembly.pk, user=organiser, role=Role.MANAGER)
+        membership_set(assembly_id=assembly.pk, user=organiser, role=Role.MANAGER)
     people = demo_people()
     if not assembly.quotas.exists():
-        services.quotas_import(
+        quotas_import(
             assembly_id=assembly.pk, text=demo_quotas_csv(people), filename="demo-quotas.csv"
         )
         for category in Category.objects.filter(assembly=assembly):
             category.question = DEMO_QUESTIONS.get(category.name, "")
             category.save(update_fields=["question"])
     if not Registrant.objects.filter(assembly=assembly).exists():
-        services.registrants_import(
+        registrants_import(
             assembly_id=assembly.pk,
             text=demo_registrants_csv(people),
             filename="demo-registrants.csv",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opendlp.periodic import PeriodicTaskSpec
+from opendlp.core.periodic import PeriodicTaskSpec
 
 
 def periodic_tasks() -> list[PeriodicTaskSpec]:

@@ -1,5 +1,9 @@
 """Celery tasks of the assemblies context: thin wrappers that re-fetch by id and call one
-service each."""
+service each.
+
+Tasks are leaves (docs/architecture.md): services import this module to enqueue, and each task
+imports its service inside the function, so services and tasks never form a cycle.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ import smtplib
 from typing import Any
 
 from celery import Task, shared_task
-
-from assemblies import services
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +31,10 @@ class SelectionTask(Task):
             run_id = args[0]
         if run_id is None:
             return
+        from assemblies.services.execution import selection_run_fail  # leaf
+
         try:
-            services.selection_run_fail(
+            selection_run_fail(
                 run_id=int(run_id), message=f"The worker failed: {type(exc).__name__}: {exc}"
             )
         except Exception:  # noqa: BLE001 - the sweep will catch it later
@@ -46,21 +50,28 @@ class SelectionTask(Task):
 )
 def run_selection(run_id: int) -> str:
     """Execute selection run ``run_id``; returns its final status."""
-    return services.selection_run_execute(run_id=run_id).status
+    from assemblies.services.execution import selection_run_execute  # leaf
+
+    return selection_run_execute(run_id=run_id).status
 
 
 @shared_task(name="assemblies.close_due_registrations", soft_time_limit=300, time_limit=360)
 def close_due_registrations() -> dict[str, Any]:
     """Close registrations whose closing time has passed and start automatic draws."""
-    outcome = services.assemblies_close_due()
+    from assemblies.services.assemblies import assemblies_close_due  # leaf
+
+    outcome = assemblies_close_due()
     return {"closed": outcome.closed, "runs_started": outcome.runs_started}
 
 
 @shared_task(name="assemblies.fail_stale_runs", soft_time_limit=120, time_limit=180)
 def fail_stale_runs() -> list[int]:
     """Fail selection runs whose worker died; purge stale uploads. Returns failed run ids."""
-    failed = services.selection_runs_fail_stale()
-    services.pending_imports_purge()
+    from assemblies.services.execution import selection_runs_fail_stale  # leaf
+    from assemblies.services.imports import pending_imports_purge  # leaf
+
+    failed = selection_runs_fail_stale()
+    pending_imports_purge()
     return failed
 
 
@@ -75,7 +86,7 @@ def fail_stale_runs() -> list[int]:
 )
 def send_confirmation_email(registrant_id: int, base_url: str, language: str | None = None) -> bool:
     """Email one registrant their confirm/withdraw/erase links (retried on mail errors)."""
-    from assemblies.registration.services import confirmation_email_send
+    from assemblies.services.registration import confirmation_email_send  # leaf
 
     return confirmation_email_send(
         registrant_id=registrant_id, base_url=base_url, language=language

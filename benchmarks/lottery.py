@@ -187,7 +187,7 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[dict, float, flo
 def tokens_create(*, count: int) -> list[str]:
     """Give ``count`` non-banned bench users a personal API token; return the plain tokens."""
     from accounts.models import ApiToken, User, token_digest
-    from accounts.services import API_TOKEN_SCHEME
+    from accounts.services.tokens import API_TOKEN_SCHEME
 
     users = list(
         User.objects.filter(banned_at__isnull=True)

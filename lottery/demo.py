@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.demo import demo_password
-from accounts.services import user_ensure
+from accounts.services.users import user_ensure
 from lottery.errors import LotteryClosedError
 from lottery.models import Lottery
 from lottery.selectors import lottery_time_zone, lottery_today

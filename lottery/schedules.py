@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from opendlp.periodic import PeriodicTaskSpec
+from opendlp.core.periodic import PeriodicTaskSpec
 
 MIDNIGHT_CLOSE = "lottery.close.midnight"
 HOURLY_CATCH_UP = "lottery.close.hourly_catch_up"

@@ -25,19 +25,14 @@ from lottery.errors import (
 )
 from lottery.models import Ballot, Lottery
 from lottery.selectors import lottery_today
-from opendlp.services import audit_event_record
+from lottery.tasks import lottery_close_due_task
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
 
 logger = logging.getLogger(__name__)
 
 #: Rows fetched per round trip when streaming ballot ids for the digest.
 DIGEST_CHUNK_SIZE = 20_000
-
-
-def _close_due_enqueue() -> None:
-    """Ask a worker to close any lottery left open from earlier days (after commit)."""
-    from lottery.tasks import lottery_close_due_task  # the task module imports this one
-
-    lottery_close_due_task.delay()
 
 
 def ballot_submit(*, user: User, now: dt.datetime | None = None) -> tuple[Ballot, bool]:
@@ -152,7 +147,8 @@ def _ballot_insert(*, user_id: int, day: dt.date, now: dt.datetime) -> tuple[Bal
             ballot_id = _ballot_insert_if_open(lottery_id=lottery_id, user_id=user_id, now=now)
             if ballot_id is not None:
                 if lottery_created:
-                    transaction.on_commit(_close_due_enqueue, robust=True)
+                    # After commit, a worker closes any lottery left open from earlier days.
+                    transaction.on_commit(lottery_close_due_task.delay, robust=True)
                 ballot = Ballot(id=ballot_id, lottery=lottery, user_id=user_id, submitted_at=now)
                 return ballot, True
         # A repeat submission, or a concurrent one of this user that committed first.
@@ -260,7 +256,7 @@ def lottery_close(
                 ]
             )
             audit_event_record(
-                action="lottery.lottery.closed",
+                action=AuditAction.LOTTERY_CLOSED,
                 actor=actor,
                 target=lottery,
                 data={

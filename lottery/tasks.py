@@ -1,12 +1,14 @@
-"""Celery tasks of the lottery: thin wrappers that call one service each."""
+"""Celery tasks of the lottery: thin wrappers that call one service each.
+
+Tasks are leaves: :mod:`lottery.services` imports this module to enqueue, so each task
+imports its service when it runs, never at module level.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from celery import shared_task
-
-from lottery.services import lottery_close, lottery_close_due
 
 #: Seconds before a close raises SoftTimeLimitExceeded (and is rolled back), and before it is
 #: killed. One close of a million ballots takes about a second.
@@ -25,6 +27,8 @@ def lottery_close_due_task() -> list[str]:
     Returns:
         ``["YYYY-MM-DD:status", ...]`` for the lotteries handled.
     """
+    from lottery.services import lottery_close_due  # leaf
+
     closed = lottery_close_due(via="beat")
     return [f"{lottery.date.isoformat()}:{lottery.status}" for lottery in closed]
 
@@ -44,6 +48,9 @@ def lottery_close_task(date: str) -> str:
         The resulting status (``drawn`` or ``void``).
 
     Raises:
-        LotteryNotClosableError, LotteryNotFoundError: see :func:`lottery_close`.
+        LotteryNotClosableError, LotteryNotFoundError: see
+            :func:`lottery.services.lottery_close`.
     """
+    from lottery.services import lottery_close  # leaf
+
     return lottery_close(date=dt.date.fromisoformat(date), via="task").status

@@ -2,7 +2,9 @@
 
 OpenAPI document at ``/api/openapi.json``, Swagger UI at ``/api/docs`` (served from
 django-ninja's own static files, no CDN, when ``"ninja"`` is in ``INSTALLED_APPS``). Every
-error answers ``{"error": code, "message": text}`` with status 400, 401, 403, 404, 409 or 422.
+error answers ``{"error": code, "message": text}`` with status 400, 401, 403, 404, 409 or 422;
+a business-rule refusal (any :class:`~opendlp.core.errors.DomainError`) answers with its own
+``code`` and ``status``, mapped once here.
 """
 
 from __future__ import annotations
@@ -17,16 +19,8 @@ from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import Swagger, render_template
 
 from accounts.api import router as accounts_router
-from accounts.services import ApiTokenLimitError, BanReasonRequiredError
 from lottery.api import router as lottery_router
-from lottery.errors import (
-    LotteryClosedError,
-    LotteryError,
-    LotteryNotClosableError,
-    LotteryNotFoundError,
-    UserBannedError,
-    WinnerNotFoundError,
-)
+from opendlp.core.errors import DomainError
 
 #: Error code used for each status when the exception carries no code of its own.
 STATUS_CODES = {
@@ -38,17 +32,6 @@ STATUS_CODES = {
     409: "conflict",
     422: "validation_error",
     429: "throttled",
-}
-
-#: HTTP status of each business-rule error.
-DOMAIN_ERROR_STATUS: dict[type[Exception], int] = {
-    UserBannedError: 403,
-    LotteryClosedError: 409,
-    LotteryNotClosableError: 409,
-    LotteryNotFoundError: 404,
-    WinnerNotFoundError: 404,
-    BanReasonRequiredError: 422,
-    ApiTokenLimitError: 409,
 }
 
 
@@ -115,13 +98,12 @@ def _object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpRespon
     return error_response(request, 404, "not_found", str(exc) or "Not found.")
 
 
-def _domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
-    status = next((s for kind, s in DOMAIN_ERROR_STATUS.items() if isinstance(exc, kind)), 400)
-    return error_response(request, status, exc.code, str(exc))
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """Any business-rule refusal: its own ``code`` and ``status``, its message as said."""
+    return error_response(request, exc.status, exc.code, str(exc))
 
 
-for _kind in (*DOMAIN_ERROR_STATUS, LotteryError):
-    api.add_exception_handler(_kind, _domain_error)
+api.add_exception_handler(DomainError, _domain_error)
 
 api.add_router("", lottery_router)
 api.add_router("", accounts_router)

@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "csp",
     "ninja",
-    "opendlp",
+    "opendlp.core",
     "accounts",
     "assemblies",
     "lottery",
@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "opendlp.core.middleware.AuditCredentialMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
@@ -243,7 +244,7 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "opendlp.redaction.RedactingFilter"}},
+    "filters": {"redact": {"()": "opendlp.core.redaction.RedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},

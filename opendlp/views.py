@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from assemblies.selectors.registration import assemblies_open_for_registration
 from opendlp.health import health_report
 
 
@@ -21,6 +22,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The public front page: the assemblies open for registration, and the daily lottery."""
-    from assemblies.registration.selectors import assemblies_open_for_registration
-
     return render(request, "opendlp/home.html", {"assemblies": assemblies_open_for_registration()})

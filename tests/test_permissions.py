@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from assemblies.models import AssemblyStatus, Role
 from tests.accounts.factories import UserFactory
 from tests.assemblies.factories import AssemblyFactory, AssemblyMembershipFactory

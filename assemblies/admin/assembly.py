@@ -6,33 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from assemblies import permissions, selectors, services
-from assemblies.admin.base import MembershipAdmin
-from assemblies.forms import (
-    CsvUploadForm,
-    RegistrantsUploadForm,
-    ReplacementRequestForm,
-    SelectionRequestForm,
-)
+from assemblies import permissions
+from assemblies.admin.assembly_pages import AssemblyPages
 from assemblies.models import (
     Assembly,
     AssemblyMembership,
     AssemblyStatus,
     Category,
-    PendingImport,
     Quota,
     RegistrantStatus,
-    RunKind,
 )
-from opendlp.selectors import audit_events_for
+from assemblies.selectors.assemblies import quota_pool_counts, status_counts
+from assemblies.selectors.runs import active_run, runs_of
+from assemblies.services.assemblies import (
+    assembly_save,
+)
+from assemblies.services.memberships import membership_remove, membership_set
+from assemblies.services.quotas import quotas_save
+from opendlp.core.errors import DomainError
+from opendlp.core.selectors import audit_events_for
 
 
 class AssemblyAdminForm(forms.ModelForm):
@@ -124,7 +123,7 @@ class QuotaInline(MemberInlineMixin, admin.TabularInline):
         return super().get_queryset(request).order_by("position", "id")
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        self._counts = selectors.quota_pool_counts(assembly=obj) if obj is not None else None
+        self._counts = quota_pool_counts(assembly=obj) if obj is not None else None
         return super().get_formset(request, obj, **kwargs)
 
     @admin.display(description="in pool")
@@ -150,7 +149,7 @@ class MembershipInline(MemberInlineMixin, admin.TabularInline):
 
 
 @admin.register(Assembly)
-class AssemblyAdmin(MembershipAdmin):
+class AssemblyAdmin(AssemblyPages):
     """Assemblies the organiser is a member of, with everything needed to run one."""
 
     form = AssemblyAdminForm
@@ -221,7 +220,10 @@ class AssemblyAdmin(MembershipAdmin):
     # --- saving through the services --------------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Assembly, form: Any, change: bool) -> None:
-        services.assembly_save(assembly=obj, actor=request.user, changed=form.changed_data)
+        try:
+            assembly_save(assembly=obj, actor=request.user, changed=form.changed_data)
+        except DomainError as exc:
+            self.refuse(request, exc, prefix="Not saved")
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         assembly = form.instance
@@ -229,31 +231,34 @@ class AssemblyAdmin(MembershipAdmin):
             instances = formset.save(commit=False)
             for membership in formset.deleted_objects:
                 try:
-                    services.membership_remove(
+                    membership_remove(
                         assembly_id=assembly.pk, user=membership.user, actor=request.user
                     )
-                except services.ServiceError as exc:
-                    self.message_user(request, str(exc), messages.ERROR)
+                except DomainError as exc:
+                    self.refuse(request, exc)
             for membership in instances:
                 try:
-                    services.membership_set(
+                    membership_set(
                         assembly_id=assembly.pk,
                         user=membership.user,
                         role=membership.role,
                         actor=request.user,
                     )
-                except services.ServiceError as exc:
-                    self.message_user(request, str(exc), messages.ERROR)
+                except DomainError as exc:
+                    self.refuse(request, exc)
             return
-        saved = formset.save()
-        if not (saved or formset.deleted_objects):
+        changed = formset.save(commit=False)
+        if not (changed or formset.deleted_objects):
             return
-        changes = {
-            "model": formset.model._meta.model_name,
-            "saved": len(saved),
-            "deleted": len(formset.deleted_objects),
-        }
-        services.quotas_changed(assembly_id=assembly.pk, actor=request.user, changes=changes)
+        try:
+            quotas_save(
+                assembly_id=assembly.pk,
+                changed=changed,
+                deleted=formset.deleted_objects,
+                actor=request.user,
+            )
+        except DomainError as exc:
+            self.refuse(request, exc, prefix="Quotas not saved")
 
     # --- the change page --------------------------------------------------------------------
 
@@ -269,7 +274,7 @@ class AssemblyAdmin(MembershipAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _summary(self, request: HttpRequest, assembly: Assembly) -> dict[str, Any]:
-        counts = selectors.status_counts(assembly=assembly)
+        counts = status_counts(assembly=assembly)
         return {
             "assembly": assembly,
             "role": permissions.role_in(request.user, assembly.pk),
@@ -283,313 +288,11 @@ class AssemblyAdmin(MembershipAdmin):
             "pool_size": counts[RegistrantStatus.POOL],
             "panel_count": counts[RegistrantStatus.SELECTED] + counts[RegistrantStatus.CONFIRMED],
             "quota_count": Quota.objects.filter(assembly=assembly).count(),
-            "active_run": selectors.active_run(assembly=assembly),
-            "runs": list(selectors.runs_of(assembly=assembly)[:10]),
+            "active_run": active_run(assembly=assembly),
+            "runs": list(runs_of(assembly=assembly)[:10]),
             "audit_events": list(audit_events_for(target=assembly, limit=25)),
             "registrants_url": reverse("admin:assemblies_registrant_changelist")
             + f"?assembly={assembly.pk}",
             "runs_url": reverse("admin:assemblies_selectionrun_changelist")
             + f"?assembly={assembly.pk}",
         }
-
-    # --- custom pages -----------------------------------------------------------------------
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view
-        name = "assemblies_assembly_"
-        return [
-            path(
-                "<int:object_id>/import/<str:kind>/", view(self.import_view), name=f"{name}import"
-            ),
-            path(
-                "<int:object_id>/import-preview/<uuid:pending_id>/",
-                view(self.import_preview_view),
-                name=f"{name}import_preview",
-            ),
-            path(
-                "<int:object_id>/export/<str:what>.csv",
-                view(self.export_view),
-                name=f"{name}export",
-            ),
-            path(
-                "<int:object_id>/feasibility/",
-                view(self.feasibility_view),
-                name=f"{name}feasibility",
-            ),
-            path("<int:object_id>/select/", view(self.select_view), name=f"{name}select"),
-            path(
-                "<int:object_id>/replacements/",
-                view(self.replacements_view),
-                name=f"{name}replacements",
-            ),
-            path(
-                "<int:object_id>/registration/<str:action>/",
-                view(self.lifecycle_view),
-                name=f"{name}lifecycle",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _change_url(self, assembly: Assembly) -> str:
-        return reverse("admin:assemblies_assembly_change", args=[assembly.pk])
-
-    def import_view(self, request: HttpRequest, object_id: int, kind: str) -> HttpResponse:
-        """Step 1 of an import: upload the CSV (kept server-side for the preview)."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        if kind not in PendingImport.Kind.values:
-            return HttpResponse(status=404)
-        form_class = RegistrantsUploadForm if kind == "registrants" else CsvUploadForm
-        initial = {"id_column": assembly.id_column} if kind == "registrants" else {}
-        form = form_class(request.POST or None, request.FILES or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            options = {}
-            if kind == "registrants":
-                options["id_column"] = form.cleaned_data.get("id_column", "").strip()
-            pending = services.pending_import_create(
-                assembly=assembly,
-                user=request.user,
-                kind=kind,
-                filename=form.cleaned_data["file"].name,
-                text=form.cleaned_data["text"],
-                options=options,
-            )
-            return HttpResponseRedirect(
-                reverse("admin:assemblies_assembly_import_preview", args=[assembly.pk, pending.pk])
-            )
-        return render(
-            request,
-            "admin/assemblies/assembly/import_upload.html",
-            self.page_context(
-                request, f"Import {kind} into {assembly}", original=assembly, form=form, kind=kind
-            ),
-        )
-
-    def import_preview_view(
-        self, request: HttpRequest, object_id: int, pending_id: Any
-    ) -> HttpResponse:
-        """Step 2: show what the file contains (every problem with line and column); on POST
-        import it all or nothing, or discard it."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        pending = get_object_or_404(
-            PendingImport, pk=pending_id, assembly=assembly, uploaded_by=request.user
-        )
-        if request.method == "POST":
-            if "discard" in request.POST:
-                services.pending_import_discard(pending_id=pending.pk)
-                self.message_user(request, "The upload was discarded; nothing was imported.")
-                return HttpResponseRedirect(self._change_url(assembly))
-            return self._import_confirm(request, assembly, pending)
-        if pending.kind == PendingImport.Kind.QUOTAS:
-            preview: Any = services.quotas_import_preview(
-                assembly=assembly, text=pending.text, filename=pending.filename
-            )
-        else:
-            preview = services.registrants_import_preview(
-                assembly=assembly,
-                text=pending.text,
-                filename=pending.filename,
-                id_column=pending.options.get("id_column", ""),
-            )
-        return render(
-            request,
-            "admin/assemblies/assembly/import_preview.html",
-            self.page_context(
-                request,
-                f"Check the {pending.kind} file before importing",
-                original=assembly,
-                pending=pending,
-                preview=preview,
-            ),
-        )
-
-    def _import_confirm(
-        self, request: HttpRequest, assembly: Assembly, pending: PendingImport
-    ) -> HttpResponse:
-        try:
-            if pending.kind == PendingImport.Kind.QUOTAS:
-                quota_outcome = services.quotas_import(
-                    assembly_id=assembly.pk,
-                    text=pending.text,
-                    filename=pending.filename,
-                    actor=request.user,
-                )
-                text = (
-                    f"Imported {quota_outcome.imported} quotas in "
-                    f"{len(quota_outcome.categories)} categories "
-                    f"(replacing {quota_outcome.replaced})."
-                )
-            else:
-                outcome = services.registrants_import(
-                    assembly_id=assembly.pk,
-                    text=pending.text,
-                    filename=pending.filename,
-                    id_column=pending.options.get("id_column", ""),
-                    actor=request.user,
-                )
-                text = (
-                    f"Imported {outcome.rows} rows: {outcome.created} new registrants, "
-                    f"{outcome.updated} updated, {outcome.skipped} skipped (erased)."
-                )
-        except services.ImportRejected as exc:
-            self.message_user(
-                request,
-                f"Nothing was imported: {len(exc.problems)} problem(s) in the file.",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.path)
-        except services.ServiceError as exc:
-            self.message_user(request, f"Nothing was imported: {exc}", messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        services.pending_import_discard(pending_id=pending.pk)
-        self.message_user(request, text, messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(assembly))
-
-    def export_view(self, request: HttpRequest, object_id: int, what: str) -> HttpResponse:
-        """CSV downloads: all registrants with their status (managers) or the current panel
-        (managers and callers)."""
-        if what == "registrants":
-            assembly = self.assembly_or_404(request, object_id, "manage")
-            body = selectors.registrants_csv(assembly=assembly)
-        elif what == "panel":
-            assembly = self.assembly_or_404(request, object_id, "call")
-            body = selectors.panel_csv(assembly=assembly)
-        else:
-            return HttpResponse(status=404)
-        services.assembly_export_record(assembly_id=assembly.pk, actor=request.user, what=what)
-        return csv_response(body, f"{assembly.slug}-{what}.csv")
-
-    def feasibility_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Whether the quotas can be met by the current pool (reads only)."""
-        assembly = self.assembly_or_404(request, object_id, "view")
-        report = selectors.assembly_feasibility(assembly=assembly)
-        return render(
-            request,
-            "admin/assemblies/assembly/feasibility.html",
-            self.page_context(
-                request, f"Feasibility of {assembly}", original=assembly, report=report
-            ),
-        )
-
-    def select_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Ask for a selection run (algorithm, seed, test run), then go to its page."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        form = SelectionRequestForm(
-            request.POST or None,
-            initial={
-                "algorithm": assembly.default_algorithm,
-                "test_run": assembly.status == AssemblyStatus.SELECTED,
-            },
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                run = services.selection_run_start(
-                    assembly_id=assembly.pk,
-                    kind=RunKind.TEST if form.cleaned_data["test_run"] else RunKind.PANEL,
-                    algorithm=form.cleaned_data["algorithm"],
-                    seed=form.cleaned_data["seed"].strip() or None,
-                    actor=request.user,
-                )
-            except services.ServiceError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(request, f"Selection run #{run.pk} requested.", messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:assemblies_selectionrun_change", args=[run.pk])
-                )
-        return render(
-            request,
-            "admin/assemblies/assembly/select.html",
-            self.page_context(
-                request,
-                f"Run a selection for {assembly}",
-                original=assembly,
-                form=form,
-                pool_size=selectors.status_counts(assembly=assembly)[RegistrantStatus.POOL],
-                active_run=selectors.active_run(assembly=assembly),
-            ),
-        )
-
-    def replacements_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Ask for replacements of withdrawn panel members."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        counts = selectors.status_counts(assembly=assembly)
-        kept = counts[RegistrantStatus.SELECTED] + counts[RegistrantStatus.CONFIRMED]
-        missing = max(0, assembly.panel_size - kept)
-        form = ReplacementRequestForm(
-            request.POST or None,
-            initial={"count": missing or 1, "algorithm": assembly.default_algorithm},
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                run = services.replacements_select(
-                    assembly_id=assembly.pk,
-                    count=form.cleaned_data["count"],
-                    algorithm=form.cleaned_data["algorithm"],
-                    seed=form.cleaned_data["seed"].strip() or None,
-                    actor=request.user,
-                )
-            except services.ServiceError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(
-                    request, f"Replacement run #{run.pk} requested.", messages.SUCCESS
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:assemblies_selectionrun_change", args=[run.pk])
-                )
-        return render(
-            request,
-            "admin/assemblies/assembly/replacements.html",
-            self.page_context(
-                request,
-                f"Replacements for {assembly}",
-                original=assembly,
-                form=form,
-                kept=kept,
-                missing=missing,
-                withdrawn=counts[RegistrantStatus.WITHDRAWN],
-                pool_size=counts[RegistrantStatus.POOL],
-                registrants_url=reverse("admin:assemblies_registrant_changelist")
-                + f"?assembly={assembly.pk}&status__exact=selected",
-            ),
-        )
-
-    LIFECYCLE = {
-        "open": ("Open registration", services.assembly_open_registration),
-        "close": ("Close registration", services.assembly_close_registration),
-        "archive": ("Archive the assembly", services.assembly_archive),
-    }
-
-    def lifecycle_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
-        """Open or close registration, or archive: a confirmation page, then a POST."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        if action not in self.LIFECYCLE:
-            return HttpResponse(status=404)
-        label, service = self.LIFECYCLE[action]
-        if request.method == "POST":
-            try:
-                service(assembly_id=assembly.pk, actor=request.user)
-            except services.ServiceError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(request, f"{label}: done.", messages.SUCCESS)
-            return HttpResponseRedirect(self._change_url(assembly))
-        return render(
-            request,
-            "admin/assemblies/confirm.html",
-            self.page_context(
-                request,
-                f"{label}?",
-                original=assembly,
-                question=f"{label} of “{assembly}”?",
-                button=label,
-                cancel_url=self._change_url(assembly),
-            ),
-        )
-
-
-def csv_response(body: str, filename: str) -> HttpResponse:
-    """A CSV download (UTF-8, attachment)."""
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

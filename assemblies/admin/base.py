@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from assemblies import permissions
 from assemblies.models import Assembly
+from opendlp.core.errors import DomainError
 
 
 class MembershipAdmin(admin.ModelAdmin):
@@ -89,6 +90,11 @@ class MembershipAdmin(admin.ModelAdmin):
         if not allowed(request.user, assembly.pk):
             raise PermissionDenied("Your role in this assembly does not allow this.")
         return assembly
+
+    def refuse(self, request: HttpRequest, exc: DomainError, prefix: str = "") -> None:
+        """Tell the organiser a service refused (the one mapping of domain errors in the
+        admin): an error message with the refusal's sentence, after ``prefix`` if given."""
+        self.message_user(request, f"{prefix}: {exc}" if prefix else str(exc), messages.ERROR)
 
     def page_context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
         """The admin's base template context for a custom page."""

@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 
-from assemblies import permissions, selectors, services
-from assemblies.admin.assembly import csv_response
+from assemblies import permissions
+from assemblies.admin.assembly_pages import csv_response
 from assemblies.admin.base import MembershipAdmin
+from assemblies.exports import registrants_csv
 from assemblies.forms import RegistrantAdminForm
 from assemblies.models import (
     PERSONAL_FIELDS,
@@ -26,6 +27,16 @@ from assemblies.models import (
     Registrant,
     RegistrantStatus,
 )
+from assemblies.selectors.assemblies import assemblies_visible_to
+from assemblies.services.assemblies import assembly_export_record
+from assemblies.services.registrants import (
+    mover_for,
+    registrant_erase,
+    registrant_status_change,
+    registrant_update,
+)
+from assemblies.states import next_statuses
+from opendlp.core.errors import DomainError
 
 
 class AssemblyFilter(admin.SimpleListFilter):
@@ -37,7 +48,7 @@ class AssemblyFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
             (str(a.pk), a.title)
-            for a in selectors.assemblies_visible_to(user=request.user).only("pk", "title")
+            for a in assemblies_visible_to(user=request.user).only("pk", "title")
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -203,12 +214,11 @@ class RegistrantAdmin(MembershipAdmin):
         return fields
 
     def _allowed_statuses(self, request: HttpRequest, obj: Registrant) -> tuple[str, ...]:
-        current = obj.status
-        if permissions.can_manage(request.user, obj.assembly_id):
-            return (current, *services.STATUS_TRANSITIONS.get(current, ()))
-        if current in services.PANEL_MEMBER_STATUSES:
-            return tuple(services.PANEL_MEMBER_STATUSES)
-        return (current,)
+        try:
+            by = mover_for(actor=request.user, assembly_id=obj.assembly_id)
+        except DomainError:
+            return (obj.status,)
+        return (obj.status, *next_statuses(obj.status, by=by))
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any):
         form = super().get_form(request, obj, change, **kw)
@@ -227,18 +237,15 @@ class RegistrantAdmin(MembershipAdmin):
         try:
             other = [f for f in form.changed_data if f != "status"]
             if other and permissions.can_manage(request.user, obj.assembly_id):
-                services.registrant_update(registrant=obj, actor=request.user, changed=other)
+                registrant_update(registrant=obj, actor=request.user, changed=other)
             if "status" in form.changed_data:
-                services.registrant_status_change(
+                registrant_status_change(
                     registrant_id=obj.pk,
                     status=form.cleaned_data["status"],
                     actor=request.user,
-                    allowed_from=None
-                    if permissions.can_manage(request.user, obj.assembly_id)
-                    else services.PANEL_MEMBER_STATUSES,
                 )
-        except services.ServiceError as exc:
-            self.message_user(request, f"Not saved: {exc}", messages.ERROR)
+        except DomainError as exc:
+            self.refuse(request, exc, prefix="Not saved")
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -248,16 +255,14 @@ class RegistrantAdmin(MembershipAdmin):
             if not permissions.can_call(request.user, registrant.assembly_id):
                 refused.append(f"{registrant.display_name}: your role does not allow it")
                 continue
-            manager = permissions.can_manage(request.user, registrant.assembly_id)
             try:
-                services.registrant_status_change(
+                registrant_status_change(
                     registrant_id=registrant.pk,
                     status=status,
                     actor=request.user,
-                    allowed_from=None if manager else services.PANEL_MEMBER_STATUSES,
                 )
                 done += 1
-            except services.ServiceError as exc:
+            except DomainError as exc:
                 refused.append(f"{registrant.display_name}: {exc}")
         if done:
             self.message_user(request, f"{done} registrant(s) now {status}.", messages.SUCCESS)
@@ -283,7 +288,7 @@ class RegistrantAdmin(MembershipAdmin):
         allowed = [r for r in queryset if permissions.can_manage(request.user, r.assembly_id)]
         if request.POST.get("confirm") == "yes":
             for registrant in allowed:
-                services.registrant_erase(registrant_id=registrant.pk, actor=request.user)
+                registrant_erase(registrant_id=registrant.pk, actor=request.user)
             self.message_user(
                 request,
                 f"Erased the personal data of {len(allowed)} registrant(s).",
@@ -312,8 +317,8 @@ class RegistrantAdmin(MembershipAdmin):
         if not permissions.can_manage(request.user, assembly.pk):
             self.message_user(request, "Only managers export registrants.", messages.ERROR)
             return None
-        body = selectors.registrants_csv(assembly=assembly, registrants=queryset.order_by("id"))
-        services.assembly_export_record(
+        body = registrants_csv(assembly=assembly, registrants=queryset.order_by("id"))
+        assembly_export_record(
             assembly_id=assembly.pk, actor=request.user, what="registrants (selection)"
         )
         return csv_response(body, f"{assembly.slug}-registrants.csv")

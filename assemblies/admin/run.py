@@ -11,13 +11,24 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from assemblies import permissions, selectors, services
-from assemblies.admin.assembly import csv_response
+from assemblies import permissions
+from assemblies.admin.assembly_pages import csv_response
 from assemblies.admin.base import MembershipAdmin
 from assemblies.admin.registrant import AssemblyFilter
 from assemblies.charts import probability_chart_svg
+from assemblies.exports import distribution_csv, panel_csv, remaining_pool_csv, report_json
 from assemblies.models import RunStatus, SelectionRun
-from opendlp.selectors import audit_events_for
+from assemblies.selectors.runs import (
+    run_panel_members,
+    run_probabilities_sorted,
+    run_quota_outcomes,
+    run_report,
+)
+from assemblies.services.assemblies import assembly_export_record
+from assemblies.services.execution import selection_run_verify
+from assemblies.services.runs import selection_run_cancel
+from opendlp.core.errors import DomainError
+from opendlp.core.selectors import audit_events_for
 
 #: Downloads of a run: name -> (file suffix, content type, role needed).
 DOWNLOADS = {
@@ -78,7 +89,7 @@ class SelectionRunAdmin(MembershipAdmin):
     ) -> HttpResponse:
         """The run page."""
         run = self._run(request, object_id)
-        report = selectors.run_report(run=run)
+        report = run_report(run=run)
         context = self.page_context(
             request,
             str(run),
@@ -92,10 +103,10 @@ class SelectionRunAdmin(MembershipAdmin):
             audit_events=list(audit_events_for(target=run, limit=20)),
         )
         if report is not None:
-            probabilities = selectors.run_probabilities_sorted(run=run)
+            probabilities = run_probabilities_sorted(run=run)
             context.update(
-                members=selectors.run_panel_members(run=run),
-                quota_outcomes=selectors.run_quota_outcomes(run=run),
+                members=run_panel_members(run=run),
+                quota_outcomes=run_quota_outcomes(run=run),
                 chart=probability_chart_svg(probabilities, panel_size=run.panel_size),
                 pool_count=len(probabilities),
                 downloads=[
@@ -126,7 +137,7 @@ class SelectionRunAdmin(MembershipAdmin):
         run = self._run(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         if request.method == "POST":
-            run = services.selection_run_cancel(run_id=run.pk, actor=request.user)
+            run = selection_run_cancel(run_id=run.pk, actor=request.user)
             if run.status == RunStatus.CANCELLED:
                 self.message_user(request, "The run was cancelled.", messages.SUCCESS)
             elif run.cancel_requested and run.is_active:
@@ -154,9 +165,9 @@ class SelectionRunAdmin(MembershipAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(page)
         try:
-            outcome = services.selection_run_verify(run_id=run.pk, actor=request.user)
-        except services.ServiceError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            outcome = selection_run_verify(run_id=run.pk, actor=request.user)
+        except DomainError as exc:
+            self.refuse(request, exc)
         else:
             if outcome.ok:
                 self.message_user(
@@ -180,16 +191,16 @@ class SelectionRunAdmin(MembershipAdmin):
             return HttpResponse("The run has no result.", status=404, content_type="text/plain")
         filename = f"{run.assembly.slug}-run{run.pk}-{suffix}"
         if what == "report.json":
-            response = HttpResponse(selectors.report_json(run=run), content_type="application/json")
+            response = HttpResponse(report_json(run=run), content_type="application/json")
             response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
             return response
         if what == "distribution.csv":
-            return csv_response(selectors.distribution_csv(run=run), f"{filename}.csv")
+            return csv_response(distribution_csv(run=run), f"{filename}.csv")
         if what == "panel.csv":
-            body = selectors.panel_csv(assembly=run.assembly, run=run)
+            body = panel_csv(assembly=run.assembly, run=run)
         else:
-            body = selectors.remaining_pool_csv(run=run)
-        services.assembly_export_record(
+            body = remaining_pool_csv(run=run)
+        assembly_export_record(
             assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {suffix}"
         )
         return csv_response(body, f"{filename}.csv")

@@ -16,7 +16,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from assemblies.registration.selectors import Question
+from assemblies.selectors.registration import Question
 
 #: Contact fields asked of everyone, then the household fields asked when the check is on.
 CONTACT_FIELDS = ("name", "email", "phone")

@@ -18,11 +18,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assemblies import permissions
+from assemblies.errors import RegistrationClosed
 from assemblies.models import Assembly, AssemblyStatus, Registrant
-from assemblies.registration import protection, selectors, services
+from assemblies.registration import protection
 from assemblies.registration.forms import RegistrationForm
-from assemblies.registration.selectors import RegistrationState
 from assemblies.registration.tokens import InvalidLink, Purpose, link_token_read
+from assemblies.selectors.registration import (
+    RegistrationState,
+    assembly_by_slug,
+    registrant_by_public_id,
+    registration_questions,
+    registration_state,
+)
+from assemblies.services.registrants import (
+    registrant_confirm,
+    registrant_erase_by_link,
+    registrant_withdraw,
+)
+from assemblies.services.registration import registrant_register
+from assemblies.states import WITHDRAWABLE_STATUSES
 
 #: Assembly statuses in which a pending registrant may still confirm their email.
 CONFIRMABLE_ASSEMBLY_STATUSES = (AssemblyStatus.OPEN, AssemblyStatus.CLOSED)
@@ -30,7 +44,7 @@ CONFIRMABLE_ASSEMBLY_STATUSES = (AssemblyStatus.OPEN, AssemblyStatus.CLOSED)
 
 def _public_assembly(slug: str) -> Assembly:
     """The assembly, or 404 when it does not exist or is a draft (drafts are not public)."""
-    assembly = selectors.assembly_by_slug(slug=slug)
+    assembly = assembly_by_slug(slug=slug)
     if assembly is None or assembly.status == AssemblyStatus.DRAFT:
         raise Http404("No such assembly.")
     return assembly
@@ -90,7 +104,7 @@ def _form_page(
 def _form_for(assembly: Assembly, data: QueryDict | None = None) -> RegistrationForm:
     return RegistrationForm(
         data,
-        questions=selectors.registration_questions(assembly=assembly),
+        questions=registration_questions(assembly=assembly),
         household=assembly.household_check,
     )
 
@@ -114,8 +128,8 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         "assemblies/public/landing.html",
         {
             "assembly": assembly,
-            "state": selectors.registration_state(assembly=assembly),
-            "questions": selectors.registration_questions(assembly=assembly),
+            "state": registration_state(assembly=assembly),
+            "questions": registration_questions(assembly=assembly),
         },
     )
 
@@ -134,7 +148,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     page, for new and already-known email addresses alike.
     """
     assembly = _public_assembly(slug)
-    state = selectors.registration_state(assembly=assembly)
+    state = registration_state(assembly=assembly)
     if state != RegistrationState.OPEN:
         return _unavailable(
             request, assembly, state, status=403 if request.method == "POST" else 200
@@ -186,13 +200,13 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             request, assembly, form, fill_token=posted_token, refusal=refusal, status=429
         )
     try:
-        services.registrant_register(
+        registrant_register(
             assembly=assembly,
             answers=form.answers(),
             contact=form.contact(),
             base_url=_base_url(request),
         )
-    except services.RegistrationClosed as closed:
+    except RegistrationClosed as closed:
         return _unavailable(request, assembly, closed.state, status=403)
     return redirect("assemblies:thanks", slug=assembly.slug)
 
@@ -208,7 +222,7 @@ def _link_target(
     request: HttpRequest, slug: str, token: str, purpose: Purpose
 ) -> tuple[Assembly, Registrant] | HttpResponse:
     """The assembly and registrant a signed link names, or the "invalid link" page (404)."""
-    assembly = selectors.assembly_by_slug(slug=slug)
+    assembly = assembly_by_slug(slug=slug)
     if assembly is None:
         raise Http404("No such assembly.")
     expired = False
@@ -219,11 +233,9 @@ def _link_target(
         expired = invalid.expired
     else:
         if claims.assembly_id == assembly.pk:
-            registrant = selectors.registrant_by_public_id(
-                assembly=assembly, public_id=claims.public_id
-            )
+            registrant = registrant_by_public_id(assembly=assembly, public_id=claims.public_id)
     if registrant is None:
-        state = selectors.registration_state(assembly=assembly)
+        state = registration_state(assembly=assembly)
         return render(
             request,
             "assemblies/public/link_invalid.html",
@@ -250,7 +262,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     assembly, registrant = target
     can_confirm = assembly.status in CONFIRMABLE_ASSEMBLY_STATUSES
     if request.method == "POST" and can_confirm:
-        services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+        registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
         return redirect(request.path)
     return render(
         request,
@@ -270,7 +282,7 @@ def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         return target
     assembly, registrant = target
     if request.method == "POST":
-        services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+        registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
         return redirect(request.path)
     return render(
         request,
@@ -278,7 +290,7 @@ def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         {
             "assembly": assembly,
             "registrant": registrant,
-            "can_withdraw": registrant.status in services.WITHDRAWABLE_STATUSES,
+            "can_withdraw": registrant.status in WITHDRAWABLE_STATUSES,
         },
     )
 
@@ -293,7 +305,7 @@ def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         return target
     assembly, registrant = target
     if request.method == "POST":
-        services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+        registrant_erase_by_link(assembly_id=assembly.pk, public_id=registrant.public_id)
         return redirect(request.path)
     return render(
         request,
@@ -314,7 +326,7 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
     but stores nothing. Anonymous visitors are sent to sign in; others get 404."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    assembly = selectors.assembly_by_slug(slug=slug)
+    assembly = assembly_by_slug(slug=slug)
     if assembly is None or not permissions.can_view(request.user, assembly.pk):
         raise Http404("No such assembly.")
     if request.method != "POST":
@@ -336,10 +348,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         match = None
     if match is None or match.view_name != "assemblies:register" or request.method != "POST":
         return default_csrf_failure(request, reason)
-    assembly = selectors.assembly_by_slug(slug=match.kwargs.get("slug", ""))
+    assembly = assembly_by_slug(slug=match.kwargs.get("slug", ""))
     if assembly is None or assembly.status == AssemblyStatus.DRAFT:
         return default_csrf_failure(request, reason)
-    state = selectors.registration_state(assembly=assembly)
+    state = registration_state(assembly=assembly)
     if state != RegistrationState.OPEN:
         return _unavailable(request, assembly, state, status=403)
     form = _form_for(assembly, request.POST)

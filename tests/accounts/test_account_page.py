@@ -1,15 +1,16 @@
 import pytest
 from django.urls import reverse
 
-from opendlp.models import AuditEvent
-from opendlp.services import audit_event_record
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
+from opendlp.core.services import audit_event_record
 
 pytestmark = pytest.mark.django_db
 
 
 def test_account_page_shows_profile_security_and_own_events(client, user):
-    audit_event_record(action="accounts.mfa.added", actor=user, target=user)
-    audit_event_record(action="accounts.user.banned", target=None)  # someone else's event
+    audit_event_record(action=AuditAction.MFA_ADDED, actor=user, target=user)
+    audit_event_record(action=AuditAction.USER_BANNED, target=None)  # someone else's event
     client.force_login(user)
     page = client.get(reverse("accounts:account"))
     content = page.content.decode()
@@ -31,7 +32,7 @@ def test_profile_update_saves_display_name_and_audits(client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.display_name == "Ada L."
-    assert AuditEvent.objects.filter(action="accounts.profile.updated", actor=user).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.USER_PROFILE_UPDATED, actor=user).exists()
 
 
 def test_profile_update_too_long_refused(client, user):

@@ -3,8 +3,9 @@
 import pytest
 
 from accounts.models import User
-from accounts.services import user_ban
-from opendlp.models import AuditEvent
+from accounts.services.users import user_ban
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +52,9 @@ def test_ban_action_with_reason_bans_and_reports(admin_client, admin_user):
     assert "Banned 1 user(s). 1 already banned." in response.content.decode()
     assert User.objects.get(pk=targets[0].pk).ban_reason == "spam"
     assert User.objects.get(pk=targets[1].pk).ban_reason == "earlier"
-    events = AuditEvent.objects.filter(action="accounts.user.banned", actor=admin_user)
+    events = AuditEvent.objects.filter(action=AuditAction.USER_BANNED, actor=admin_user)
     assert events.count() == 1
+    assert events.get().credential == "session"  # the admin acts through the session
 
 
 def test_ban_action_blank_reason_shows_form_again(admin_client):
@@ -68,7 +70,7 @@ def test_unban_action_reason_optional(admin_client):
     response = act(admin_client, "unban_users", [target], confirm="yes", reason="")
     assert "Unbanned 1 user(s)." in response.content.decode()
     assert not User.objects.get(pk=target.pk).is_banned
-    assert AuditEvent.objects.filter(action="accounts.user.unbanned").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.USER_UNBANNED).count() == 1
 
 
 def test_ban_action_needs_change_permission(client):
@@ -80,7 +82,7 @@ def test_ban_action_needs_change_permission(client):
 
 
 def test_api_token_admin_read_only_and_never_shows_hash(admin_client, admin_user):
-    from accounts.services import api_token_create
+    from accounts.services.tokens import api_token_create
 
     token, plain = api_token_create(user=admin_user, name="script")
     html = admin_client.get("/admin/accounts/apitoken/").content.decode()

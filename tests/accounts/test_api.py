@@ -4,8 +4,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from accounts.services import api_token_create, user_ban
-from opendlp.models import AuditEvent
+from accounts.services.tokens import api_token_create
+from accounts.services.users import user_ban
+from opendlp.core.audit import AuditAction, audit_credential
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,27 @@ def test_ban_by_staff_token_200_and_audited(client, staff, user):
     assert body["ban_reason"] == "spam" and body["banned_at"]
     assert User.objects.get(pk=user.pk).is_banned
     assert AuditEvent.objects.get(action="accounts.user.banned").actor == staff
+
+
+def test_ban_by_token_audits_the_token_as_credential(client, staff, user):
+    token, plain = api_token_create(user=staff, name="moderation script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **auth)
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.USER_BANNED)
+    assert event.actor == staff and event.credential == f"api_token:{token.pk}"
+    assert audit_credential() == ""  # not left set after the request
+
+
+def test_ban_by_session_audits_the_session_as_credential(staff, user):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff)
+    browser.get("/lottery/")
+    csrf = browser.cookies["csrftoken"].value
+    response = post(browser, f"/api/users/{user.pk}/ban", {"reason": "spam"}, HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.USER_BANNED)
+    assert event.actor == staff and event.credential == "session"
 
 
 def test_ban_twice_200_unchanged(client, staff, user):

@@ -5,14 +5,20 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, User
-from accounts.services import InvitationError, invitation_accept, invitation_revoke, invitation_send
+from accounts.services.invitations import (
+    InvitationError,
+    invitation_accept,
+    invitation_revoke,
+    invitation_send,
+)
 from assemblies.models import AssemblyMembership, Role
-from opendlp.models import AuditEvent
+from opendlp.core.audit import AuditAction
+from opendlp.core.errors import DomainError, Forbidden, Invalid
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 from tests.assemblies.factories import AssemblyFactory, AssemblyMembershipFactory
 
@@ -63,14 +69,26 @@ def test_invitation_send_emails_link_and_stores_only_digest(
     assert token not in invitation.token_hash
     assert invitation.state() == "pending"
     assert invitation.expires_at - invitation.created_at == datetime.timedelta(days=7)
-    event = AuditEvent.objects.get(action="accounts.invitation.sent")
+    event = AuditEvent.objects.get(action=AuditAction.INVITATION_SENT)
     assert "new.organiser" not in str(event.data) + event.target_label
 
 
 def test_invitation_send_by_non_manager_refused(assembly):
     viewer = AssemblyMembershipFactory(assembly=assembly, role=Role.VIEWER).user
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden) as refused:
         send(assembly, viewer)
+    assert refused.value.code == "not_manager"
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "code"),
+    [("x@example.org", "owner", "invalid_role"), ("  ", "caller", "email_required")],
+)
+def test_invitation_send_invalid_input_refused(manager, assembly, email, role, code):
+    with pytest.raises(Invalid) as refused:
+        send(assembly, manager, email=email, role=role)
+    assert (refused.value.code, refused.value.status) == (code, 422)
     assert not Invitation.objects.exists()
 
 
@@ -79,6 +97,8 @@ def test_invitation_send_again_revokes_previous_link(manager, assembly):
     second, _ = send(assembly, manager)
     first.refresh_from_db()
     assert first.state() == "revoked" and second.state() == "pending"
+    revoked = AuditEvent.objects.get(action=AuditAction.INVITATION_REVOKED)
+    assert revoked.data == {"assembly_id": assembly.pk, "superseded": True}
 
 
 def test_invitation_accept_grants_membership_once(manager, assembly):
@@ -92,10 +112,19 @@ def test_invitation_accept_grants_membership_once(manager, assembly):
     assert invitation.state() == "accepted"
     with pytest.raises(InvitationError) as reuse:
         invitation_accept(token=token, user=invitee)
-    assert reuse.value.code == "accepted"
+    assert isinstance(reuse.value, DomainError)
+    assert (reuse.value.code, reuse.value.status) == ("accepted", 409)
     assert AssemblyMembership.objects.filter(user=invitee).count() == 1
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"accounts.invitation.accepted", "assemblies.membership.granted"} <= actions
+    assert {AuditAction.INVITATION_ACCEPTED, AuditAction.MEMBERSHIP_SET} <= actions
+    membership_set = AuditEvent.objects.get(action=AuditAction.MEMBERSHIP_SET)
+    assert membership_set.target_id == str(assembly.pk)
+    assert membership_set.data == {
+        "user_id": invitee.pk,
+        "role": "caller",
+        "previous_role": None,
+        "invitation_id": invitation.pk,
+    }
 
 
 def test_invitation_accept_changes_role_of_existing_member(manager, assembly):
@@ -141,7 +170,7 @@ def test_invitation_accept_unknown_token_refused(user):
 def test_invitation_revoke_by_other_assemblys_manager_refused(manager, assembly):
     invitation, _ = send(assembly, manager)
     other_manager = AssemblyMembershipFactory(role=Role.MANAGER).user
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         invitation_revoke(invitation_id=invitation.pk, actor=other_manager)
     invitation.refresh_from_db()
     assert invitation.state() == "pending"

@@ -8,18 +8,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
-from accounts.services import (
+from accounts.services.tokens import (
     API_TOKEN_LAST_USED_PRECISION,
     API_TOKEN_MAX_ACTIVE,
     ApiTokenLimitError,
-    BanReasonRequiredError,
     api_token_authenticate,
     api_token_create,
     api_token_revoke,
-    user_ban,
-    user_unban,
 )
-from opendlp.models import AuditEvent
+from accounts.services.users import BanReasonRequiredError, user_ban, user_unban
+from opendlp.core.audit import AuditAction
+from opendlp.core.errors import Conflict, Invalid
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_user_ban_sets_state_and_audits(user, staff):
     assert changed and banned.is_banned
     user.refresh_from_db()
     assert (user.banned_at, user.ban_reason) == (when, "spam")
-    event = AuditEvent.objects.get(action="accounts.user.banned")
+    event = AuditEvent.objects.get(action=AuditAction.USER_BANNED)
     assert event.actor == staff and event.target_id == str(user.pk)
     assert event.data["reason"] == "spam"
 
@@ -54,20 +54,23 @@ def test_user_ban_twice_keeps_first_ban_and_audits_once(user, staff):
     user_ban(user_id=user.pk, reason="first", actor=staff, now=first)
     again, changed = user_ban(user_id=user.pk, reason="second", actor=staff)
     assert not changed and (again.banned_at, again.ban_reason) == (first, "first")
-    assert AuditEvent.objects.filter(action="accounts.user.banned").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.USER_BANNED).count() == 1
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_user_ban_without_reason_refused(user, reason):
-    with pytest.raises(BanReasonRequiredError):
+    with pytest.raises(BanReasonRequiredError) as refused:
         user_ban(user_id=user.pk, reason=reason)
+    assert isinstance(refused.value, Invalid)
+    assert (refused.value.code, refused.value.status) == ("reason_required", 422)
     user.refresh_from_db()
     assert not user.is_banned
 
 
 def test_user_ban_reason_too_long_refused(user):
-    with pytest.raises(ValueError, match="at most"):
+    with pytest.raises(Invalid, match="at most") as refused:
         user_ban(user_id=user.pk, reason="x" * 1001)
+    assert refused.value.code == "reason_too_long"
 
 
 def test_user_ban_unknown_user_raises(db):
@@ -79,7 +82,7 @@ def test_user_unban_clears_state_and_audits(user, staff):
     user_ban(user_id=user.pk, reason="spam", actor=staff)
     unbanned, changed = user_unban(user_id=user.pk, actor=staff, reason="appeal upheld")
     assert changed and not unbanned.is_banned and unbanned.ban_reason == ""
-    event = AuditEvent.objects.get(action="accounts.user.unbanned")
+    event = AuditEvent.objects.get(action=AuditAction.USER_UNBANNED)
     assert event.data["reason"] == "appeal upheld"
     assert event.data["previous"]["ban_reason"] == "spam"
 
@@ -87,7 +90,7 @@ def test_user_unban_clears_state_and_audits(user, staff):
 def test_user_unban_not_banned_changes_nothing(user):
     _, changed = user_unban(user_id=user.pk)
     assert not changed
-    assert not AuditEvent.objects.filter(action="accounts.user.unbanned").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_UNBANNED).exists()
 
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -100,7 +103,7 @@ def test_api_token_create_stores_only_prefix_and_hash(user):
     assert token.token_hash == hashlib.sha256(plain.encode()).hexdigest()
     row = ApiToken.objects.filter(pk=token.pk).values()[0]
     assert all(plain not in str(value) for value in row.values())
-    event = AuditEvent.objects.get(action="accounts.api_token.created")
+    event = AuditEvent.objects.get(action=AuditAction.API_TOKEN_CREATED)
     assert plain not in str(event.data)
 
 
@@ -111,15 +114,17 @@ def test_api_token_create_each_token_different(user):
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
 def test_api_token_create_bad_name_refused(user, name):
-    with pytest.raises(ValueError):
+    with pytest.raises(Invalid):
         api_token_create(user=user, name=name)
 
 
 def test_api_token_create_limit(user):
     for i in range(API_TOKEN_MAX_ACTIVE):
         api_token_create(user=user, name=f"t{i}")
-    with pytest.raises(ApiTokenLimitError):
+    with pytest.raises(ApiTokenLimitError) as refused:
         api_token_create(user=user, name="one too many")
+    assert isinstance(refused.value, Conflict)
+    assert (refused.value.code, refused.value.status) == ("token_limit", 409)
     api_token_revoke(user=user, token_id=ApiToken.objects.first().pk)
     api_token_create(user=user, name="after a revoke")
 
@@ -135,10 +140,15 @@ def test_api_token_hash_must_be_sha256_hex_in_database(user):
         ApiToken.objects.create(user=user, name="b", prefix="x", token_hash="plain-token")
 
 
-def test_api_token_authenticate_returns_owner_and_marks_use(user):
+def test_api_token_authenticate_returns_token_with_owner_and_marks_use(
+    user, django_assert_num_queries
+):
     token, plain = api_token_create(user=user, name="a")
     when = timezone.now()
-    assert api_token_authenticate(token=plain, now=when) == user
+    found = api_token_authenticate(token=plain, now=when)
+    assert found == token
+    with django_assert_num_queries(0):  # the owner is loaded with the token
+        assert found.user == user
     assert ApiToken.objects.get(pk=token.pk).last_used_at == when
 
 
@@ -175,7 +185,7 @@ def test_api_token_revoke_refuses_token_and_audits_once(user):
     again = api_token_revoke(user=user, token_id=token.pk)
     assert again.revoked_at is not None
     assert api_token_authenticate(token=plain) is None
-    assert AuditEvent.objects.filter(action="accounts.api_token.revoked").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED).count() == 1
 
 
 def test_api_token_revoke_someone_elses_token_raises(user):

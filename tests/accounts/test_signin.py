@@ -14,7 +14,8 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.urls import reverse
 
-from opendlp.models import AuditEvent
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +138,7 @@ def test_totp_activation_creates_recovery_codes(client, django_capture_on_commit
     assert response.status_code == 302
     types = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
     assert types == {Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES}
-    assert AuditEvent.objects.filter(action="accounts.mfa.added", actor=user).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.MFA_ADDED, actor=user).exists()
 
 
 def test_sign_in_failures_over_limit_are_refused(client, settings):
@@ -147,7 +148,7 @@ def test_sign_in_failures_over_limit_are_refused(client, settings):
     response = sign_in(client, user.email)  # even the right password is refused now
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 429)
-    event = AuditEvent.objects.get(action="accounts.signin.rate_limited")
+    event = AuditEvent.objects.get(action=AuditAction.SIGNIN_RATE_LIMITED)
     assert event.target_id == str(user.pk)
     assert user.email not in str(event.data)
 

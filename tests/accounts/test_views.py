@@ -5,7 +5,7 @@ import re
 import pytest
 
 from accounts.models import ApiToken
-from accounts.services import api_token_authenticate, api_token_create
+from accounts.services.tokens import api_token_authenticate, api_token_create
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_token_create_shows_plain_token_once(client, user):
     assert response.status_code == 201
     assert "no-store" in response["Cache-Control"]
     plain = re.search(r'value="(odlp_[0-9a-f]{12}_[A-Za-z0-9_-]+)"', response.content.decode())[1]
-    assert api_token_authenticate(token=plain) == user
+    assert api_token_authenticate(token=plain).user == user
     assert plain not in client.get("/account/").content.decode()
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assemblies import engine, services
+from assemblies import engine
 from assemblies.models import Role
+from assemblies.services import execution
+from assemblies.services.imports import registrants_import
+from assemblies.services.quotas import quotas_import
 from tests.assemblies.factories import AssemblyFactory, AssemblyMembershipFactory, StaffFactory
 
 #: Quotas of the small assembly: panel of 4 from 12 people, gender x age.
@@ -38,8 +41,8 @@ P12,Leo Twelve,leo@example.org,AB12,man,old,l
 def small_assembly(db):
     """A draft assembly (panel of 4) with the small quotas and 12 imported registrants."""
     assembly = AssemblyFactory(slug="small", title="Small assembly", panel_size=4)
-    services.quotas_import(assembly_id=assembly.pk, text=SMALL_QUOTAS, filename="quotas.csv")
-    services.registrants_import(
+    quotas_import(assembly_id=assembly.pk, text=SMALL_QUOTAS, filename="quotas.csv")
+    registrants_import(
         assembly_id=assembly.pk, text=SMALL_REGISTRANTS, filename="people.csv", id_column="id"
     )
     assembly.refresh_from_db()
@@ -146,6 +149,6 @@ def fake_draw(monkeypatch):
     fake = Fake()
     fake.calls = []
     monkeypatch.setattr(engine, "draw", fake)
-    monkeypatch.setattr(services, "PROGRESS_WRITE_INTERVAL", 0.0)
-    monkeypatch.setattr(services, "CANCEL_CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(execution, "PROGRESS_WRITE_INTERVAL", 0.0)
+    monkeypatch.setattr(execution, "CANCEL_CHECK_INTERVAL", 0.0)
     return fake

@@ -5,8 +5,10 @@ import threading
 import pytest
 from django.db import connection
 
-from assemblies import services
 from assemblies.models import SelectionRun
+from assemblies.services.imports import registrants_import
+from assemblies.services.quotas import quotas_import
+from assemblies.services.runs import selection_run_start
 from tests.assemblies.conftest import SMALL_QUOTAS, SMALL_REGISTRANTS
 from tests.assemblies.factories import AssemblyFactory
 
@@ -15,8 +17,8 @@ from tests.assemblies.factories import AssemblyFactory
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_starts_make_one_run():
     assembly = AssemblyFactory(panel_size=4)
-    services.quotas_import(assembly_id=assembly.pk, text=SMALL_QUOTAS, filename="q.csv")
-    services.registrants_import(
+    quotas_import(assembly_id=assembly.pk, text=SMALL_QUOTAS, filename="q.csv")
+    registrants_import(
         assembly_id=assembly.pk, text=SMALL_REGISTRANTS, filename="p.csv", id_column="id"
     )
     barrier = threading.Barrier(4)
@@ -25,7 +27,7 @@ def test_simultaneous_starts_make_one_run():
     def request():
         try:
             barrier.wait()
-            run = services.selection_run_start(assembly_id=assembly.pk, enqueue=False)
+            run = selection_run_start(assembly_id=assembly.pk, enqueue=False)
             results.append(run.pk)
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)

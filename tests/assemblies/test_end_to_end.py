@@ -10,8 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from assemblies import engine, selectors
+from assemblies import engine
 from assemblies.models import RunStatus, SelectionRun
+from assemblies.selectors.runs import run_report
 
 DATA = Path(settings.SORTITION_DATA_DIR)
 #: Published LEXIMIN minimum selection probabilities (Flanigan et al. 2021, see the data README).
@@ -59,7 +60,7 @@ def test_instance_end_to_end(instance, tmp_path):
     assert selection_run.status == RunStatus.SUCCEEDED, out
     reference = REFERENCE_MIN_PROBABILITY.get(instance["instance"])
     if reference is not None:
-        report = selectors.run_report(run=selection_run)
+        report = run_report(run=selection_run)
         assert report.min_probability == pytest.approx(reference, abs=1e-4)
     panel_path = tmp_path / "panel.csv"
     run("export_panel", slug, "--output", str(panel_path))

@@ -5,8 +5,13 @@ from collections import Counter
 
 import pytest
 
-from assemblies import engine, selectors, services
+from assemblies import engine
 from assemblies.models import Assembly, Registrant, RegistrantStatus, RunKind, RunStatus
+from assemblies.selectors.assemblies import assembly_feasibility
+from assemblies.selectors.runs import run_quota_outcomes, run_report
+from assemblies.services.execution import selection_run_execute, selection_run_verify
+from assemblies.services.registrants import registrant_status_change
+from assemblies.services.runs import replacements_select, selection_run_start
 
 # --- conversion (no draw) ---------------------------------------------------------------------
 
@@ -103,27 +108,27 @@ def assert_meets_quotas(assembly, counts):
 
 
 def test_feasibility_of_small_assembly(small_assembly):
-    report = selectors.assembly_feasibility(assembly=small_assembly)
+    report = assembly_feasibility(assembly=small_assembly)
     assert report.feasible, report.message
 
 
 def test_infeasible_quotas_are_reported_with_a_message(small_assembly):
     make_infeasible(small_assembly)
-    report = selectors.assembly_feasibility(assembly=small_assembly)
+    report = assembly_feasibility(assembly=small_assembly)
     assert not report.feasible and report.message and report.conflicts
 
 
 def test_real_panel_run_meets_quotas_and_verifies(small_assembly):
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False, seed="x")
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False, seed="x")
+    run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
-    report = selectors.run_report(run=run)
+    report = run_report(run=run)
     assert len(report.panel) == 4
     assert_meets_quotas(small_assembly, quota_counts(small_assembly, report.panel))
     assert report.min_probability == pytest.approx(1 / 3, abs=1e-6)
     assert sum(report.probabilities.values()) == pytest.approx(4, abs=1e-6)
     assert Registrant.objects.filter(assembly=small_assembly, status="selected").count() == 4
-    outcome = services.selection_run_verify(run_id=run.pk)
+    outcome = selection_run_verify(run_id=run.pk)
     assert outcome.ok, outcome.findings
     run.refresh_from_db()
     assert run.verification["ok"] is True and run.verified_at
@@ -132,51 +137,49 @@ def test_real_panel_run_meets_quotas_and_verifies(small_assembly):
 def test_same_seed_same_panel(small_assembly):
     panels = []
     for _ in range(2):
-        run = services.selection_run_start(
+        run = selection_run_start(
             assembly_id=small_assembly.pk, kind=RunKind.TEST, enqueue=False, seed="same"
         )
-        run = services.selection_run_execute(run_id=run.pk)
-        panels.append(selectors.run_report(run=run).panel)
+        run = selection_run_execute(run_id=run.pk)
+        panels.append(run_report(run=run).panel)
     assert panels[0] == panels[1]
 
 
 def test_tampered_result_fails_verification(small_assembly):
-    run = services.selection_run_start(
-        assembly_id=small_assembly.pk, kind=RunKind.TEST, enqueue=False
-    )
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_start(assembly_id=small_assembly.pk, kind=RunKind.TEST, enqueue=False)
+    run = selection_run_execute(run_id=run.pk)
     run.input_snapshot["pool"][0]["answers"]["gender"] = "man"
     run.save()
-    assert not services.selection_run_verify(run_id=run.pk).ok
+    assert not selection_run_verify(run_id=run.pk).ok
 
 
 @pytest.mark.parametrize("algorithm", ["maximin", "nash", "legacy"])
 def test_other_algorithms_run(small_assembly, algorithm):
-    run = services.selection_run_start(
+    run = selection_run_start(
         assembly_id=small_assembly.pk, kind=RunKind.TEST, algorithm=algorithm, enqueue=False
     )
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
-    panel = selectors.run_report(run=run).panel
+    panel = run_report(run=run).panel
     assert_meets_quotas(small_assembly, quota_counts(small_assembly, panel))
 
 
 def test_real_replacements_keep_quotas(small_assembly):
-    run = services.selection_run_execute(
-        run_id=services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False).pk
+    run = selection_run_execute(
+        run_id=selection_run_start(assembly_id=small_assembly.pk, enqueue=False).pk
     )
     withdrawn = run.selected_registrants.order_by("id")[:2]
     for registrant in withdrawn:
-        services.registrant_status_change(registrant_id=registrant.pk, status="withdrawn")
-    replacement = services.replacements_select(assembly_id=small_assembly.pk, enqueue=False)
-    replacement = services.selection_run_execute(run_id=replacement.pk)
+        registrant_status_change(registrant_id=registrant.pk, status="withdrawn")
+    replacement = replacements_select(assembly_id=small_assembly.pk, enqueue=False)
+    replacement = selection_run_execute(run_id=replacement.pk)
     assert replacement.status == RunStatus.SUCCEEDED, replacement.error
     panel = Registrant.objects.filter(
         assembly=small_assembly, status__in=["selected", "confirmed"]
     ).values_list("public_id", flat=True)
     assert len(panel) == 4
     assert_meets_quotas(small_assembly, quota_counts(small_assembly, list(panel)))
-    outcomes = selectors.run_quota_outcomes(run=replacement)
+    outcomes = run_quota_outcomes(run=replacement)
     assert all(o.met for o in outcomes)
 
 
@@ -187,12 +190,10 @@ def test_household_rule_selects_one_per_household(small_assembly):
     # P01..P06 (women) share two postcodes: at most two women can be drawn... and two needed
     for n, code in zip(range(1, 7), ["H1", "H1", "H1", "H2", "H2", "H2"], strict=True):
         Registrant.objects.filter(external_id=f"P{n:02d}").update(postcode=code)
-    run = services.selection_run_start(
-        assembly_id=small_assembly.pk, kind=RunKind.TEST, enqueue=False
-    )
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_start(assembly_id=small_assembly.pk, kind=RunKind.TEST, enqueue=False)
+    run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
-    panel = selectors.run_report(run=run).panel
+    panel = run_report(run=run).panel
     codes = list(
         Registrant.objects.filter(public_id__in=panel, answers__gender="woman").values_list(
             "postcode", flat=True
@@ -240,7 +241,7 @@ def _call(call_command, io, *args):
 
 def test_infeasible_run_fails_with_reason_and_selects_nobody(small_assembly):
     make_infeasible(small_assembly)
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
+    run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.FAILED and "cannot be met" in run.error
     assert not Registrant.objects.filter(status="selected").exists()

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assemblies import engine, services
+from assemblies import engine
+from assemblies.errors import ServiceError
 from assemblies.models import (
     AssemblyStatus,
     Registrant,
@@ -15,8 +16,17 @@ from assemblies.models import (
     RunStatus,
     SelectionRun,
 )
+from assemblies.services import execution
+from assemblies.services.assemblies import assemblies_close_due, assembly_open_registration
+from assemblies.services.execution import (
+    selection_run_execute,
+    selection_run_fail,
+    selection_runs_fail_stale,
+)
+from assemblies.services.registrants import registrant_status_change
+from assemblies.services.runs import replacements_select, selection_run_cancel, selection_run_start
 from assemblies.tasks import fail_stale_runs, run_selection
-from opendlp.models import AuditEvent
+from opendlp.core.models import AuditEvent
 from selection.errors import SelectionCancelled
 from tests.assemblies.conftest import first_fit
 
@@ -29,7 +39,7 @@ def statuses(assembly):
 
 def start(assembly, **kwargs):
     kwargs.setdefault("enqueue", False)
-    return services.selection_run_start(assembly_id=assembly.pk, **kwargs)
+    return selection_run_start(assembly_id=assembly.pk, **kwargs)
 
 
 def test_double_start_makes_one_run(small_assembly):
@@ -42,24 +52,24 @@ def test_double_start_makes_one_run(small_assembly):
 
 def test_other_run_while_active_refused(small_assembly):
     start(small_assembly, kind=RunKind.TEST)
-    with pytest.raises(services.ServiceError, match="already in progress"):
+    with pytest.raises(ServiceError, match="already in progress"):
         start(small_assembly, kind=RunKind.PANEL)
 
 
 def test_unknown_algorithm_refused(small_assembly):
-    with pytest.raises(services.ServiceError, match="Unknown algorithm"):
+    with pytest.raises(ServiceError, match="Unknown algorithm"):
         start(small_assembly, algorithm="coin-toss")
 
 
 def test_pool_smaller_than_panel_refused(small_assembly):
     small_assembly.panel_size = 13
     small_assembly.save()
-    with pytest.raises(services.ServiceError, match="fewer than"):
+    with pytest.raises(ServiceError, match="fewer than"):
         start(small_assembly)
 
 
 def test_panel_run_on_open_assembly_closes_registration(small_assembly):
-    services.assembly_open_registration(assembly_id=small_assembly.pk)
+    assembly_open_registration(assembly_id=small_assembly.pk)
     start(small_assembly)
     small_assembly.refresh_from_db()
     assert small_assembly.status == AssemblyStatus.CLOSED
@@ -67,7 +77,7 @@ def test_panel_run_on_open_assembly_closes_registration(small_assembly):
 
 def test_panel_run_selects_panel_in_one_step(small_assembly, fake_draw):
     run = start(small_assembly, seed="fixed")
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
     after = statuses(small_assembly)
     assert sorted(k for k, v in after.items() if v == "selected") == ["P01", "P02", "P07", "P08"]
@@ -84,14 +94,14 @@ def test_panel_run_selects_panel_in_one_step(small_assembly, fake_draw):
 
 
 def test_second_panel_run_refused_once_selected(small_assembly, fake_draw):
-    services.selection_run_execute(run_id=start(small_assembly).pk)
-    with pytest.raises(services.ServiceError, match="replacements"):
+    selection_run_execute(run_id=start(small_assembly).pk)
+    with pytest.raises(ServiceError, match="replacements"):
         start(small_assembly)
 
 
 def test_test_run_changes_no_registrant(small_assembly, fake_draw):
     before = statuses(small_assembly)
-    run = services.selection_run_execute(run_id=start(small_assembly, kind=RunKind.TEST).pk)
+    run = selection_run_execute(run_id=start(small_assembly, kind=RunKind.TEST).pk)
     assert run.status == RunStatus.SUCCEEDED
     assert statuses(small_assembly) == before
     small_assembly.refresh_from_db()
@@ -104,7 +114,7 @@ def test_engine_failure_leaves_pool_intact(small_assembly, fake_draw):
 
     fake_draw.behaviour = explode
     before = statuses(small_assembly)
-    run = services.selection_run_execute(run_id=start(small_assembly).pk)
+    run = selection_run_execute(run_id=start(small_assembly).pk)
     assert run.status == RunStatus.FAILED and "solver on fire" in run.error
     assert statuses(small_assembly) == before
     assert AuditEvent.objects.filter(action="assemblies.selection.failed").exists()
@@ -112,8 +122,8 @@ def test_engine_failure_leaves_pool_intact(small_assembly, fake_draw):
 
 def test_execute_twice_runs_once(small_assembly, fake_draw):
     run = start(small_assembly, kind=RunKind.TEST)
-    services.selection_run_execute(run_id=run.pk)
-    services.selection_run_execute(run_id=run.pk)
+    selection_run_execute(run_id=run.pk)
+    selection_run_execute(run_id=run.pk)
     assert len(fake_draw.calls) == 1
 
 
@@ -126,15 +136,15 @@ def test_progress_is_saved_while_running(small_assembly, fake_draw):
         return first_fit(snapshot)
 
     fake_draw.behaviour = look
-    services.selection_run_execute(run_id=start(small_assembly, kind=RunKind.TEST).pk)
+    selection_run_execute(run_id=start(small_assembly, kind=RunKind.TEST).pk)
     assert seen == {"status": "running", "phase": "testing", "done": 1}
 
 
 def test_cancel_pending_run(small_assembly, fake_draw):
     run = start(small_assembly)
-    run = services.selection_run_cancel(run_id=run.pk)
+    run = selection_run_cancel(run_id=run.pk)
     assert run.status == RunStatus.CANCELLED
-    services.selection_run_execute(run_id=run.pk)
+    selection_run_execute(run_id=run.pk)
     assert fake_draw.calls == []
 
 
@@ -142,13 +152,13 @@ def test_cancel_running_run_stops_it_and_selects_nobody(small_assembly, fake_dra
     before = statuses(small_assembly)
 
     def wait_for_cancel(snapshot, should_cancel):
-        services.selection_run_cancel(run_id=SelectionRun.objects.get().pk)
+        selection_run_cancel(run_id=SelectionRun.objects.get().pk)
         if should_cancel():
             raise SelectionCancelled("stopped")
         return first_fit(snapshot)
 
     fake_draw.behaviour = wait_for_cancel
-    run = services.selection_run_execute(run_id=start(small_assembly).pk)
+    run = selection_run_execute(run_id=start(small_assembly).pk)
     assert run.status == RunStatus.CANCELLED
     assert statuses(small_assembly) == before
 
@@ -162,7 +172,7 @@ def test_pool_change_during_run_fails_it(small_assembly, fake_draw):
         return report
 
     fake_draw.behaviour = withdraw_someone
-    run = services.selection_run_execute(run_id=start(small_assembly).pk)
+    run = selection_run_execute(run_id=start(small_assembly).pk)
     assert run.status == RunStatus.FAILED and "pool changed" in run.error
     after = statuses(small_assembly)
     assert [k for k in after if after[k] != before[k]] == ["P01"]  # only the outside change
@@ -172,8 +182,8 @@ def test_stale_running_run_is_failed_by_sweep(small_assembly):
     run = start(small_assembly)
     old = timezone.now() - timedelta(hours=1)
     SelectionRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=old)
-    assert services.selection_runs_fail_stale() == [run.pk]
-    assert services.selection_runs_fail_stale() == []
+    assert selection_runs_fail_stale() == [run.pk]
+    assert selection_runs_fail_stale() == []
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "heartbeat" in run.error
 
@@ -187,18 +197,18 @@ def test_live_run_is_left_alone_by_sweep(small_assembly):
 def test_pending_run_never_picked_up_is_failed(small_assembly):
     run = start(small_assembly)
     SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(days=1))
-    assert services.selection_runs_fail_stale() == [run.pk]
+    assert selection_runs_fail_stale() == [run.pk]
 
 
 def test_late_result_of_swept_run_is_ignored(small_assembly, fake_draw):
     before = statuses(small_assembly)
 
     def swept(snapshot, should_cancel):
-        services.selection_run_fail(run_id=SelectionRun.objects.get().pk, message="swept")
+        selection_run_fail(run_id=SelectionRun.objects.get().pk, message="swept")
         return first_fit(snapshot)
 
     fake_draw.behaviour = swept
-    run = services.selection_run_execute(run_id=start(small_assembly).pk)
+    run = selection_run_execute(run_id=start(small_assembly).pk)
     assert run.status == RunStatus.FAILED and run.error == "swept"
     assert statuses(small_assembly) == before
 
@@ -207,14 +217,14 @@ def test_late_result_of_swept_run_is_ignored(small_assembly, fake_draw):
 
 
 def test_replacements_reduce_quotas_by_kept_members(small_assembly, fake_draw):
-    services.selection_run_execute(run_id=start(small_assembly).pk)
+    selection_run_execute(run_id=start(small_assembly).pk)
     p01 = Registrant.objects.get(external_id="P01")  # woman, young
-    services.registrant_status_change(registrant_id=p01.pk, status="withdrawn")
+    registrant_status_change(registrant_id=p01.pk, status="withdrawn")
     p02 = Registrant.objects.get(external_id="P02")
-    services.registrant_status_change(registrant_id=p02.pk, status="confirmed")
-    run = services.replacements_select(assembly_id=small_assembly.pk, enqueue=False)
+    registrant_status_change(registrant_id=p02.pk, status="confirmed")
+    run = replacements_select(assembly_id=small_assembly.pk, enqueue=False)
     assert run.kind == RunKind.REPLACEMENT and run.panel_size == 1
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
     snapshot = fake_draw.calls[-1]
     reduced = {(q["category"], q["value"]): (q["min"], q["max"]) for q in snapshot["quotas"]}
@@ -237,14 +247,14 @@ def test_replacements_reduce_quotas_by_kept_members(small_assembly, fake_draw):
 
 
 def test_replacements_refused_without_a_panel(small_assembly):
-    with pytest.raises(services.ServiceError, match="no panel"):
-        services.replacements_select(assembly_id=small_assembly.pk, count=1, enqueue=False)
+    with pytest.raises(ServiceError, match="no panel"):
+        replacements_select(assembly_id=small_assembly.pk, count=1, enqueue=False)
 
 
 def test_replacements_refused_when_panel_full(small_assembly, fake_draw):
-    services.selection_run_execute(run_id=start(small_assembly).pk)
-    with pytest.raises(services.ServiceError, match="withdraw someone"):
-        services.replacements_select(assembly_id=small_assembly.pk, enqueue=False)
+    selection_run_execute(run_id=start(small_assembly).pk)
+    with pytest.raises(ServiceError, match="withdraw someone"):
+        replacements_select(assembly_id=small_assembly.pk, enqueue=False)
 
 
 # --- tasks and schedules ----------------------------------------------------------------------
@@ -254,7 +264,7 @@ def test_start_enqueues_task_after_commit(
     small_assembly, fake_draw, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        run = services.selection_run_start(assembly_id=small_assembly.pk, kind=RunKind.TEST)
+        run = selection_run_start(assembly_id=small_assembly.pk, kind=RunKind.TEST)
     assert len(callbacks) == 1
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
@@ -272,7 +282,7 @@ def test_task_failure_handler_marks_run_failed(small_assembly, monkeypatch):
     def crash(*, run_id):
         raise MemoryError("worker out of memory")
 
-    monkeypatch.setattr(services, "selection_run_execute", crash)
+    monkeypatch.setattr(execution, "selection_run_execute", crash)
     result = run_selection.apply(args=[run.pk], throw=False)  # as a worker would run it
     assert isinstance(result.result, MemoryError)
     run.refresh_from_db()
@@ -280,13 +290,13 @@ def test_task_failure_handler_marks_run_failed(small_assembly, monkeypatch):
 
 
 def test_close_due_with_auto_select_starts_one_draw(small_assembly, fake_draw):
-    services.assembly_open_registration(assembly_id=small_assembly.pk)
+    assembly_open_registration(assembly_id=small_assembly.pk)
     small_assembly.refresh_from_db()
     small_assembly.auto_select = True
     small_assembly.registration_closes_at = timezone.now() - timedelta(minutes=5)
     small_assembly.save()
-    first = services.assemblies_close_due()
-    second = services.assemblies_close_due()
+    first = assemblies_close_due()
+    second = assemblies_close_due()
     assert first.closed == [small_assembly.pk] and len(first.runs_started) == 1
     assert second.closed == [] and second.runs_started == []
     assert SelectionRun.objects.filter(assembly=small_assembly, kind="panel").count() == 1

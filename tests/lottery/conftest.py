@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from tests.accounts.factories import UserFactory
 
 LONDON = ZoneInfo("Europe/London")

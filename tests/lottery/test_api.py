@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services.tokens import api_token_create, api_token_revoke
 from lottery.models import Ballot, Lottery
 from lottery.selectors import lottery_today
 from lottery.services import ballot_submit, lottery_close

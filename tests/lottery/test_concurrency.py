@@ -10,7 +10,8 @@ from lottery.errors import LotteryClosedError
 from lottery.models import Ballot, Lottery
 from lottery.selectors import lottery_today
 from lottery.services import ballot_submit, lottery_close, lottery_verify
-from opendlp.models import AuditEvent
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -55,7 +56,7 @@ def test_two_concurrent_closes_draw_once_and_agree(noon, day):
     first, second = run_together(*[lambda: lottery_close(date=day, now=closing)] * 2)
     assert first.winning_ballot_id == second.winning_ballot_id is not None
     assert (first.seed, first.digest) == (second.seed, second.digest)
-    assert AuditEvent.objects.filter(action="lottery.lottery.closed").count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.LOTTERY_CLOSED).count() == 1
     assert Lottery.objects.get(date=day).winning_ballot_id == first.winning_ballot_id
 
 

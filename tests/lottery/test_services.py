@@ -24,7 +24,8 @@ from lottery.services import (
     lottery_close_due,
     lottery_verify,
 )
-from opendlp.models import AuditEvent
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 from tests.lottery.factories import BallotFactory, LotteryFactory
 
@@ -210,7 +211,7 @@ def test_lottery_close_twice_returns_stored_result_and_audits_once(noon):
         first.digest,
         first.closed_at,
     )
-    events = AuditEvent.objects.filter(action="lottery.lottery.closed")
+    events = AuditEvent.objects.filter(action=AuditAction.LOTTERY_CLOSED)
     assert events.count() == 1
     assert events.get().data["winning_ballot_id"] == first.winning_ballot_id
     assert events.get().data["seed"] == first.seed
@@ -294,7 +295,7 @@ def test_lottery_close_audit_event_records_the_draw(noon, staff_user):
     lottery = lottery_close(
         date=DAY, now=noon(DAY + dt.timedelta(days=1)), actor=staff_user, via="command"
     )
-    event = AuditEvent.objects.get(action="lottery.lottery.closed")
+    event = AuditEvent.objects.get(action=AuditAction.LOTTERY_CLOSED)
     assert event.actor == staff_user and event.target_id == str(lottery.pk)
     assert event.data == {
         "date": DAY.isoformat(),

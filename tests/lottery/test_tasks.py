@@ -10,7 +10,8 @@ from lottery.selectors import lottery_today
 from lottery.services import ballot_submit
 from lottery.tasks import lottery_close_due_task, lottery_close_task
 from opendlp.celery import app
-from opendlp.models import AuditEvent
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_close_due_task_closes_past_days_only():
     result = lottery_close_due_task.delay().get()
     assert len(result) == 2 and all(item.endswith(":drawn") for item in result)
     assert Lottery.objects.get(date=lottery_today()).status == "open"
-    event = AuditEvent.objects.filter(action="lottery.lottery.closed").first()
+    event = AuditEvent.objects.filter(action=AuditAction.LOTTERY_CLOSED).first()
     assert event.data["via"] == "beat" and event.actor is None
 
 

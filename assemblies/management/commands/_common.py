@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from assemblies.errors import ImportRejected, ServiceError
 from assemblies.models import Assembly
-from assemblies.services import ImportRejected, ServiceError
 
 
 def assembly_or_error(slug: str) -> Assembly:

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assemblies import selectors
 from assemblies.management.commands._common import assembly_or_error
+from assemblies.selectors.assemblies import assembly_feasibility
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         assembly = assembly_or_error(options["slug"])
-        report = selectors.assembly_feasibility(assembly=assembly)
+        report = assembly_feasibility(assembly=assembly)
         if report.feasible:
             self.stdout.write(self.style.SUCCESS(f"Feasible. {report.message}"))
             return

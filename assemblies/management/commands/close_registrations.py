@@ -2,14 +2,14 @@
 
 from django.core.management.base import BaseCommand
 
-from assemblies import services
+from assemblies.services.assemblies import assemblies_close_due
 
 
 class Command(BaseCommand):
     help = "Close registration of assemblies whose closing time has passed (idempotent)."
 
     def handle(self, *args: object, **options: object) -> None:
-        outcome = services.assemblies_close_due()
+        outcome = assemblies_close_due()
         self.stdout.write(f"closed {len(outcome.closed)} assembly registration(s)")
         for run_id in outcome.runs_started:
             self.stdout.write(f"started selection run {run_id}")

@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assemblies import services
+from assemblies.errors import ServiceError
 from assemblies.management.commands._common import service_error
+from assemblies.services.assemblies import assembly_create
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError("--panel-size must be at least 1.")
         columns = [c.strip() for c in str(options["household_columns"]).split(",") if c.strip()]
         try:
-            assembly = services.assembly_create(
+            assembly = assembly_create(
                 slug=options["slug"],
                 title=options["title"],
                 panel_size=options["panel_size"],
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 id_column=options["id_column"],
                 question=options["question"],
             )
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             raise service_error(exc) from exc
         self.stdout.write(
             self.style.SUCCESS(f"Created assembly {assembly.slug} (id {assembly.pk}).")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assemblies import selectors
+from assemblies.exports import panel_csv
 from assemblies.management.commands._common import assembly_or_error
 from assemblies.models import RunStatus, SelectionRun
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Assembly {assembly.slug} has no run {options['run']}.")
             if run.status != RunStatus.SUCCEEDED:
                 raise CommandError(f"Run {run.pk} is {run.status}; it has no panel.")
-        body = selectors.panel_csv(assembly=assembly, run=run)
+        body = panel_csv(assembly=assembly, run=run)
         rows = body.count("\n") - 1
         if rows < 1:
             raise CommandError("The panel is empty: run a selection first.")

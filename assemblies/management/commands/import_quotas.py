@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from assemblies import services
+from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, read_text, service_error
+from assemblies.services.quotas import quotas_import
 
 
 class Command(BaseCommand):
@@ -16,10 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         assembly = assembly_or_error(options["slug"])
         try:
-            outcome = services.quotas_import(
+            outcome = quotas_import(
                 assembly_id=assembly.pk, text=read_text(options["path"]), filename=options["path"]
             )
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             raise service_error(exc) from exc
         self.stdout.write(
             self.style.SUCCESS(

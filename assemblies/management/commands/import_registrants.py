@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from assemblies import services
+from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, read_text, service_error
+from assemblies.services.imports import registrants_import
 
 
 class Command(BaseCommand):
@@ -21,13 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         assembly = assembly_or_error(options["slug"])
         try:
-            outcome = services.registrants_import(
+            outcome = registrants_import(
                 assembly_id=assembly.pk,
                 text=read_text(options["path"]),
                 filename=options["path"],
                 id_column=options["id_column"],
             )
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             raise service_error(exc) from exc
         self.stdout.write(
             self.style.SUCCESS(

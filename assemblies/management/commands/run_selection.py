@@ -2,9 +2,12 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assemblies import selectors, services
+from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, service_error
 from assemblies.models import RunKind, RunStatus
+from assemblies.selectors.runs import run_report
+from assemblies.services.execution import selection_run_execute
+from assemblies.services.runs import replacements_select, selection_run_start
 
 
 class Command(BaseCommand):
@@ -29,7 +32,7 @@ class Command(BaseCommand):
         enqueue = not options["sync"]
         try:
             if options["replacements"] is not None:
-                run = services.replacements_select(
+                run = replacements_select(
                     assembly_id=assembly.pk,
                     count=options["replacements"],
                     algorithm=options["algorithm"],
@@ -37,24 +40,24 @@ class Command(BaseCommand):
                     enqueue=enqueue,
                 )
             else:
-                run = services.selection_run_start(
+                run = selection_run_start(
                     assembly_id=assembly.pk,
                     kind=RunKind.TEST if options["test"] else RunKind.PANEL,
                     algorithm=options["algorithm"],
                     seed=options["seed"],
                     enqueue=enqueue,
                 )
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             raise service_error(exc) from exc
         self.stdout.write(f"run {run.pk}")
         if enqueue:
             self.stdout.write(f"Selection run {run.pk} is {run.status}; a worker will run it.")
             return
         if run.status == RunStatus.PENDING:
-            run = services.selection_run_execute(run_id=run.pk)
+            run = selection_run_execute(run_id=run.pk)
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Selection run {run.pk} {run.status}: {run.error}")
-        report = selectors.run_report(run=run)
+        report = run_report(run=run)
         self.stdout.write(
             f"Selection run {run.pk} succeeded: {run.get_kind_display().lower()} of "
             f"{len(report.panel)} drawn by {run.algorithm} with seed {run.seed}"

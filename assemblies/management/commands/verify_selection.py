@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assemblies import services
+from assemblies.errors import ServiceError
 from assemblies.models import SelectionRun
+from assemblies.services.execution import selection_run_verify
 
 
 class Command(BaseCommand):
@@ -21,10 +22,8 @@ class Command(BaseCommand):
         if not SelectionRun.objects.filter(pk=options["run_id"]).exists():
             raise CommandError(f"There is no selection run {options['run_id']}.")
         try:
-            outcome = services.selection_run_verify(
-                run_id=options["run_id"], recompute=options["recompute"]
-            )
-        except services.ServiceError as exc:
+            outcome = selection_run_verify(run_id=options["run_id"], recompute=options["recompute"])
+        except ServiceError as exc:
             raise CommandError(str(exc)) from exc
         for finding in outcome.findings:
             self.stdout.write(f"  {finding}")

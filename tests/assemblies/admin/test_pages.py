@@ -16,7 +16,7 @@ from assemblies.models import (
     Registrant,
     RegistrantStatus,
 )
-from opendlp.models import AuditEvent
+from opendlp.core.models import AuditEvent
 from tests.assemblies.conftest import SMALL_QUOTAS
 from tests.assemblies.factories import AssemblyFactory, RegistrantFactory
 
@@ -223,7 +223,9 @@ def test_erase_action_asks_for_confirmation(as_manager, small_assembly):
     assert registrant.status == RegistrantStatus.DELETED and registrant.name == ""
 
 
-def test_quota_inline_edit_is_audited(as_manager, small_assembly):
+def change_form_data(small_assembly, *, role="manager"):
+    """The assembly change form as posted, with the first quota's max raised by one and
+    the (only) membership given ``role``."""
     quotas = list(Quota.objects.filter(assembly=small_assembly).order_by("position", "id"))
     categories = list(small_assembly.categories.all())
     data = {
@@ -261,9 +263,14 @@ def test_quota_inline_edit_is_audited(as_manager, small_assembly):
             "memberships-0-id": membership.pk,
             "memberships-0-assembly": small_assembly.pk,
             "memberships-0-user": membership.user_id,
-            "memberships-0-role": "manager",
+            "memberships-0-role": role,
         }
     )
+    return data, quotas
+
+
+def test_quota_inline_edit_is_audited(as_manager, small_assembly):
+    data, quotas = change_form_data(small_assembly)
     response = as_manager.post(
         reverse("admin:assemblies_assembly_change", args=[small_assembly.pk]), data
     )
@@ -295,3 +302,25 @@ def test_quota_inline_min_above_max_is_a_form_error(as_manager, small_assembly):
     )
     assert response.status_code == 200
     assert "min must not be greater than max" in response.content.decode()
+
+
+def test_quota_inline_edit_refused_on_archived_assembly(as_manager, small_assembly):
+    Assembly.objects.filter(pk=small_assembly.pk).update(status=AssemblyStatus.ARCHIVED)
+    data, quotas = change_form_data(small_assembly)
+    response = as_manager.post(
+        reverse("admin:assemblies_assembly_change", args=[small_assembly.pk]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert Quota.objects.get(pk=quotas[0].pk).max == quotas[0].max
+    assert not AuditEvent.objects.filter(action="assemblies.quotas.changed").exists()
+    assert "archived" in response.content.decode()
+
+
+def test_membership_inline_cannot_demote_last_manager(as_manager, small_assembly):
+    data, _ = change_form_data(small_assembly, role="viewer")
+    response = as_manager.post(
+        reverse("admin:assemblies_assembly_change", args=[small_assembly.pk]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert small_assembly.memberships.get().role == "manager"
+    assert "at least one manager" in response.content.decode()

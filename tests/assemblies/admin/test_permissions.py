@@ -7,8 +7,8 @@ is too weak; 200/302 mean allowed.
 import pytest
 from django.urls import reverse
 
-from assemblies import services
 from assemblies.models import Registrant, RegistrantStatus
+from assemblies.services.runs import selection_run_start
 from tests.assemblies.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def world(small_assembly, manager, caller, viewer, outsider, superuser):
     selected = Registrant.objects.get(assembly=small_assembly, external_id="P01")
     selected.status = RegistrantStatus.SELECTED
     selected.save()
-    run = services.selection_run_start(assembly_id=small_assembly.pk, kind="test", enqueue=False)
+    run = selection_run_start(assembly_id=small_assembly.pk, kind="test", enqueue=False)
     return {
         "assembly": small_assembly,
         "run": run,

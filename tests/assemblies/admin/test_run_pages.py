@@ -5,8 +5,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from assemblies import services
 from assemblies.models import RegistrantStatus, RunStatus, SelectionRun
+from assemblies.services.execution import selection_run_execute
+from assemblies.services.registrants import registrant_status_change
+from assemblies.services.runs import selection_run_start
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +45,7 @@ def test_double_post_makes_one_run(as_manager, small_assembly):
 
 
 def test_running_page_has_progress_bar_poll_and_no_inline_script(as_manager, small_assembly):
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
     SelectionRun.objects.filter(pk=run.pk).update(
         status="running", phase="column generation", progress_done=3, progress_total=10
     )
@@ -70,7 +72,7 @@ def test_running_page_has_progress_bar_poll_and_no_inline_script(as_manager, sma
 
 
 def test_cancel_button_cancels(as_manager, small_assembly):
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
     url = reverse("admin:assemblies_selectionrun_cancel", args=[run.pk])
     assert "Cancel the run" in as_manager.get(url).content.decode()
     as_manager.post(url)
@@ -83,8 +85,8 @@ def test_result_page_shows_panel_fairness_quotas_chart_and_downloads(
     small_assembly,
     fake_draw,
 ):
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
+    run = selection_run_execute(run_id=run.pk)
     page = as_manager.get(
         reverse("admin:assemblies_selectionrun_change", args=[run.pk])
     ).content.decode()
@@ -112,8 +114,8 @@ def test_result_page_shows_panel_fairness_quotas_chart_and_downloads(
 
 
 def test_caller_gets_panel_but_not_pool_download(client, caller, small_assembly, fake_draw):
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
-    run = services.selection_run_execute(run_id=run.pk)
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
+    run = selection_run_execute(run_id=run.pk)
     client.force_login(caller)
 
     def status(name):
@@ -124,24 +126,24 @@ def test_caller_gets_panel_but_not_pool_download(client, caller, small_assembly,
 
 
 def test_replacements_page_and_run(as_manager, small_assembly, fake_draw):
-    run = services.selection_run_execute(
-        run_id=services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False).pk
+    run = selection_run_execute(
+        run_id=selection_run_start(assembly_id=small_assembly.pk, enqueue=False).pk
     )
     member = run.selected_registrants.first()
-    services.registrant_status_change(registrant_id=member.pk, status="withdrawn")
+    registrant_status_change(registrant_id=member.pk, status="withdrawn")
     url = reverse("admin:assemblies_assembly_replacements", args=[small_assembly.pk])
     page = as_manager.get(url).content.decode()
     assert "1 seat to fill" in page
     as_manager.post(url, {"count": 1, "algorithm": "leximin"})
     replacement = SelectionRun.objects.get(kind="replacement")
     assert replacement.panel_size == 1
-    services.selection_run_execute(run_id=replacement.pk)
+    selection_run_execute(run_id=replacement.pk)
     assert small_assembly.registrants.filter(status=RegistrantStatus.SELECTED).count() == 4
 
 
 def test_verify_button_re_draws_and_shows_outcome(as_manager, small_assembly):
-    run = services.selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
-    run = services.selection_run_execute(run_id=run.pk)  # the real engine
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
+    run = selection_run_execute(run_id=run.pk)  # the real engine
     assert run.status == RunStatus.SUCCEEDED, run.error
     url = reverse("admin:assemblies_selectionrun_verify", args=[run.pk])
     assert as_manager.get(url).status_code == 302  # GET changes nothing
@@ -157,7 +159,7 @@ def test_verify_button_re_draws_and_shows_outcome(as_manager, small_assembly):
 
 def test_manager_edits_registrant_contact_details(as_manager, small_assembly):
     from assemblies.models import Registrant
-    from opendlp.models import AuditEvent
+    from opendlp.core.models import AuditEvent
 
     registrant = Registrant.objects.get(external_id="P05")
     url = reverse("admin:assemblies_registrant_change", args=[registrant.pk])

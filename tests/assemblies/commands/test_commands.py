@@ -156,11 +156,11 @@ def test_check_feasibility_without_quotas_fails(db):
 
 
 def test_run_selection_replacements_sync(small_assembly):
-    from assemblies import services
+    from assemblies.services.registrants import registrant_status_change
 
     run("run_selection", "small", "--sync", "--seed", "first")
     member = Registrant.objects.filter(status="selected").order_by("id").first()
-    services.registrant_status_change(registrant_id=member.pk, status="withdrawn")
+    registrant_status_change(registrant_id=member.pk, status="withdrawn")
     out = run("run_selection", "small", "--replacements", "1", "--sync")
     assert "replacement of 1 drawn by leximin" in out
     assert Registrant.objects.filter(assembly=small_assembly, status="selected").count() == 4

@@ -6,7 +6,7 @@ import pytest
 
 from assemblies.models import Category, Quota
 from assemblies.registration.forms import RegistrationForm
-from assemblies.registration.selectors import registration_questions
+from assemblies.selectors.registration import registration_questions
 from tests.assemblies.registration.conftest import form_data
 from tests.assemblies.registration.factories import AssemblyFactory, questions_add
 

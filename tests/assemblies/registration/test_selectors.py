@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from assemblies.models import AssemblyStatus
-from assemblies.registration.selectors import (
+from assemblies.selectors.registration import (
     RegistrationState,
     registrant_by_email,
     registration_questions,

@@ -1,4 +1,4 @@
-"""Register, confirm, withdraw, erase and the confirmation email (registration/services.py)."""
+"""Register, confirm, withdraw, erase and the confirmation email (registration services)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,22 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from assemblies.errors import InvalidInput, RegistrantNotFound, RegistrationClosed, ServiceError
 from assemblies.models import AssemblyStatus, Registrant, RegistrantSource, RegistrantStatus
-from assemblies.registration import services
-from assemblies.registration.services import RegistrantGone, RegistrationClosed
 from assemblies.registration.tokens import Purpose, link_token_read
-from opendlp.models import AuditEvent
-from tests.assemblies.registration.factories import AssemblyFactory, RegistrantFactory
+from assemblies.services.registrants import (
+    registrant_confirm,
+    registrant_erase_by_link,
+    registrant_withdraw,
+)
+from assemblies.services.registration import confirmation_email_send, registrant_register
+from assemblies.states import WITHDRAWABLE_STATUSES
+from opendlp.core.audit import AuditAction
+from opendlp.core.models import AuditEvent
+from tests.assemblies.registration.factories import (
+    RegistrantFactory,
+    open_assembly,
+)
 
 ANSWERS = {"gender": "Woman", "age": "30-44"}
 CONTACT = {"name": "Ada Lovelace", "email": "Ada@example.org", "phone": "01632 960 001"}
@@ -22,13 +32,20 @@ BASE = "https://dlp.example.org"
 
 
 def register(assembly, **kwargs):
-    return services.registrant_register(
+    return registrant_register(
         assembly=assembly,
         answers=kwargs.pop("answers", ANSWERS),
         contact=kwargs.pop("contact", CONTACT),
         base_url=BASE,
         **kwargs,
     )
+
+
+def status_events(*, to: str) -> int:
+    """How many registrant status changes to ``to`` the audit log holds."""
+    return AuditEvent.objects.filter(
+        action=AuditAction.REGISTRANT_STATUS_CHANGED, data__to=to
+    ).count()
 
 
 def test_registrant_register_creates_pending_form_registrant(assembly):
@@ -76,7 +93,7 @@ def test_registrant_register_again_creates_nothing_and_resends(
 
 def test_registrant_register_same_email_other_assembly_creates_second(assembly):
     register(assembly)
-    register(AssemblyFactory())
+    register(open_assembly(slug="other"))
     assert Registrant.objects.count() == 2
 
 
@@ -104,15 +121,15 @@ def test_registrant_register_refused_outside_window(assembly, mailoutbox, change
 
 
 def test_registrant_register_requires_email(assembly):
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         register(assembly, contact={**CONTACT, "email": " "})
     assert Registrant.objects.count() == 0
 
 
 def test_registrant_register_audits_without_personal_data(assembly):
     outcome = register(assembly)
-    event = AuditEvent.objects.get(action="assemblies.registrant.registered")
-    assert event.data["registrant"] == str(outcome.registrant.public_id)
+    event = AuditEvent.objects.get(action=AuditAction.REGISTRANT_REGISTERED)
+    assert event.data["public_id"] == str(outcome.registrant.public_id)
     dumped = f"{event.data} {event.target_label} {event.actor_label}"
     for secret in ("Ada", "example.org", "01632"):
         assert secret not in dumped
@@ -120,54 +137,54 @@ def test_registrant_register_audits_without_personal_data(assembly):
 
 def test_registrant_confirm_moves_pending_to_pool(assembly):
     registrant = RegistrantFactory(assembly=assembly)
-    confirmed = services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    confirmed = registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
     registrant.refresh_from_db()
     assert confirmed.status == registrant.status == RegistrantStatus.POOL
     assert registrant.email_confirmed_at is not None
-    assert AuditEvent.objects.filter(action="assemblies.registrant.confirmed").count() == 1
+    assert status_events(to="pool") == 1
 
 
 def test_registrant_confirm_twice_changes_nothing(assembly):
     registrant = RegistrantFactory(assembly=assembly)
-    services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
     first = Registrant.objects.get().email_confirmed_at
-    services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
     assert Registrant.objects.get().email_confirmed_at == first
-    assert AuditEvent.objects.filter(action="assemblies.registrant.confirmed").count() == 1
+    assert status_events(to="pool") == 1
 
 
 @pytest.mark.parametrize("status", [RegistrantStatus.WITHDRAWN, RegistrantStatus.DELETED])
 def test_registrant_confirm_leaves_withdrawn_and_deleted(assembly, status):
     registrant = RegistrantFactory(assembly=assembly, status=status)
-    services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
     assert Registrant.objects.get().status == status
 
 
 def test_registrant_confirm_unknown_raises(assembly):
     registrant = RegistrantFactory()  # another assembly
-    with pytest.raises(RegistrantGone):
-        services.registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    with pytest.raises(RegistrantNotFound):
+        registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
 
 
-@pytest.mark.parametrize("status", services.WITHDRAWABLE_STATUSES)
+@pytest.mark.parametrize("status", WITHDRAWABLE_STATUSES)
 def test_registrant_withdraw_from_active_status(assembly, status):
     registrant = RegistrantFactory(assembly=assembly, status=status)
-    services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
     assert Registrant.objects.get().status == RegistrantStatus.WITHDRAWN
-    event = AuditEvent.objects.get(action="assemblies.registrant.withdrawn")
-    assert event.data["from"] == status
+    event = AuditEvent.objects.get(action=AuditAction.REGISTRANT_STATUS_CHANGED)
+    assert event.data["from"] == status and event.data["by"] == "registrant"
 
 
 def test_registrant_withdraw_twice_audits_once(assembly):
     registrant = RegistrantFactory(assembly=assembly)
     for _ in range(2):
-        services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
-    assert AuditEvent.objects.filter(action="assemblies.registrant.withdrawn").count() == 1
+        registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert status_events(to="withdrawn") == 1
 
 
 def test_registrant_withdraw_leaves_erased(assembly):
     registrant = RegistrantFactory(assembly=assembly, status=RegistrantStatus.DELETED)
-    services.registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_withdraw(assembly_id=assembly.pk, public_id=registrant.public_id)
     assert Registrant.objects.get().status == RegistrantStatus.DELETED
 
 
@@ -180,7 +197,7 @@ def test_registrant_erase_blanks_personal_data_and_keeps_row(assembly):
         postcode="LS1 1AA",
         extra={"notes": "call after 6"},
     )
-    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_erase_by_link(assembly_id=assembly.pk, public_id=registrant.public_id)
     erased = Registrant.objects.get()
     assert erased.public_id == registrant.public_id
     assert erased.answers == registrant.answers
@@ -192,25 +209,23 @@ def test_registrant_erase_blanks_personal_data_and_keeps_row(assembly):
 
 def test_registrant_erase_twice_keeps_first_time(assembly):
     registrant = RegistrantFactory(assembly=assembly)
-    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_erase_by_link(assembly_id=assembly.pk, public_id=registrant.public_id)
     first = Registrant.objects.get().erased_at
-    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
+    registrant_erase_by_link(assembly_id=assembly.pk, public_id=registrant.public_id)
     assert Registrant.objects.get().erased_at == first
     assert AuditEvent.objects.filter(action="assemblies.registrant.erased").count() == 1
 
 
 def test_confirmation_email_send_skips_erased(assembly, mailoutbox):
     registrant = RegistrantFactory(assembly=assembly)
-    services.registrant_erase(assembly_id=assembly.pk, public_id=registrant.public_id)
-    assert services.confirmation_email_send(registrant_id=registrant.pk, base_url=BASE) is False
+    registrant_erase_by_link(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert confirmation_email_send(registrant_id=registrant.pk, base_url=BASE) is False
     assert mailoutbox == []
 
 
 def test_confirmation_email_send_in_requested_language(assembly, mailoutbox):
     registrant = RegistrantFactory(assembly=assembly)
-    assert services.confirmation_email_send(
-        registrant_id=registrant.pk, base_url=BASE, language="fr"
-    )
+    assert confirmation_email_send(registrant_id=registrant.pk, base_url=BASE, language="fr")
     assert "Confirmez votre inscription" in mailoutbox[0].subject
 
 
@@ -274,3 +289,30 @@ def test_registrant_register_broker_down_sends_in_request(
         outcome = register(assembly)
     assert len(mailoutbox) == 1
     assert Registrant.objects.filter(pk=outcome.registrant.pk).exists()
+
+
+# --- rules that hold whichever entry point calls the service ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"gender": "Woman"},  # an answer missing
+        {"gender": "Woman", "age": "150+"},  # not a value of the quota table
+        {"gender": "Woman", "age": "30-44", "shoe": "42"},  # not a question
+    ],
+)
+def test_registrant_register_answers_not_in_quotas_refused(assembly, mailoutbox, answers):
+    with pytest.raises(InvalidInput):
+        register(assembly, answers=answers)
+    assert Registrant.objects.count() == 0 and mailoutbox == []
+
+
+@pytest.mark.parametrize("status", [AssemblyStatus.SELECTED, AssemblyStatus.ARCHIVED])
+def test_registrant_confirm_refused_once_panel_selected_or_archived(assembly, status):
+    registrant = RegistrantFactory(assembly=assembly)
+    type(assembly).objects.filter(pk=assembly.pk).update(status=status)
+    with pytest.raises(ServiceError, match="no longer takes confirmations"):
+        registrant_confirm(assembly_id=assembly.pk, public_id=registrant.public_id)
+    assert Registrant.objects.get().status == RegistrantStatus.PENDING
+    assert status_events(to="pool") == 0

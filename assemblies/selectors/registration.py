@@ -13,7 +13,13 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from assemblies.models import Assembly, AssemblyStatus, Category, Quota, Registrant
+from assemblies.models import (
+    Assembly,
+    AssemblyStatus,
+    Category,
+    Quota,
+    Registrant,
+)
 
 
 class RegistrationState(enum.StrEnum):

@@ -27,7 +27,7 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One thing that happened: who did what to which object, and when.
 
-    Rows are written by :func:`opendlp.services.audit_event_record` and never change:
+    Rows are written by :func:`opendlp.core.services.audit_event_record` and never change:
     ``save()`` on an existing row, ``delete()`` and queryset ``update()``/``delete()`` raise
     :class:`AuditEventImmutableError`; on PostgreSQL a trigger refuses UPDATE and DELETE too.
     ``data`` holds JSON with secrets and personal data removed before writing.
@@ -43,6 +43,11 @@ class AuditEvent(models.Model):
         help_text="The signed-in user who acted; empty for the system (tasks, commands).",
     )
     actor_label = models.CharField(max_length=200, blank=True)
+    credential = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="How the actor signed in: session, api_token:<id>; empty for the system.",
+    )
     action = models.CharField(
         max_length=100,
         db_index=True,

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from opendlp.periodic import collect_periodic_tasks
-from opendlp.services import periodic_tasks_sync
+from opendlp.core.periodic import collect_periodic_tasks
+from opendlp.core.services import periodic_tasks_sync
 
 
 class Command(BaseCommand):

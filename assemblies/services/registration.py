@@ -1,16 +1,15 @@
-"""Writes of the public registration: register, confirm, withdraw, erase, send the email.
+"""Use cases of the public registration: register, and send the confirmation email.
 
 Each function owns one transaction, locks the rows it changes, re-checks the state it
 depends on and is safe to call twice. Audit events name the registrant by public id only:
-no personal data enters the audit log.
-"""
+no personal data enters the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from assemblies.errors import InvalidInput, RegistrationClosed
 from assemblies.models import (
     PERSONAL_FIELDS,
     Assembly,
@@ -28,32 +28,18 @@ from assemblies.models import (
     RegistrantSource,
     RegistrantStatus,
 )
-from assemblies.registration.selectors import RegistrationState, registration_state
 from assemblies.registration.tokens import Purpose, link_token_make
-from opendlp.services import audit_event_record
+from assemblies.selectors.registration import (
+    Question,
+    RegistrationState,
+    registration_questions,
+    registration_state,
+)
+from assemblies.tasks import send_confirmation_email
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
 
 logger = logging.getLogger(__name__)
-
-#: Statuses from which a registrant may withdraw.
-WITHDRAWABLE_STATUSES = (
-    RegistrantStatus.PENDING,
-    RegistrantStatus.POOL,
-    RegistrantStatus.SELECTED,
-    RegistrantStatus.RESERVE,
-    RegistrantStatus.CONFIRMED,
-)
-
-
-class RegistrationClosed(Exception):
-    """The assembly does not take registrations now (draft, not yet open, or closed)."""
-
-    def __init__(self, state: RegistrationState) -> None:
-        super().__init__(f"registration is {state}")
-        self.state = state
-
-
-class RegistrantGone(Exception):
-    """The registrant does not exist (any more) in this assembly."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +70,8 @@ def registrant_register(
 
     Args:
         assembly: the assembly (re-read and share-locked here).
-        answers: ``{category name: value}``, already validated against the quotas.
+        answers: ``{category name: value}``; each category of the quota table needs one of
+            its values (the form offers only those; this service checks it again).
         contact: ``name``, ``email``, ``phone`` and optionally ``address_line_1``,
             ``address_line_2``, ``town``, ``postcode`` (validated strings).
         base_url: scheme and host for the links in the email, e.g. ``"https://dlp.example"``.
@@ -95,21 +82,25 @@ def registrant_register(
 
     Raises:
         RegistrationClosed: when the assembly does not take registrations at ``now``.
-        ValueError: when ``contact`` has no email address.
+        InvalidInput: when ``contact`` has no email address, or an answer is missing or not
+            a value of the quota table (nothing is stored).
     """
     now = now or timezone.now()
     email = (contact.get("email") or "").strip()
     if not email:
-        raise ValueError("an email address is required")
+        raise InvalidInput("An email address is required.")
     with transaction.atomic():
         locked = _assembly_lock_for_registration(assembly=assembly, email=email)
         state = registration_state(assembly=locked, now=now)
         if state != RegistrationState.OPEN:
             raise RegistrationClosed(state)
+        problems = _answers_problems(registration_questions(assembly=locked), answers)
+        if problems:
+            raise InvalidInput("; ".join(problems))
         existing_id = _registrant_id_by_email(assembly_id=locked.pk, email=email)
         if existing_id is not None:
             registrant, created = Registrant.objects.get(pk=existing_id), False
-            action = "assemblies.registrant.registered_again"
+            action = AuditAction.REGISTRANT_REGISTERED_AGAIN
         else:
             registrant = Registrant.objects.create(
                 assembly=locked,
@@ -120,11 +111,11 @@ def registrant_register(
                 **{field: (contact.get(field) or "").strip() for field in PERSONAL_FIELDS},
             )
             created = True
-            action = "assemblies.registrant.registered"
+            action = AuditAction.REGISTRANT_REGISTERED
         audit_event_record(
             action=action,
             target=locked,
-            data={"registrant": str(registrant.public_id), "source": RegistrantSource.FORM},
+            data={"public_id": str(registrant.public_id), "source": RegistrantSource.FORM},
         )
         registrant.assembly = locked
         language = translation.get_language()
@@ -132,6 +123,20 @@ def registrant_register(
             lambda: _email_after_commit(registrant=registrant, base_url=base_url, language=language)
         )
     return RegistrationOutcome(registrant=registrant, created=created)
+
+
+def _answers_problems(questions: list[Question], answers: Mapping[str, str]) -> list[str]:
+    """The form's answers checked against its questions (the quota table's values)."""
+    problems = [
+        f"{q.category}: {answers.get(q.category)!r} is not one of {', '.join(q.values)}"
+        for q in questions
+        if answers.get(q.category) not in q.values
+    ]
+    asked = {q.category for q in questions}
+    problems += [
+        f"{name}: not a question of this assembly" for name in answers if name not in asked
+    ]
+    return problems
 
 
 def _assembly_lock_for_registration(*, assembly: Assembly, email: str) -> Assembly:
@@ -179,7 +184,7 @@ def _assembly_lock_for_registration(*, assembly: Assembly, email: str) -> Assemb
 def _registrant_id_by_email(*, assembly_id: int, email: str) -> int | None:
     """The id of the assembly's oldest registrant with this email (case-insensitive), or
     ``None`` (plain SQL on the ``(assembly, lower(email))`` index, as in
-    :func:`assemblies.registration.selectors.registrant_by_email`, for the same reason as
+    :func:`assemblies.selectors.registration.registrant_by_email`, for the same reason as
     above). Runs after the email's lock is held, so it sees a registration just committed."""
     table = connection.ops.quote_name(Registrant._meta.db_table)
     sql = (
@@ -197,8 +202,6 @@ def _email_after_commit(*, registrant: Registrant, base_url: str, language: str 
     the request never waits on the mail server. If the broker cannot take the task, send it
     here instead; a mail failure then is logged, not raised (the registration stands, and
     registering again re-sends the email)."""
-    from assemblies.tasks import send_confirmation_email
-
     try:
         kwargs = {"registrant_id": registrant.pk, "base_url": base_url, "language": language}
         # An explicit kwargsrepr spares Celery a safe-repr of the arguments per message.
@@ -273,100 +276,3 @@ def _confirmation_email_deliver(
     )
     message.send(fail_silently=False)
     return True
-
-
-def _registrant_locked(*, assembly_id: int, public_id: uuid.UUID) -> Registrant:
-    registrant = (
-        Registrant.objects.select_for_update()
-        .filter(assembly_id=assembly_id, public_id=public_id)
-        .first()
-    )
-    if registrant is None:
-        raise RegistrantGone(str(public_id))
-    return registrant
-
-
-def registrant_confirm(
-    *, assembly_id: int, public_id: uuid.UUID, now: dt.datetime | None = None
-) -> Registrant:
-    """Confirm a registrant's email address: ``pending`` -> ``pool``, ``email_confirmed_at``
-    set. Any other status is left as it is (confirming twice changes nothing).
-
-    Args:
-        assembly_id: the assembly named in the signed link.
-        public_id: the registrant's public id from the signed link.
-        now: the confirmation time (default: now).
-
-    Returns:
-        The registrant, after the change (if any).
-
-    Raises:
-        RegistrantGone: when the assembly has no registrant with this public id.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        registrant = _registrant_locked(assembly_id=assembly_id, public_id=public_id)
-        if registrant.status != RegistrantStatus.PENDING:
-            return registrant
-        registrant.status = RegistrantStatus.POOL
-        registrant.email_confirmed_at = now
-        registrant.save(update_fields=["status", "email_confirmed_at", "updated_at"])
-        audit_event_record(
-            action="assemblies.registrant.confirmed",
-            target=registrant.assembly,
-            data={"registrant": str(registrant.public_id)},
-        )
-    return registrant
-
-
-def registrant_withdraw(*, assembly_id: int, public_id: uuid.UUID) -> Registrant:
-    """Withdraw a registrant at their own request: any of :data:`WITHDRAWABLE_STATUSES` ->
-    ``withdrawn``. Withdrawn or erased registrants are left as they are.
-
-    Returns:
-        The registrant, after the change (if any).
-
-    Raises:
-        RegistrantGone: when the assembly has no registrant with this public id.
-    """
-    with transaction.atomic():
-        registrant = _registrant_locked(assembly_id=assembly_id, public_id=public_id)
-        if registrant.status not in WITHDRAWABLE_STATUSES:
-            return registrant
-        previous = registrant.status
-        registrant.status = RegistrantStatus.WITHDRAWN
-        registrant.save(update_fields=["status", "updated_at"])
-        audit_event_record(
-            action="assemblies.registrant.withdrawn",
-            target=registrant.assembly,
-            data={
-                "registrant": str(registrant.public_id),
-                "from": previous,
-                "by": "registrant",
-            },
-        )
-    return registrant
-
-
-def registrant_erase(*, assembly_id: int, public_id: uuid.UUID) -> Registrant:
-    """Erase a registrant's personal data at their request, through the organisers' own
-    :func:`assemblies.services.registrant_erase` (blank personal fields and ``extra``,
-    ``erased_at`` set, status ``deleted``; the row, public id and answers stay so past draws
-    stay verifiable). Erasing twice changes nothing.
-
-    Returns:
-        The registrant, after the change (if any).
-
-    Raises:
-        RegistrantGone: when the assembly has no registrant with this public id.
-    """
-    from assemblies.services import registrant_erase as erase
-
-    registrant_id = (
-        Registrant.objects.filter(assembly_id=assembly_id, public_id=public_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if registrant_id is None:
-        raise RegistrantGone(str(public_id))
-    return erase(registrant_id=registrant_id)

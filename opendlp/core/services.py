@@ -1,4 +1,4 @@
-"""Write services for the cross-cutting pieces (the audit log)."""
+"""Write services of the platform core: the audit log and the beat schedule."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from opendlp.models import ACTION_CODE_PATTERN, AuditEvent
+from opendlp.core.audit import AuditAction, audit_credential
+from opendlp.core.models import ACTION_CODE_PATTERN, AuditEvent
 
 #: Keys whose values never enter the audit log (matched case-insensitively, anywhere in the key).
 REDACTED_KEY_PATTERN = re.compile(
@@ -22,12 +23,21 @@ REDACTED_KEY_PATTERN = re.compile(
 REDACTED = "[redacted]"
 
 
+def _redacted(key: str, value: Any) -> bool:
+    """Whether a value is hidden: its key names a secret or personal data, unless it is a
+    row id (``token_id: 7`` names a row, it is not the token)."""
+    if key.endswith("_id") and isinstance(value, int) and not isinstance(value, bool):
+        return False
+    return bool(REDACTED_KEY_PATTERN.search(key))
+
+
 def audit_data_clean(data: Any) -> Any:
     """Return a JSON-safe copy of ``data`` with secrets and personal data replaced.
 
     Args:
         data: nested dicts/lists/scalars. Dict keys matching :data:`REDACTED_KEY_PATTERN`
-            have their values replaced by ``"[redacted]"``; other values that are not JSON
+            have their values replaced by ``"[redacted]"`` (integer ``*_id`` keys, which name
+            rows, are kept); other values that are not JSON
             scalars are converted with ``str()``.
 
     Returns:
@@ -35,7 +45,7 @@ def audit_data_clean(data: Any) -> Any:
     """
     if isinstance(data, dict):
         return {
-            str(key): REDACTED if REDACTED_KEY_PATTERN.search(str(key)) else audit_data_clean(value)
+            str(key): REDACTED if _redacted(str(key), value) else audit_data_clean(value)
             for key, value in data.items()
         }
     if isinstance(data, list | tuple | set | frozenset):
@@ -47,7 +57,7 @@ def audit_data_clean(data: Any) -> Any:
 
 def audit_event_record(
     *,
-    action: str,
+    action: AuditAction,
     actor: Any = None,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
@@ -58,26 +68,36 @@ def audit_event_record(
     if and only if the change it describes is committed.
 
     Args:
-        action: dotted lower-case code, e.g. ``"assemblies.selection.started"``.
+        action: the kind of event, from the catalogue :class:`~opendlp.core.audit.AuditAction`.
         actor: the user who acted, or ``None`` for the system (an anonymous user counts as None).
         target: the model instance acted upon, if any; labelled by its ``audit_label``
             attribute when it has one (models whose ``str()`` is personal data define it).
-        data: extra facts; secrets and personal data are removed (:func:`audit_data_clean`).
+        data: extra facts, keyed only by ``action.keys``; secrets and personal data are
+            removed (:func:`audit_data_clean`). With an actor, the event also records the
+            credential of the request (``session`` or ``api_token:<id>``).
 
     Returns:
         The saved :class:`AuditEvent`.
 
     Raises:
-        django.core.exceptions.ValidationError: when ``action`` is not a dotted code.
+        TypeError: ``action`` is not an :class:`AuditAction`.
+        ValueError: ``data`` has a key the action does not list.
+        django.core.exceptions.ValidationError: the code is not a dotted code.
     """
-    if not re.fullmatch(ACTION_CODE_PATTERN, action):
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"{action!r} is not an AuditAction: add it to opendlp.core.audit.")
+    unknown = set(data or {}) - action.keys
+    if unknown:
+        raise ValueError(f"{action.value} takes no data keys {sorted(unknown)}.")
+    if not re.fullmatch(ACTION_CODE_PATTERN, action.value):
         raise ValidationError({"action": f"{action!r} is not a dotted lower-case code."})
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     event = AuditEvent(
-        action=action,
+        action=action.value,
         actor=actor,
         actor_label=f"user {actor.pk}" if actor is not None else "system",
+        credential=audit_credential() if actor is not None else "",
         data=audit_data_clean(data or {}),
     )
     if target is not None:
@@ -97,7 +117,7 @@ def periodic_tasks_sync(*, specs: list[Any]) -> dict[str, list[str]]:
     differs), so deploying twice never duplicates a schedule.
 
     Args:
-        specs: :class:`opendlp.periodic.PeriodicTaskSpec` objects.
+        specs: :class:`opendlp.core.periodic.PeriodicTaskSpec` objects.
 
     Returns:
         ``{"created": [names], "updated": [names], "unchanged": [names]}``.

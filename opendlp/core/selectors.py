@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from opendlp.models import AuditEvent
+from opendlp.core.models import AuditEvent
 
 
 def audit_events_for(*, target: models.Model, limit: int = 50) -> models.QuerySet[AuditEvent]:

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from opendlp.models import AuditEvent
+from opendlp.core.models import AuditEvent
 
 
 @admin.register(AuditEvent)

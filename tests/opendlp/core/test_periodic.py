@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
-from opendlp.periodic import PeriodicTaskSpec, collect_periodic_tasks
-from opendlp.services import periodic_tasks_sync
+from opendlp.core.periodic import PeriodicTaskSpec, collect_periodic_tasks
+from opendlp.core.services import periodic_tasks_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from opendlp.redaction import REDACTED, RedactingFilter, redact
+from opendlp.core.redaction import REDACTED, RedactingFilter, redact
 
 
 @pytest.mark.parametrize(
@@ -59,4 +59,4 @@ def test_filter_redacts_arguments_and_exceptions(caplog):
 
 def test_settings_install_filter_on_console_handler(settings):
     assert "redact" in settings.LOGGING["handlers"]["console"]["filters"]
-    assert settings.LOGGING["filters"]["redact"]["()"] == "opendlp.redaction.RedactingFilter"
+    assert settings.LOGGING["filters"]["redact"]["()"] == "opendlp.core.redaction.RedactingFilter"

@@ -1,0 +1,235 @@
+"""Write services for organiser invitations: send, revoke, accept.
+
+(To move into ``assemblies``, which owns memberships.)
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import Invitation, User, token_digest
+from assemblies.models import Role
+from opendlp.core.audit import AuditAction
+from opendlp.core.errors import DomainError, Forbidden, Invalid
+from opendlp.core.services import audit_event_record
+
+#: How long an invitation link stays valid.
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+class InvitationError(DomainError):
+    """An invitation cannot be used: ``code`` is ``invalid``, ``expired``, ``revoked``,
+    ``accepted`` or ``wrong_account``; the message says it in words (HTTP status 409)."""
+
+    code = "invitation_unusable"
+    status = 409
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+def invitation_send(
+    *,
+    assembly_id: int,
+    email: str,
+    role: str,
+    invited_by: User,
+    accept_url: Callable[[str], str],
+    now: datetime | None = None,
+) -> tuple[Invitation, str]:
+    """Invite ``email`` to organise an assembly with ``role`` and email them the link.
+
+    A pending invitation to the same address for the same assembly is revoked: the newest
+    link is the only one that works. The email is sent after the transaction commits.
+
+    Args:
+        assembly_id: the assembly's primary key.
+        email: the invitee's address (any case).
+        role: ``"manager"``, ``"caller"`` or ``"viewer"``.
+        invited_by: the acting user; must manage the assembly (or be a superuser).
+        accept_url: turns the plain token into the absolute URL put in the email.
+        now: the sending time; default now.
+
+    Returns:
+        ``(invitation, plain_token)``; the token is not stored, only its SHA-256 digest.
+
+    Raises:
+        opendlp.core.errors.Forbidden: ``invited_by`` does not manage the assembly (code
+            ``not_manager``).
+        opendlp.core.errors.Invalid: ``role`` is not a role (code ``invalid_role``) or
+            ``email`` is empty (code ``email_required``).
+        assemblies.models.Assembly.DoesNotExist: no assembly has this id.
+    """
+    from assemblies.models import Assembly  # layering
+    from assemblies.permissions import can_manage  # layering
+
+    if role not in Role.values:
+        raise Invalid(f"unknown role {role!r}", code="invalid_role")
+    email = User.objects.normalize_email(email.strip())
+    if not email:
+        raise Invalid("an email address is required", code="email_required")
+    if not can_manage(invited_by, assembly_id):
+        raise Forbidden("Only the assembly's managers can invite organisers.", code="not_manager")
+    now = now or timezone.now()
+    plain = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        assembly = Assembly.objects.select_for_update().get(pk=assembly_id)
+        superseded = Invitation.objects.select_for_update().filter(
+            assembly=assembly,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        )
+        for old in superseded:
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+            audit_event_record(
+                action=AuditAction.INVITATION_REVOKED,
+                actor=invited_by,
+                target=old,
+                data={"assembly_id": assembly.pk, "superseded": True},
+            )
+        invitation = Invitation.objects.create(
+            assembly=assembly,
+            email=email,
+            role=role,
+            token_hash=token_digest(plain),
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + INVITATION_VALIDITY,
+        )
+        audit_event_record(
+            action=AuditAction.INVITATION_SENT,
+            actor=invited_by,
+            target=invitation,
+            data={"assembly_id": assembly.pk, "role": role},
+        )
+        link = accept_url(plain)
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[Open DLP] You are invited to organise “{assembly.title}”",
+                message=render_to_string(
+                    "accounts/email/invitation.txt",
+                    {"invitation": invitation, "assembly": assembly, "link": link},
+                ),
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return invitation, plain
+
+
+def invitation_revoke(
+    *, invitation_id: int, actor: User, now: datetime | None = None
+) -> Invitation:
+    """Revoke a pending invitation so its link no longer works (harmless if already used up).
+
+    Returns:
+        The invitation (unchanged when it was already accepted or revoked).
+
+    Raises:
+        Invitation.DoesNotExist: no such invitation.
+        opendlp.core.errors.Forbidden: ``actor`` does not manage the invitation's assembly
+            (code ``not_manager``).
+    """
+    from assemblies.permissions import can_manage  # layering
+
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+        if not can_manage(actor, invitation.assembly_id):
+            raise Forbidden(
+                "Only the assembly's managers can revoke invitations.", code="not_manager"
+            )
+        if invitation.accepted_at or invitation.revoked_at:
+            return invitation
+        invitation.revoked_at = now or timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_event_record(
+            action=AuditAction.INVITATION_REVOKED,
+            actor=actor,
+            target=invitation,
+            data={"assembly_id": invitation.assembly_id, "superseded": False},
+        )
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User, now: datetime | None = None) -> Invitation:
+    """Accept an invitation: grant ``user`` the role in the assembly, once.
+
+    The user's email must be the invited address (compared ignoring case) and verified; the
+    user becomes staff so they can use the organiser admin. An existing membership in the
+    assembly takes the invited role. Audited as ``INVITATION_ACCEPTED`` (on the invitation)
+    and ``MEMBERSHIP_SET`` (on the assembly).
+
+    Returns:
+        The accepted invitation.
+
+    Raises:
+        InvitationError: the token matches no invitation, or it is expired, revoked, already
+            accepted, or addressed to another email (``code`` says which; HTTP status 409).
+    """
+    from allauth.account.models import EmailAddress
+
+    from assemblies.models import AssemblyMembership  # layering
+    from assemblies.permissions import forget_roles  # layering
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("assembly")
+            .filter(token_hash=token_digest(token))
+            .first()
+        )
+        if invitation is None:
+            raise InvitationError("invalid", "This invitation link is not valid.")
+        state = invitation.state(now)
+        if state != "pending":
+            raise InvitationError(state, f"This invitation has been {state}.")
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=invitation.email, verified=True
+        ).exists()
+        if invitation.email.lower() != user.email.lower() or not verified:
+            raise InvitationError(
+                "wrong_account",
+                "This invitation was sent to another email address; sign in with that one.",
+            )
+        membership, created = AssemblyMembership.objects.select_for_update().get_or_create(
+            assembly=invitation.assembly, user=user, defaults={"role": invitation.role}
+        )
+        previous_role = None if created else membership.role
+        if not created and membership.role != invitation.role:
+            membership.role = invitation.role
+            membership.save(update_fields=["role"])
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        invitation.accepted_at, invitation.accepted_by = now, user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_event_record(
+            action=AuditAction.INVITATION_ACCEPTED,
+            actor=user,
+            target=invitation,
+            data={"assembly_id": invitation.assembly_id, "role": invitation.role},
+        )
+        audit_event_record(
+            action=AuditAction.MEMBERSHIP_SET,
+            actor=user,
+            target=invitation.assembly,
+            data={
+                "user_id": user.pk,
+                "role": invitation.role,
+                "previous_role": previous_role,
+                "invitation_id": invitation.pk,
+            },
+        )
+    forget_roles(user)
+    return invitation

@@ -1,0 +1,145 @@
+"""Exports of the assemblies context: registrants back as the rows they were imported as (see
+:mod:`assemblies.columns`), panels, pools, distributions and reports, as CSV or JSON text.
+
+Reads only; recording that personal data left the system is
+:func:`assemblies.services.assemblies.assembly_export_record`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+
+from assemblies.columns import column_roles
+from assemblies.models import (
+    PERSONAL_FIELDS,
+    Assembly,
+    Quota,
+    Registrant,
+    SelectionRun,
+)
+from assemblies.selectors.runs import panel_registrants, run_report
+
+
+def export_header(*, assembly: Assembly) -> list[str]:
+    """The columns of exported rows: the last import's header, else a default layout."""
+    if assembly.import_columns:
+        return list(assembly.import_columns)
+    categories = list(
+        Quota.objects.filter(assembly=assembly)
+        .order_by("position", "id")
+        .values_list("category", flat=True)
+        .distinct()
+    )
+    seen: list[str] = []
+    for category in categories:
+        if category not in seen:
+            seen.append(category)
+    return ["id", *PERSONAL_FIELDS, *seen]
+
+
+def registrant_row(
+    registrant: Registrant, header: Sequence[str], *, id_column: str, categories: Iterable[str]
+) -> list[str]:
+    """One registrant as a row under ``header``: the external id (or public id) in the id
+    column, answers in category columns, contact fields in their columns, imported extra
+    columns as they were."""
+    roles = column_roles(header, categories=categories, id_column=id_column or "id")
+    extra = registrant.extra or {}
+    row = []
+    for role in roles:
+        if role.role == "id":
+            row.append(registrant.external_id or str(registrant.public_id))
+        elif role.role == "category":
+            row.append(str((registrant.answers or {}).get(role.target, "")))
+        elif role.column in extra:
+            row.append(str(extra[role.column]))
+        elif role.role == "contact":
+            row.append(str(getattr(registrant, role.target, "") or ""))
+        else:
+            row.append("")
+    return row
+
+
+def registrants_csv(
+    *,
+    assembly: Assembly,
+    registrants: Iterable[Registrant] | None = None,
+    with_status: bool = True,
+) -> str:
+    """CSV text of registrants as imported, plus (``with_status``) a ``status`` column.
+
+    Args:
+        assembly: the assembly.
+        registrants: which ones (default: all of the assembly's, in id order).
+        with_status: add the ``status`` column (unless the header already has one).
+    """
+    header = export_header(assembly=assembly)
+    categories = list(Quota.objects.filter(assembly=assembly).values_list("category", flat=True))
+    id_column = assembly.id_column or ("id" if not assembly.import_columns else "")
+    if registrants is None:
+        registrants = Registrant.objects.filter(assembly=assembly).order_by("id").iterator()
+    add_status = with_status and "status" not in [h.casefold() for h in header]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header + (["status"] if add_status else []))
+    for registrant in registrants:
+        row = registrant_row(registrant, header, id_column=id_column, categories=categories)
+        writer.writerow(row + ([registrant.status] if add_status else []))
+    return out.getvalue()
+
+
+def panel_csv(*, assembly: Assembly, run: SelectionRun | None = None) -> str:
+    """CSV of the panel's rows as imported (no status column)."""
+    return registrants_csv(
+        assembly=assembly,
+        registrants=panel_registrants(assembly=assembly, run=run),
+        with_status=False,
+    )
+
+
+def remaining_pool_csv(*, run: SelectionRun) -> str:
+    """CSV of the run's pool minus its panel, rows as imported."""
+    report = run_report(run=run)
+    chosen = set(report.panel) if report else set()
+    ids = [p["id"] for p in (run.input_snapshot or {}).get("pool", []) if p["id"] not in chosen]
+    registrants = Registrant.objects.filter(assembly=run.assembly, public_id__in=ids).order_by("id")
+    return registrants_csv(assembly=run.assembly, registrants=registrants, with_status=False)
+
+
+def distribution_csv(*, run: SelectionRun) -> str:
+    """CSV of the distribution over panels, one line per (panel, type):
+    ``panel,probability,weight,type,drawn,type_size,type_members``.
+
+    A panel is a composition: how many people are drawn from each type of interchangeable
+    people (same answers, no household ties); ``type_members`` lists the type's engine ids
+    separated by spaces. A legacy run has no distribution (only the header).
+    """
+    report = run_report(run=run)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["panel", "probability", "weight", "type", "drawn", "type_size", "type_members"]
+    )
+    types = report.types if report else []
+    for number, share in enumerate(report.distribution if report else [], 1):
+        for type_index, drawn in share.counts:
+            members = types[type_index] if type_index < len(types) else []
+            writer.writerow(
+                [
+                    number,
+                    repr(share.probability),
+                    share.weight,
+                    type_index,
+                    drawn,
+                    len(members),
+                    " ".join(members),
+                ]
+            )
+    return out.getvalue()
+
+
+def report_json(*, run: SelectionRun) -> str:
+    """The run's report in the CLI's REPORT.json format (pretty-printed)."""
+    return json.dumps(run.result or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

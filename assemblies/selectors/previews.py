@@ -1,0 +1,264 @@
+"""Read-only previews of imports: what a quota or registrants CSV would do, with every problem
+(line and column), without writing anything."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from assemblies import engine
+from assemblies.columns import ColumnRole, column_roles
+from assemblies.models import (
+    ACTIVE_RUN_STATUSES,
+    PERSONAL_FIELDS,
+    Assembly,
+    Quota,
+    Registrant,
+    RegistrantStatus,
+    SelectionRun,
+)
+from assemblies.selectors.assemblies import quotas_of
+
+
+@dataclass
+class QuotaPreview:
+    """What a quota import would do: the rows read, the categories with their values, how
+    many quotas it replaces, and every problem (import impossible when any)."""
+
+    filename: str
+    rows: list[engine.QuotaRow] = field(default_factory=list)
+    problems: list[engine.Problem] = field(default_factory=list)
+    replaces: int = 0
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    unmatched_registrants: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be imported."""
+        return not self.problems and bool(self.rows)
+
+
+def quotas_import_preview(*, assembly: Assembly, text: str, filename: str) -> QuotaPreview:
+    """Read a quota CSV without writing anything.
+
+    Returns:
+        :class:`QuotaPreview`; ``unmatched_registrants`` counts registrants (not erased) whose
+        answers would no longer be values of the new table.
+    """
+    preview = QuotaPreview(filename=filename)
+    preview.replaces = Quota.objects.filter(assembly=assembly).count()
+    try:
+        preview.rows = engine.parse_quotas(text, filename=filename)
+    except engine.InputError as exc:
+        preview.problems = engine.problems_from(exc)
+        return preview
+    for row in preview.rows:
+        preview.categories.setdefault(row.category, []).append(row.value)
+    preview.unmatched_registrants = _unmatched_registrants(assembly, preview.rows)
+    return preview
+
+
+def _unmatched_registrants(assembly: Assembly, rows: Sequence[Any]) -> int:
+    values = {(r.category, r.value) for r in rows}
+    categories = {r.category for r in rows}
+    count = 0
+    queryset = Registrant.objects.filter(assembly=assembly).exclude(status=RegistrantStatus.DELETED)
+    for answers in queryset.values_list("answers", flat=True).iterator(chunk_size=2000):
+        answers = answers or {}
+        if any((c, answers.get(c)) not in values for c in categories):
+            count += 1
+    return count
+
+
+@dataclass
+class RegistrantPreview:
+    """What a registrants import would do.
+
+    Attributes:
+        rows_read: data rows read. columns: role of every column (id, category, contact,
+        extra). creates / updates / skipped: rows that would create a registrant, update the
+        one with the same external id, or be skipped (that registrant was erased).
+        problems: every problem with line and column (import impossible when any).
+        sample: the first rows as ``(line, id, answers)``. warnings: texts to show.
+    """
+
+    filename: str
+    id_column: str
+    rows_read: int = 0
+    columns: list[ColumnRole] = field(default_factory=list)
+    creates: int = 0
+    updates: int = 0
+    skipped: int = 0
+    problems: list[engine.Problem] = field(default_factory=list)
+    sample: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be imported."""
+        return not self.problems and self.rows_read > 0
+
+
+_FIELD_LIMITS = {f: Registrant._meta.get_field(f).max_length for f in PERSONAL_FIELDS}
+
+
+def read_registrants(
+    assembly: Assembly, text: str, filename: str, id_column: str
+) -> tuple[engine.ParsedRegistrants | None, list[ColumnRole], list[engine.Problem]]:
+    """Parse with the engine (answers, ids) and check contact fields here; every problem of
+    both passes is returned, sorted by line."""
+    quotas = quotas_of(assembly=assembly)
+    if not quotas:
+        return None, [], [engine.Problem("There are no quotas yet: import the quotas first.")]
+    household = list(assembly.household_columns or []) if assembly.household_check else []
+    categories = list(dict.fromkeys(q.category for q in quotas))
+    parsed, problems = None, []
+    try:
+        parsed = engine.parse_registrants(
+            text,
+            filename=filename,
+            quota_rows=quotas,
+            id_column=id_column or None,
+            household_columns=[h for h in household if not _is_contact_name(h)],
+        )
+    except engine.InputError as exc:
+        problems = engine.problems_from(exc)
+    header, records = _csv_records(text)
+    roles = column_roles(
+        header, categories=categories, id_column=id_column, household_columns=household
+    )
+    problems += _field_problems(records, roles, filename)
+    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    return (None if problems else parsed), roles, problems
+
+
+def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and ``(first line, {column: cell})`` of each non-empty record."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header: list[str] = []
+    records = []
+    line = 1
+    try:
+        for cells in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if not header:
+                header = [cell.strip() for cell in cells]
+                continue
+            records.append((start, dict(zip(header, cells, strict=False))))
+    except csv.Error:
+        pass  # the engine reports malformed CSV with its line
+    return header, records
+
+
+def _field_problems(
+    records: list[tuple[int, dict[str, str]]], roles: list[ColumnRole], filename: str
+) -> list[engine.Problem]:
+    """Contact fields too long for the database, and overlong ids."""
+    problems = []
+    id_max = Registrant._meta.get_field("external_id").max_length
+    for line, cells in records:
+        for role in roles:
+            value = (cells.get(role.column) or "").strip()
+            if role.role == "id" and len(value) > id_max:
+                problems.append(
+                    engine.Problem(
+                        f"the id is longer than {id_max} characters",
+                        filename,
+                        line,
+                        role.column,
+                        value[:40],
+                    )
+                )
+            if role.role != "contact":
+                continue
+            if len(value) > _FIELD_LIMITS[role.target]:
+                problems.append(
+                    engine.Problem(
+                        f"longer than {_FIELD_LIMITS[role.target]} characters",
+                        filename,
+                        line,
+                        role.column,
+                        value[:40],
+                    )
+                )
+    return problems
+
+
+def _email_warnings(
+    records: list[tuple[int, dict[str, str]]], roles: list[ColumnRole], limit: int = 20
+) -> list[str]:
+    """Rows whose email column does not hold a valid address (imported as given: published
+    files are often anonymised, and confirmations go only to registrants who give one)."""
+    columns = [r.column for r in roles if r.role == "contact" and r.target == "email"]
+    bad = []
+    for line, cells in records:
+        for column in columns:
+            value = (cells.get(column) or "").strip()
+            if value:
+                try:
+                    validate_email(value)
+                except ValidationError:
+                    bad.append(f"line {line}, column {column!r}: {value!r}")
+    if not bad:
+        return []
+    shown = "; ".join(bad[:limit]) + (f"; and {len(bad) - limit} more" if len(bad) > limit else "")
+    return [f"{len(bad)} row(s) have an email that is not a valid address: {shown}."]
+
+
+def _is_contact_name(column: str) -> bool:
+    """Household columns naming a registrant field (``postcode``) need no CSV column."""
+    return column in PERSONAL_FIELDS
+
+
+def registrants_import_preview(
+    *, assembly: Assembly, text: str, filename: str, id_column: str | None = None
+) -> RegistrantPreview:
+    """Read a registrants CSV against the assembly's quotas without writing anything.
+
+    Args:
+        assembly: the assembly. text: the CSV text. filename: for messages.
+        id_column: the column of external ids (None: the assembly's ``id_column``; empty: no
+            id column, every row creates a new registrant).
+
+    Returns:
+        :class:`RegistrantPreview` with every problem (line and column) and the column roles.
+    """
+    id_column = assembly.id_column if id_column is None else id_column
+    preview = RegistrantPreview(filename=filename, id_column=id_column or "")
+    parsed, roles, problems = read_registrants(assembly, text, filename, id_column or "")
+    records = _csv_records(text)[1]
+    preview.problems = problems
+    preview.columns = roles
+    preview.rows_read = len(records)
+    preview.warnings += _email_warnings(records, roles)
+    if parsed is None:
+        return preview
+    preview.rows_read = len(parsed.rows)
+    preview.sample = [(r.line, r.id, r.answers) for r in parsed.rows[:10]]
+    if id_column:
+        ids = [r.id for r in parsed.rows]
+        existing = dict(
+            Registrant.objects.filter(assembly=assembly, external_id__in=ids).values_list(
+                "external_id", "status"
+            )
+        )
+        preview.skipped = sum(1 for s in existing.values() if s == RegistrantStatus.DELETED)
+        preview.updates = len(existing) - preview.skipped
+        preview.creates = len(ids) - len(existing)
+    else:
+        preview.creates = len(parsed.rows)
+        preview.warnings.append(
+            "No id column: every row creates a new registrant, and importing the file again "
+            "would add everyone twice."
+        )
+    if SelectionRun.objects.filter(assembly=assembly, status__in=ACTIVE_RUN_STATUSES).exists():
+        preview.problems.append(engine.Problem("A selection run is in progress; wait for it."))
+    return preview

@@ -1,0 +1,149 @@
+"""Reads of selection runs and their reports, for the run pages, exports and commands."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from assemblies import engine
+from assemblies.models import (
+    ACTIVE_RUN_STATUSES,
+    Assembly,
+    Registrant,
+    RunKind,
+    RunStatus,
+    SelectionRun,
+)
+from assemblies.states import (
+    PANEL_STATUSES,
+)
+
+
+def active_run(*, assembly: Assembly) -> SelectionRun | None:
+    """The assembly's pending or running selection run, if any."""
+    return SelectionRun.objects.filter(assembly=assembly, status__in=ACTIVE_RUN_STATUSES).first()
+
+
+def runs_of(*, assembly: Assembly) -> QuerySet[SelectionRun]:
+    """The assembly's runs, newest first."""
+    return SelectionRun.objects.filter(assembly=assembly).select_related("requested_by")
+
+
+def latest_panel_run(*, assembly: Assembly) -> SelectionRun | None:
+    """The newest succeeded panel run."""
+    return (
+        SelectionRun.objects.filter(
+            assembly=assembly, kind=RunKind.PANEL, status=RunStatus.SUCCEEDED
+        )
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def run_report(*, run: SelectionRun) -> engine.Report | None:
+    """The shown parts of a succeeded run's report, or None before it succeeds."""
+    if run.status != RunStatus.SUCCEEDED or not run.result:
+        return None
+    return engine.report_read(run.result)
+
+
+@dataclass(frozen=True)
+class QuotaOutcome:
+    """One line of a run's quota table: target range, pool count and selected count
+    (for replacements, ``kept`` members are counted in ``selected``)."""
+
+    category: str
+    value: str
+    min: int
+    max: int
+    pool: int
+    selected: int
+    kept: int
+
+    @property
+    def met(self) -> bool:
+        """True when the selected count lies within [min, max]."""
+        return self.min <= self.selected <= self.max
+
+
+def run_quota_outcomes(*, run: SelectionRun) -> list[QuotaOutcome]:
+    """Per quota: target, pool and selected counts, computed from the run's stored inputs
+    (so they never change after the run). For a replacement run the targets are the full
+    quotas and the counts include the kept members."""
+    snapshot = run.input_snapshot or {}
+    report = run_report(run=run)
+    chosen = set(report.panel) if report else set()
+    pool: Counter = Counter()
+    selected: Counter = Counter()
+    for person in snapshot.get("pool", []):
+        for category, value in person["answers"].items():
+            pool[(category, value)] += 1
+            if person["id"] in chosen:
+                selected[(category, value)] += 1
+    kept = {(k["category"], k["value"]): k["count"] for k in snapshot.get("kept", [])}
+    out = []
+    for quota in snapshot.get("targets") or snapshot.get("quotas", []):
+        key = (quota["category"], quota["value"])
+        held = kept.get(key, 0)
+        out.append(
+            QuotaOutcome(
+                category=quota["category"],
+                value=quota["value"],
+                min=quota["min"],
+                max=quota["max"],
+                pool=pool[key],
+                selected=selected[key] + held,
+                kept=held,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class PanelMember:
+    """A selected person of a run: the registrant (None if unknown) and their probability."""
+
+    engine_id: str
+    registrant: Registrant | None
+    probability: float | None
+
+
+def run_panel_members(*, run: SelectionRun) -> list[PanelMember]:
+    """The run's panel in report order, with registrants fetched in one query."""
+    report = run_report(run=run)
+    if report is None:
+        return []
+    registrants = {
+        str(r.public_id): r
+        for r in Registrant.objects.filter(assembly_id=run.assembly_id, public_id__in=report.panel)
+    }
+    return [
+        PanelMember(pid, registrants.get(pid), report.probabilities.get(pid))
+        for pid in report.panel
+    ]
+
+
+def run_probabilities_sorted(*, run: SelectionRun) -> list[float]:
+    """Every pool member's selection probability, ascending (for the chart)."""
+    report = run_report(run=run)
+    if report is None:
+        return []
+    ids = [p["id"] for p in (run.input_snapshot or {}).get("pool", [])]
+    probabilities = [report.probabilities.get(pid, 0.0) for pid in ids] or list(
+        report.probabilities.values()
+    )
+    return sorted(probabilities)
+
+
+def panel_registrants(*, assembly: Assembly, run: SelectionRun | None = None) -> list[Registrant]:
+    """The panel to export: the run's panel members (any status), or without a run the
+    registrants currently selected or confirmed."""
+    if run is not None:
+        report = run_report(run=run)
+        ids = report.panel if report else []
+        return list(Registrant.objects.filter(assembly=assembly, public_id__in=ids).order_by("id"))
+    return list(
+        Registrant.objects.filter(assembly=assembly, status__in=PANEL_STATUSES).order_by("id")
+    )

@@ -1,0 +1,319 @@
+"""Use cases of executing selection runs: execute (the Celery task calls it), fail, sweep the
+runs whose worker died, verify a finished run."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from assemblies import engine
+from assemblies.errors import (
+    ServiceError,
+)
+from assemblies.models import (
+    ACTIVE_RUN_STATUSES,
+    Assembly,
+    AssemblyStatus,
+    Registrant,
+    RegistrantStatus,
+    RunKind,
+    RunStatus,
+    SelectionRun,
+)
+from assemblies.selectors.assemblies import answer_counts, pool_people, quotas_of
+from assemblies.services._common import run_finish
+from assemblies.states import PANEL_STATUSES
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
+
+logger = logging.getLogger(__name__)
+
+
+#: A running run whose heartbeat is older than this is considered dead (see the sweep).
+STALE_AFTER = timedelta(minutes=10)
+
+
+#: A pending run that no worker picked up within this time is failed by the sweep.
+PENDING_STALE_AFTER = timedelta(hours=6)
+
+
+#: Seconds between progress writes of a running selection.
+PROGRESS_WRITE_INTERVAL = 1.0
+
+
+#: Seconds between reads of the cancel flag of a running selection.
+CANCEL_CHECK_INTERVAL = 1.0
+
+
+def _run_inputs(run: SelectionRun, assembly: Assembly) -> dict[str, Any]:
+    """Build the snapshot of a run from the database as it is now."""
+    quotas = quotas_of(assembly=assembly)
+    if not quotas:
+        raise ServiceError("There are no quotas.")
+    kept_counts: Counter = Counter()
+    targets = None
+    people = pool_people(assembly=assembly)
+    if run.kind == RunKind.REPLACEMENT:
+        kept_counts = answer_counts(assembly=assembly, statuses=list(PANEL_STATUSES))
+        targets = quotas
+        try:
+            quotas = engine.quota_rows_reduced(quotas, kept_counts)
+        except engine.InputError as exc:
+            raise ServiceError(
+                "The kept panel members do not fit the quotas: "
+                + "; ".join(str(p) for p in engine.problems_from(exc))
+            ) from exc
+        if assembly.household_check:
+            kept_houses = {
+                house
+                for _, _, house in pool_people(assembly=assembly, statuses=list(PANEL_STATUSES))
+                if house
+            }
+            people = [p for p in people if p[2] is None or p[2] not in kept_houses]
+    return engine.snapshot_make(
+        quota_rows=quotas,
+        people=people,
+        panel_size=run.panel_size,
+        households=assembly.household_check,
+        algorithm=run.algorithm,
+        seed=run.seed,
+        kind=run.kind,
+        kept=dict(kept_counts) if run.kind == RunKind.REPLACEMENT else None,
+        targets=targets,
+    )
+
+
+class _RunMonitor:
+    """Progress and cancel callbacks for the engine: short writes, throttled."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.last_write = 0.0
+        self.last_check = 0.0
+        self.cancelled = False
+
+    def progress(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last_write < PROGRESS_WRITE_INTERVAL:
+            return
+        self.last_write = now
+        SelectionRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+            phase=str(phase)[:100],
+            progress_done=max(0, int(done)),
+            progress_total=max(0, int(total), int(done)),
+            heartbeat_at=timezone.now(),
+        )
+
+    def should_cancel(self) -> bool:
+        now = time.monotonic()
+        if self.cancelled or now - self.last_check < CANCEL_CHECK_INTERVAL:
+            return self.cancelled
+        self.last_check = now
+        row = (
+            SelectionRun.objects.filter(pk=self.run_id)
+            .values_list("status", "cancel_requested")
+            .first()
+        )
+        self.cancelled = row is None or row[0] != RunStatus.RUNNING or bool(row[1])
+        return self.cancelled
+
+
+def selection_run_execute(*, run_id: int) -> SelectionRun:
+    """Execute a pending run (the Celery task calls this; ``--sync`` calls it directly).
+
+    1. In one short transaction: mark the run ``running`` and store its input snapshot and
+       SHA-256 (a run that is not pending is left alone, so a duplicate delivery is harmless).
+    2. Outside any transaction: run the engine, writing progress and a heartbeat in short
+       updates and polling the cancel flag.
+    3. In one transaction: mark the run ``succeeded`` and, for panel and replacement runs,
+       the drawn registrants ``selected`` (a test run changes no registrant). If the pool
+       changed meanwhile, or anything fails, the run ends ``failed`` (or ``cancelled``) with a
+       message and every registrant stays as it was.
+
+    Returns:
+        The run, re-read from the database.
+    """
+    with transaction.atomic():
+        run = SelectionRun.objects.select_for_update().select_related("assembly").get(pk=run_id)
+        if run.status != RunStatus.PENDING:
+            return run
+        if run.cancel_requested:
+            return run_finish(run, RunStatus.CANCELLED, "Cancelled before it started.")
+        assembly = Assembly.objects.select_for_update().get(pk=run.assembly_id)
+        try:
+            snapshot = _run_inputs(run, assembly)
+        except ServiceError as exc:
+            return run_finish(run, RunStatus.FAILED, str(exc))
+        now = timezone.now()
+        run.status = RunStatus.RUNNING
+        run.started_at = now
+        run.heartbeat_at = now
+        run.phase = "starting"
+        run.input_snapshot = snapshot
+        run.input_sha256 = engine.snapshot_digest(snapshot)
+        run.save()
+        audit_event_record(
+            action=AuditAction.SELECTION_STARTED,
+            actor=None,
+            target=run,
+            data={"input_sha256": run.input_sha256, "pool": len(snapshot["pool"])},
+        )
+    monitor = _RunMonitor(run.pk)
+    try:
+        report = engine.draw(
+            snapshot, progress=monitor.progress, should_cancel=monitor.should_cancel
+        )
+    except Exception as exc:  # noqa: BLE001 - every failure must end the run
+        if engine.is_cancelled(exc):
+            return selection_run_fail(
+                run_id=run.pk, message="Cancelled.", status=RunStatus.CANCELLED
+            )
+        if not engine.is_engine_error(exc):
+            logger.exception("selection run %s crashed", run.pk)
+        return selection_run_fail(run_id=run.pk, message=_error_text(exc))
+    return _run_commit(run.pk, report)
+
+
+def _error_text(exc: BaseException) -> str:
+    if engine.is_infeasible(exc):
+        return f"The quotas cannot be met by this pool. {exc}"
+    if isinstance(exc, engine.InputError):
+        return "The inputs are inconsistent: " + "; ".join(
+            str(p) for p in engine.problems_from(exc)
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _run_commit(run_id: int, report: dict[str, Any]) -> SelectionRun:
+    with transaction.atomic():
+        run = SelectionRun.objects.select_for_update().select_related("assembly").get(pk=run_id)
+        if run.status != RunStatus.RUNNING:
+            return run  # swept or finished meanwhile: leave it as it is
+        if run.cancel_requested:
+            return run_finish(run, RunStatus.CANCELLED, "Cancelled.")
+        panel = [str(x) for x in engine.report_read(report).panel]
+        if len(panel) != run.panel_size:
+            return run_finish(
+                run,
+                RunStatus.FAILED,
+                f"The engine returned {len(panel)} people instead of {run.panel_size}.",
+            )
+        if run.kind in (RunKind.PANEL, RunKind.REPLACEMENT):
+            assembly = Assembly.objects.select_for_update().get(pk=run.assembly_id)
+            members = list(
+                Registrant.objects.select_for_update().filter(
+                    assembly=assembly, public_id__in=panel
+                )
+            )
+            moved = [r for r in members if r.status != RegistrantStatus.POOL]
+            if len(members) != len(panel) or moved:
+                return run_finish(
+                    run,
+                    RunStatus.FAILED,
+                    f"The pool changed during the run ({len(panel) - len(members) + len(moved)}"
+                    " drawn people are no longer in the pool); nobody was selected. "
+                    "Run the selection again.",
+                )
+            Registrant.objects.filter(pk__in=[r.pk for r in members]).update(
+                status=RegistrantStatus.SELECTED, selected_by=run, updated_at=timezone.now()
+            )
+            if run.kind == RunKind.PANEL and assembly.status != AssemblyStatus.SELECTED:
+                assembly.status = AssemblyStatus.SELECTED
+                assembly.save(update_fields=["status", "updated_at"])
+        run.result = report
+        run.phase = "done"
+        run.progress_done = max(run.progress_done, run.progress_total, 1)
+        run.progress_total = run.progress_done
+        return run_finish(run, RunStatus.SUCCEEDED, "")
+
+
+def selection_run_fail(
+    *, run_id: int, message: str, status: str = RunStatus.FAILED
+) -> SelectionRun:
+    """End a pending or running run as ``failed`` (or ``cancelled``) with ``message``;
+    registrants are never touched. A run that already finished is returned unchanged."""
+    with transaction.atomic():
+        run = SelectionRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in ACTIVE_RUN_STATUSES:
+            return run
+        return run_finish(run, status, message or "The run failed.")
+
+
+def selection_runs_fail_stale(
+    *,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    pending_after: timedelta = PENDING_STALE_AFTER,
+) -> list[int]:
+    """Fail runs whose worker died: running with no heartbeat for ``stale_after``, or pending
+    and never picked up for ``pending_after``. Returns the ids failed (each in its own
+    transaction; a second sweep finds nothing)."""
+    now = now or timezone.now()
+    stale = list(
+        SelectionRun.objects.filter(
+            status=RunStatus.RUNNING, heartbeat_at__lt=now - stale_after
+        ).values_list("pk", flat=True)
+    ) + list(
+        SelectionRun.objects.filter(
+            status=RunStatus.PENDING, created_at__lt=now - pending_after
+        ).values_list("pk", flat=True)
+    )
+    failed = []
+    for run_id in stale:
+        with transaction.atomic():
+            run = SelectionRun.objects.select_for_update().get(pk=run_id)
+            alive = (
+                run.status == RunStatus.RUNNING
+                and run.heartbeat_at
+                and run.heartbeat_at >= now - stale_after
+            ) or (run.status == RunStatus.PENDING and run.created_at >= now - pending_after)
+            if run.status not in ACTIVE_RUN_STATUSES or alive:
+                continue
+            run_finish(
+                run,
+                RunStatus.FAILED,
+                "The worker stopped answering (no heartbeat); nobody was selected."
+                if run.status == RunStatus.RUNNING
+                else "No worker picked the run up; nobody was selected.",
+            )
+            failed.append(run_id)
+    return failed
+
+
+def selection_run_verify(
+    *, run_id: int, actor: Any = None, recompute: bool = False
+) -> engine.Verification:
+    """Re-draw a succeeded run's panel from its stored distribution and seed, re-check its
+    report against its stored inputs (and, with ``recompute``, against a fresh run of the
+    algorithm, which takes as long as the run did), store the outcome on the run and audit it.
+
+    Raises:
+        ServiceError: the run has not succeeded.
+    """
+    run = SelectionRun.objects.get(pk=run_id)
+    if run.status != RunStatus.SUCCEEDED:
+        raise ServiceError("Only a succeeded run can be verified.")
+    digest_ok = engine.snapshot_digest(run.input_snapshot) == run.input_sha256
+    outcome = engine.verify(run.result, run.input_snapshot, recompute=recompute)
+    findings = list(outcome.findings)
+    if not digest_ok:
+        findings.insert(0, "The stored inputs do not match their SHA-256: they were altered.")
+    result = engine.Verification(outcome.ok and digest_ok, findings)
+    with transaction.atomic():
+        run = SelectionRun.objects.select_for_update().get(pk=run_id)
+        run.verification = {"ok": result.ok, "findings": result.findings}
+        run.verified_at = timezone.now()
+        run.save(update_fields=["verification", "verified_at"])
+        audit_event_record(
+            action=AuditAction.SELECTION_VERIFIED,
+            actor=actor,
+            target=run,
+            data={"ok": result.ok, "recomputed": recompute},
+        )
+    return result

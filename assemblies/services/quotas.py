@@ -1,0 +1,143 @@
+"""Use cases of an assembly's quota table: import it from CSV, save edits made in the admin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assemblies import engine
+from assemblies.errors import ImportRejected, InvalidInput
+from assemblies.models import (
+    Assembly,
+    Category,
+    Quota,
+)
+from assemblies.services._common import _lock_assembly, _refuse_while_busy, _validation_text
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
+
+
+@dataclass(frozen=True)
+class QuotaImportOutcome:
+    """A finished quota import: quotas written, quotas replaced, categories."""
+
+    imported: int
+    replaced: int
+    categories: list[str]
+
+
+def quotas_import(
+    *, assembly_id: int, text: str, filename: str, actor: Any = None
+) -> QuotaImportOutcome:
+    """Replace the assembly's quota table with a CSV (all or nothing).
+
+    Category question texts are kept for categories that remain; new categories are added in
+    table order; categories no longer in the table are removed.
+
+    Raises:
+        ImportRejected: the file has problems (nothing changed).
+        ServiceError: the assembly is archived or a selection run is in progress.
+    """
+    try:
+        rows = engine.parse_quotas(text, filename=filename)
+    except engine.InputError as exc:
+        raise ImportRejected(engine.problems_from(exc)) from exc
+    with transaction.atomic():
+        assembly = _lock_assembly(assembly_id)
+        _refuse_while_busy(assembly)
+        replaced = Quota.objects.filter(assembly=assembly).count()
+        Quota.objects.filter(assembly=assembly).delete()
+        Quota.objects.bulk_create(
+            Quota(
+                assembly=assembly,
+                category=row.category,
+                value=row.value,
+                position=position,
+                min=row.min,
+                max=row.max,
+                min_flex=row.min_flex,
+                max_flex=row.max_flex,
+            )
+            for position, row in enumerate(rows)
+        )
+        categories = _categories_sync(assembly)
+        audit_event_record(
+            action=AuditAction.QUOTAS_IMPORTED,
+            actor=actor,
+            target=assembly,
+            data={"filename": filename, "quotas": len(rows), "replaced": replaced},
+        )
+    return QuotaImportOutcome(len(rows), replaced, categories)
+
+
+def _categories_sync(assembly: Assembly) -> list[str]:
+    """Make the Category rows match the quota table (keeps question texts)."""
+    names: list[str] = []
+    for name in (
+        Quota.objects.filter(assembly=assembly)
+        .order_by("position", "id")
+        .values_list("category", flat=True)
+    ):
+        if name not in names:
+            names.append(name)
+    existing = {c.name: c for c in Category.objects.filter(assembly=assembly)}
+    Category.objects.filter(assembly=assembly).exclude(name__in=names).delete()
+    for position, name in enumerate(names):
+        category = existing.get(name)
+        if category is None:
+            Category.objects.create(assembly=assembly, name=name, position=position)
+        elif category.position != position:
+            category.position = position
+            category.save(update_fields=["position"])
+    return names
+
+
+def quotas_save(
+    *,
+    assembly_id: int,
+    changed: Sequence[Quota | Category],
+    deleted: Sequence[Quota | Category] = (),
+    actor: Any = None,
+) -> None:
+    """Save edits of the quota table or the category questions made in the admin, keep the
+    categories in step with the quotas, and audit it. The same rules as an import hold: an
+    archived assembly, or one with a selection run in progress, keeps its quotas.
+
+    Args:
+        assembly_id: the assembly.
+        changed: new or edited :class:`Quota` / :class:`Category` instances (not yet saved).
+        deleted: instances to delete.
+        actor: who edits (None: the system).
+
+    Raises:
+        AssemblyNotFound: no such assembly.
+        ServiceError: the assembly is archived or a run is in progress (nothing is saved).
+        InvalidInput: an instance belongs to another assembly, or fails validation.
+    """
+    with transaction.atomic():
+        assembly = _lock_assembly(assembly_id)
+        _refuse_while_busy(assembly)
+        for item in [*changed, *deleted]:
+            if item.assembly_id != assembly.pk:
+                raise InvalidInput("A quota or category of another assembly was given.")
+        for item in changed:
+            try:
+                item.full_clean()
+            except ValidationError as exc:
+                raise InvalidInput(_validation_text(exc)) from exc
+            item.save()
+        for item in deleted:
+            if item.pk is not None:
+                item.delete()
+        _categories_sync(assembly)
+        model = type((changed or deleted)[0])._meta.model_name if (changed or deleted) else ""
+        audit_event_record(
+            action=AuditAction.QUOTAS_CHANGED,
+            actor=actor,
+            target=assembly,
+            data={"model": model, "saved": len(changed), "deleted": len(deleted)},
+        )

@@ -1,0 +1,221 @@
+"""Use cases of asking for a selection run: start a panel, test or replacement run, cancel it.
+
+The run itself is executed by :mod:`assemblies.services.execution`."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from assemblies import engine
+from assemblies.errors import (
+    ServiceError,
+)
+from assemblies.models import (
+    ACTIVE_RUN_STATUSES,
+    Assembly,
+    AssemblyStatus,
+    Quota,
+    Registrant,
+    RegistrantStatus,
+    RunKind,
+    RunStatus,
+    SelectionRun,
+)
+from assemblies.services._common import _lock_assembly, run_finish
+from assemblies.states import PANEL_STATUSES
+from assemblies.tasks import run_selection
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
+
+
+def _enqueue(run_id: int) -> None:
+    transaction.on_commit(lambda: run_selection.delay(run_id))
+
+
+def selection_run_start(
+    *,
+    assembly_id: int,
+    kind: str = RunKind.PANEL,
+    algorithm: str | None = None,
+    seed: str | None = None,
+    actor: Any = None,
+    panel_size: int | None = None,
+    enqueue: bool = True,
+) -> SelectionRun:
+    """Ask for a selection run; the Celery task (enqueued after commit) executes it.
+
+    A double request never makes two runs: when the same kind and algorithm is already
+    pending or running, that run is returned (a database constraint also allows only one
+    active run per assembly). A real panel run on an open assembly closes its registration.
+
+    Args:
+        kind: ``panel``, ``test`` or ``replacement`` (use :func:`replacements_select`).
+        algorithm: one of the engine's algorithms (default: the assembly's default).
+        seed: the seed text (default: 256 random bits as hex), stored before the draw.
+        panel_size: people to draw (default: the assembly's panel size).
+        enqueue: False to run it yourself with :func:`selection_run_execute` (``--sync``).
+
+    Returns:
+        The pending (new or already active) :class:`SelectionRun`.
+
+    Raises:
+        ServiceError: another kind of run is active; the assembly is archived or (for a panel
+            run) already has a panel; no quotas; the pool is smaller than the panel.
+    """
+    if kind not in RunKind.values:
+        raise ServiceError(f"Unknown run kind {kind!r}.")
+    try:
+        with transaction.atomic():
+            assembly = _lock_assembly(assembly_id)
+            algorithm = algorithm or assembly.default_algorithm
+            if algorithm not in engine.algorithms():
+                raise ServiceError(
+                    f"Unknown algorithm {algorithm!r}; choose one of "
+                    f"{', '.join(engine.algorithms())}."
+                )
+            active = SelectionRun.objects.filter(
+                assembly=assembly, status__in=ACTIVE_RUN_STATUSES
+            ).first()
+            if active is not None:
+                if active.kind == kind and active.algorithm == algorithm:
+                    return active
+                raise ServiceError(
+                    f"A {active.get_kind_display().lower()} run (#{active.pk}) is already "
+                    "in progress; wait for it or cancel it."
+                )
+            size = _check_can_start(assembly, kind, panel_size)
+            run = SelectionRun.objects.create(
+                assembly=assembly,
+                kind=kind,
+                algorithm=algorithm,
+                seed=seed or secrets.token_hex(32),
+                panel_size=size,
+                requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            if kind == RunKind.PANEL and assembly.status == AssemblyStatus.OPEN:
+                assembly.status = AssemblyStatus.CLOSED
+                assembly.save(update_fields=["status", "updated_at"])
+                audit_event_record(
+                    action=AuditAction.REGISTRATION_CLOSED,
+                    actor=actor,
+                    target=assembly,
+                    data={"reason": "panel run requested", "run_id": run.pk},
+                )
+            audit_event_record(
+                action=AuditAction.SELECTION_REQUESTED,
+                actor=actor,
+                target=run,
+                data={
+                    "assembly_id": assembly.pk,
+                    "kind": kind,
+                    "algorithm": algorithm,
+                    "panel_size": size,
+                    "seed_given": bool(seed),
+                },
+            )
+            if enqueue:
+                _enqueue(run.pk)
+            return run
+    except IntegrityError:
+        # Another request created the active run between our check and our insert.
+        active = SelectionRun.objects.filter(
+            assembly_id=assembly_id, status__in=ACTIVE_RUN_STATUSES
+        ).first()
+        if active is not None and active.kind == kind:
+            return active
+        raise ServiceError("A selection run is already in progress.") from None
+
+
+def _check_can_start(assembly: Assembly, kind: str, panel_size: int | None) -> int:
+    if assembly.status == AssemblyStatus.ARCHIVED:
+        raise ServiceError("The assembly is archived.")
+    if not Quota.objects.filter(assembly=assembly).exists():
+        raise ServiceError("There are no quotas yet: import or add them first.")
+    pool = Registrant.objects.filter(assembly=assembly, status=RegistrantStatus.POOL).count()
+    if kind == RunKind.REPLACEMENT:
+        kept = Registrant.objects.filter(assembly=assembly, status__in=PANEL_STATUSES).count()
+        size = panel_size if panel_size is not None else assembly.panel_size - kept
+        if size < 1:
+            raise ServiceError(
+                f"The panel already has {kept} of {assembly.panel_size} members: "
+                "withdraw someone before asking for replacements."
+            )
+        if (
+            not SelectionRun.objects.filter(
+                assembly=assembly,
+                kind__in=[RunKind.PANEL, RunKind.REPLACEMENT],
+                status=RunStatus.SUCCEEDED,
+            ).exists()
+            and not kept
+        ):
+            raise ServiceError("There is no panel yet: run the panel selection first.")
+    else:
+        size = panel_size or assembly.panel_size
+        if kind == RunKind.PANEL and (
+            assembly.status == AssemblyStatus.SELECTED
+            or Registrant.objects.filter(assembly=assembly, status__in=PANEL_STATUSES).exists()
+        ):
+            raise ServiceError("A panel has already been selected; ask for replacements instead.")
+    if size < 1:
+        raise ServiceError("The number of people to select must be at least 1.")
+    if pool < size:
+        raise ServiceError(f"The pool has {pool} people, fewer than the {size} to select.")
+    return size
+
+
+def replacements_select(
+    *,
+    assembly_id: int,
+    count: int | None = None,
+    algorithm: str | None = None,
+    seed: str | None = None,
+    actor: Any = None,
+    enqueue: bool = True,
+) -> SelectionRun:
+    """Ask for ``count`` replacements of withdrawn panel members.
+
+    The kept members are the registrants now ``selected`` or ``confirmed``; the engine draws
+    ``count`` people from the remaining pool with every quota reduced by the kept members'
+    counts, so kept members plus replacements meet the original quotas.
+
+    Args:
+        count: how many to draw (default: panel size minus kept members).
+
+    Returns:
+        The pending ``replacement`` :class:`SelectionRun`.
+
+    Raises:
+        ServiceError: as :func:`selection_run_start`, or nobody needs replacing.
+    """
+    return selection_run_start(
+        assembly_id=assembly_id,
+        kind=RunKind.REPLACEMENT,
+        algorithm=algorithm,
+        seed=seed,
+        actor=actor,
+        panel_size=count,
+        enqueue=enqueue,
+    )
+
+
+def selection_run_cancel(*, run_id: int, actor: Any = None) -> SelectionRun:
+    """Cancel a run: a pending run ends ``cancelled`` at once; a running one gets its cancel
+    flag set and the worker stops within seconds. A finished run is left unchanged."""
+    with transaction.atomic():
+        run = SelectionRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in ACTIVE_RUN_STATUSES or run.cancel_requested:
+            return run
+        audit_event_record(
+            action=AuditAction.SELECTION_CANCEL_REQUESTED,
+            actor=actor,
+            target=run,
+            data={"status": run.status},
+        )
+        if run.status == RunStatus.PENDING:
+            return run_finish(run, RunStatus.CANCELLED, "Cancelled before it started.")
+        run.cancel_requested = True
+        run.save(update_fields=["cancel_requested"])
+    return run

@@ -1,0 +1,138 @@
+"""The catalogue of audit events: every code the log may hold, with its fixed data keys.
+
+:func:`opendlp.core.services.audit_event_record` takes an :class:`AuditAction` and refuses data
+keys the action does not list, so every event of one kind has the same shape and an auditor
+can read the whole vocabulary here. Ids are named ``<thing>_id``; ``public_id`` is a
+registrant's pseudonymous UUID; ``from``/``to`` are states. No key may hold personal data.
+"""
+
+from __future__ import annotations
+
+import enum
+from contextvars import ContextVar, Token
+
+
+class AuditAction(enum.StrEnum):
+    """One kind of audit event; the value is its dotted code (``app.object.verb``).
+
+    ``keys`` is the frozenset of data keys an event of this kind may carry.
+    """
+
+    keys: frozenset[str]
+
+    def __new__(cls, code: str, *keys: str) -> AuditAction:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.keys = frozenset(keys)
+        return member
+
+    # accounts
+    USER_BANNED = "accounts.user.banned", "user_id", "reason", "banned_at"
+    USER_UNBANNED = "accounts.user.unbanned", "user_id", "reason", "unbanned_at", "previous"
+    USER_PROFILE_UPDATED = "accounts.profile.updated"
+    API_TOKEN_CREATED = "accounts.api_token.created", "token_id", "prefix", "label"
+    API_TOKEN_REVOKED = "accounts.api_token.revoked", "token_id", "prefix"
+    SIGNIN_RATE_LIMITED = "accounts.signin.rate_limited", "ip_limited", "known_account"
+    MFA_ADDED = "accounts.mfa.added", "type"
+    MFA_REMOVED = "accounts.mfa.removed", "type"
+    MFA_RESET = "accounts.mfa.reset", "type"
+    PASSWORD_CHANGED = "accounts.password.changed"  # noqa: S105 - an event code
+    PASSWORD_RESET = "accounts.password.reset"  # noqa: S105 - an event code
+
+    # assemblies: assemblies and registration
+    ASSEMBLY_CREATED = "assemblies.assembly.created", "slug", "panel_size"
+    ASSEMBLY_CHANGED = "assemblies.assembly.changed", "fields"
+    ASSEMBLY_ARCHIVED = "assemblies.assembly.archived", "from"
+    REGISTRATION_OPENED = "assemblies.registration.opened", "from"
+    REGISTRATION_CLOSED = "assemblies.registration.closed", "reason", "run_id"
+
+    # assemblies: organisers and invitations
+    MEMBERSHIP_SET = (
+        "assemblies.membership.set",
+        "user_id",
+        "role",
+        "previous_role",
+        "invitation_id",
+    )
+    MEMBERSHIP_REMOVED = "assemblies.membership.removed", "user_id", "role"
+    INVITATION_SENT = "assemblies.invitation.sent", "assembly_id", "role"
+    INVITATION_REVOKED = "assemblies.invitation.revoked", "assembly_id", "superseded"
+    INVITATION_ACCEPTED = "assemblies.invitation.accepted", "assembly_id", "role"
+
+    # assemblies: quotas and imports
+    QUOTAS_IMPORTED = "assemblies.quotas.imported", "filename", "quotas", "replaced"
+    QUOTAS_CHANGED = "assemblies.quotas.changed", "model", "saved", "deleted"
+    REGISTRANTS_IMPORTED = (
+        "assemblies.registrants.imported",
+        "filename",
+        "rows",
+        "created",
+        "updated",
+        "skipped",
+    )
+    REGISTRANTS_EXPORTED = "assemblies.registrants.exported", "what"
+
+    # assemblies: registrants
+    REGISTRANT_REGISTERED = "assemblies.registrant.registered", "public_id", "source"
+    REGISTRANT_REGISTERED_AGAIN = "assemblies.registrant.registered_again", "public_id", "source"
+    REGISTRANT_STATUS_CHANGED = (
+        "assemblies.registrant.status_changed",
+        "assembly_id",
+        "public_id",
+        "from",
+        "to",
+        "by",
+    )
+    REGISTRANT_CHANGED = "assemblies.registrant.changed", "assembly_id", "public_id", "fields"
+    REGISTRANT_ERASED = "assemblies.registrant.erased", "assembly_id", "public_id", "from", "by"
+
+    # assemblies: selection runs
+    SELECTION_REQUESTED = (
+        "assemblies.selection.requested",
+        "assembly_id",
+        "kind",
+        "algorithm",
+        "panel_size",
+        "seed_given",
+    )
+    SELECTION_STARTED = "assemblies.selection.started", "input_sha256", "pool"
+    SELECTION_SUCCEEDED = "assemblies.selection.succeeded", "assembly_id", "kind", "selected"
+    SELECTION_FAILED = "assemblies.selection.failed", "assembly_id", "kind", "message"
+    SELECTION_CANCELLED = "assemblies.selection.cancelled", "assembly_id", "kind", "message"
+    SELECTION_CANCEL_REQUESTED = "assemblies.selection.cancel_requested", "status"
+    SELECTION_VERIFIED = "assemblies.selection.verified", "ok", "recomputed"
+
+    # lottery
+    LOTTERY_CLOSED = (
+        "lottery.lottery.closed",
+        "date",
+        "status",
+        "ballot_count",
+        "excluded_count",
+        "seed",
+        "digest",
+        "winning_ballot_id",
+        "via",
+    )
+
+
+#: How the acting user proved who they are in this request: ``"session"`` (a browser sign-in),
+#: ``"api_token:<id>"`` (a personal API token) or ``""`` (a task, a command, the system).
+_credential: ContextVar[str] = ContextVar("audit_credential", default="")
+
+
+def audit_credential_set(credential: str) -> Token[str]:
+    """Say which credential the current request acts with; returns the token for
+    :func:`audit_credential_reset`. Set by ``AuditCredentialMiddleware`` (``"session"``) and
+    by the API's token authentication (``"api_token:<id>"``)."""
+    return _credential.set(credential[:40])
+
+
+def audit_credential_reset(token: Token[str]) -> None:
+    """Restore the credential that was current before :func:`audit_credential_set`."""
+    _credential.reset(token)
+
+
+def audit_credential() -> str:
+    """The credential of the current request (empty outside requests)."""
+    return _credential.get()
