@@ -7,27 +7,21 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.selectors import invitation_get_pending
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
 
-#: Session key holding the token of the invitation being accepted.
-INVITATION_SESSION_KEY = "accounts_invitation_token"
-
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sign-up is closed except to people holding a valid invitation.
+    """Sign-up is closed; sign-in attempts over the limit are audited.
 
-    Public registrants never need an account; organisers join only by invitation, whose
-    token the invitation view puts in the session before sending the person to sign-up.
+    Public registrants never need an account. The project opens sign-up to holders of an
+    organiser invitation with :class:`assemblies.invitations.adapter.InvitationAccountAdapter`
+    (a subclass set as ``ACCOUNT_ADAPTER``), so accounts knows nothing of assemblies.
     """
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        """True only while the session carries a valid, unexpired, unused invitation."""
-        token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
-        if not token:
-            return False
-        return invitation_get_pending(token=token) is not None
+        """Closed: nobody signs up on their own."""
+        return False
 
     def pre_authenticate(self, request: HttpRequest, **credentials: object) -> None:
         """Apply allauth's failed-sign-in limit; audit the attempt that goes over it.
@@ -46,18 +40,3 @@ class AccountAdapter(DefaultAccountAdapter):
                 data={"ip_limited": True, "known_account": target is not None},
             )
             raise
-
-    def clean_email(self, email: str) -> str:
-        """During sign-up by invitation, the email must be the invited address.
-
-        Raises:
-            django.core.exceptions.ValidationError: another address was typed.
-        """
-        email = super().clean_email(email)
-        request = getattr(self, "request", None)
-        token = request.session.get(INVITATION_SESSION_KEY) if request is not None else None
-        if token:
-            invitation = invitation_get_pending(token=token)
-            if invitation is not None and invitation.email.lower() != email.lower():
-                raise ValidationError("Use the email address the invitation was sent to.")
-        return email

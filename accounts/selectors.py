@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
-from accounts.models import ApiToken, Invitation, User, token_digest
+from accounts.models import ApiToken, User
 from opendlp.core.models import AuditEvent
 
 
@@ -23,30 +22,6 @@ def user_get(*, user_id: int) -> User:
         User.DoesNotExist: no such user.
     """
     return User.objects.get(pk=user_id)
-
-
-def invitation_get_pending(*, token: str) -> Invitation | None:
-    """Return the pending (not accepted, revoked or expired) invitation for a plain token."""
-    return (
-        Invitation.objects.select_related("assembly")
-        .filter(
-            token_hash=token_digest(token),
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .first()
-    )
-
-
-def invitations_pending_for(*, user: User) -> models.QuerySet[Invitation]:
-    """Pending invitations addressed to ``user``'s email (any case), newest first."""
-    return Invitation.objects.select_related("assembly").filter(
-        email__iexact=user.email,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    )
 
 
 def audit_events_by(*, user: User, limit: int = 20) -> models.QuerySet[AuditEvent]:

@@ -8,7 +8,6 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account, name="account"),
     path("profile/", views.profile, name="profile"),
-    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

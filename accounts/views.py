@@ -7,19 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.models import ApiToken
-from accounts.selectors import (
-    api_tokens_for,
-    audit_events_by,
-    invitation_get_pending,
-    invitations_pending_for,
-)
-from accounts.services.invitations import InvitationError, invitation_accept
+from accounts.selectors import api_tokens_for, audit_events_by
 from accounts.services.tokens import api_token_create, api_token_revoke
 from accounts.services.users import profile_update
 from opendlp.core.errors import DomainError
@@ -45,7 +37,6 @@ def _account_page(
     status: int = 200,
     profile_form: ProfileForm | None = None,
 ) -> HttpResponse:
-    token = request.session.get(INVITATION_SESSION_KEY)
     return render(
         request,
         "accounts/account.html",
@@ -55,9 +46,6 @@ def _account_page(
             "new_token": new_token,
             "profile_form": profile_form
             or ProfileForm(initial={"display_name": request.user.display_name}),
-            "session_invitation": invitation_get_pending(token=token) if token else None,
-            "session_invitation_token": token,
-            "invitations": invitations_pending_for(user=request.user),
             "events": audit_events_by(user=request.user),
         },
         status=status,
@@ -114,48 +102,3 @@ def profile(request: HttpRequest) -> HttpResponse:
     profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
     messages.success(request, "Your profile is saved.")
     return redirect("accounts:account")
-
-
-def _invitation_rate_limited(request: HttpRequest) -> HttpResponse | None:
-    from allauth.core.internal import ratelimit
-    from django.conf import settings
-
-    config = {"invitation": settings.INVITATION_RATE_LIMIT}
-    if ratelimit.consume(
-        request, app="accounts", action="invitation", config=config, limit_get=True
-    ):
-        return None
-    return ratelimit.respond_429(request)
-
-
-@never_cache
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """``/account/invitations/<token>/``: see an invitation and accept it (POST).
-
-    Anonymous visitors are offered to sign in or create an account; the token is kept in the
-    session so that sign-up is open to them (see ``AccountAdapter``). Requests are rate
-    limited per client IP (``INVITATION_RATE_LIMIT``).
-    """
-    limited = _invitation_rate_limited(request)
-    if limited:
-        return limited
-    pending = invitation_get_pending(token=token)
-    if pending is None:
-        request.session.pop(INVITATION_SESSION_KEY, None)
-        return render(request, "accounts/invitation_invalid.html", status=410)
-    request.session[INVITATION_SESSION_KEY] = token
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
-        try:
-            accepted = invitation_accept(token=token, user=request.user)
-        except InvitationError as exc:
-            messages.error(request, str(exc))
-            return render(request, "accounts/invitation.html", {"invitation": pending}, status=409)
-        request.session.pop(INVITATION_SESSION_KEY, None)
-        messages.success(
-            request,
-            f"You are now {accepted.get_role_display().lower()} of “{accepted.assembly}”.",
-        )
-        return redirect("admin:index")
-    return render(request, "accounts/invitation.html", {"invitation": pending})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import TextIO
+from typing import TextIO, TypedDict
 
 from accounts.demo import DEMO_ORGANISER_EMAIL
 from accounts.models import User
@@ -41,6 +41,16 @@ _FIRST = ("Alex", "Sam", "Jo", "Charlie", "Robin", "Kim", "Max", "Noor", "Ali", 
 _LAST = ("Smith", "Jones", "Khan", "Taylor", "Brown", "Okafor", "Novak", "Silva", "Evans")
 
 
+class DemoPerson(TypedDict):
+    """One synthetic registrant: contact fields and ``{category: value}`` answers."""
+
+    external_id: str
+    name: str
+    email: str
+    postcode: str
+    answers: dict[str, str]
+
+
 def _unit(*parts: object) -> float:
     """A number in [0, 1) derived from the seed and ``parts``."""
     digest = hashlib.sha256("\x1f".join([DEMO_SEED, *map(str, parts)]).encode()).digest()
@@ -56,12 +66,12 @@ def _pick(options: list[tuple[str, float]], u: float) -> str:
     return options[-1][0]
 
 
-def demo_people() -> list[dict[str, object]]:
+def demo_people() -> list[DemoPerson]:
     """The synthetic pool: ``[{external_id, name, email, postcode, answers}]`` (a pool that
     leans a little towards older, university-educated people, as self-selected pools do)."""
-    people = []
+    people: list[DemoPerson] = []
     for number in range(1, DEMO_POOL_SIZE + 1):
-        answers = {}
+        answers: dict[str, str] = {}
         for category, options in DEMO_CATEGORIES.items():
             tilted = [
                 (value, share * (1.3 if value in ("65+", "university") else 1.0))
@@ -83,20 +93,20 @@ def demo_people() -> list[dict[str, object]]:
     return people
 
 
-def demo_quotas_csv(people: list[dict[str, object]]) -> str:
+def demo_quotas_csv(people: list[DemoPerson]) -> str:
     """Quotas near the population shares, widened so this pool can meet them."""
     lines = ["category,feature,min,max"]
     for category, options in DEMO_CATEGORIES.items():
         for value, share in options:
             target = share * DEMO_PANEL_SIZE
-            available = sum(1 for p in people if p["answers"][category] == value)  # type: ignore[index]
+            available = sum(1 for p in people if p["answers"][category] == value)
             low = min(max(0, math.floor(target) - 1), available)
             high = max(low, math.ceil(target) + 1)
             lines.append(f"{category},{value},{low},{high}")
     return "\n".join(lines) + "\n"
 
 
-def demo_registrants_csv(people: list[dict[str, object]]) -> str:
+def demo_registrants_csv(people: list[DemoPerson]) -> str:
     """The synthetic pool as a registrants CSV (id, contact columns, one column per category)."""
     header = ["id", "name", "email", "postcode", *DEMO_CATEGORIES]
     lines = [",".join(header)]
@@ -105,7 +115,7 @@ def demo_registrants_csv(people: list[dict[str, object]]) -> str:
         lines.append(
             ",".join(
                 [str(p["external_id"]), str(p["name"]), str(p["email"]), str(p["postcode"])]
-                + [answers[c] for c in DEMO_CATEGORIES]  # type: ignore[index]
+                + [answers[c] for c in DEMO_CATEGORIES]
             )
         )
     return "\n".join(lines) + "\n"

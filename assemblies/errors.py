@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from opendlp.core.errors import Conflict, Invalid, NotFound
 
 if TYPE_CHECKING:
+    from assemblies.selectors.registration import RegistrationState
     from selection import InputProblem
 
 
@@ -63,6 +64,6 @@ class RegistrationClosed(ServiceError):
 
     code = "registration_closed"
 
-    def __init__(self, state: str) -> None:
+    def __init__(self, state: RegistrationState) -> None:
         super().__init__(f"registration is {state}")
         self.state = state

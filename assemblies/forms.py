@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -88,4 +88,6 @@ class RegistrantAdminForm(forms.ModelForm):
         super().__init__(*args, **kw)
         if allowed_statuses is not None and "status" in self.fields:
             labels = dict(RegistrantStatus.choices)
-            self.fields["status"].choices = [(s, labels[s]) for s in allowed_statuses]
+            # A model field with choices gets a (Typed)ChoiceField.
+            status = cast(forms.ChoiceField, self.fields["status"])
+            status.choices = [(s, labels[s]) for s in allowed_statuses]

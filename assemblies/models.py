@@ -7,12 +7,14 @@ Every invariant that must always hold is a database constraint; workflows live i
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class AssemblyStatus(models.TextChoices):
@@ -461,3 +463,71 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} upload {self.filename}"
+
+
+class Invitation(models.Model):
+    """An invitation, sent by email, to organise one assembly with a role.
+
+    The emailed link carries a random token; only its SHA-256 digest is stored. An invitation
+    is pending until it is accepted (single use), revoked, or ``expires_at`` passes. Accepting
+    grants an :class:`AssemblyMembership` to the account whose email it was sent to (through
+    :func:`assemblies.services.memberships.membership_set`). The table keeps the name it had
+    when invitations lived in ``accounts``.
+    """
+
+    assembly = models.ForeignKey(
+        "assemblies.Assembly", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "accounts_invitation"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values),
+                name="accounts_invitation_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="accounts_invitation_not_accepted_and_revoked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_invitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} invitation to {self.assembly}"
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names this invitation: by id, never by email."""
+        return f"invitation {self.pk}"
+
+    def state(self, now: dt.datetime | None = None) -> str:
+        """``"accepted"``, ``"revoked"``, ``"expired"`` or ``"pending"`` at ``now``."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "pending"

@@ -39,6 +39,7 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+from typing import TypedDict
 
 from benchmarks.serving import cpu_seconds, free_port, gunicorn_start
 
@@ -53,6 +54,14 @@ QUESTIONS = {
     "gender": ["Woman", "Man", "Another gender"],
     "age": ["16-29", "30-44", "45-64", "65+"],
 }
+
+
+
+class _CpuGroup(TypedDict, total=False):
+    """Keyword arguments of :func:`cpu_seconds`: the processes one CPU figure covers."""
+
+    session: int
+    command: str
 
 
 def _redis_up() -> bool:
@@ -317,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             target=load_generate,
             args=(port, args.clients, args.seconds, secrets.token_hex(4), queue),
         )
-        cpu_groups = {
+        cpu_groups: dict[str, _CpuGroup] = {
             "gunicorn": {"session": server.pid},
             "PostgreSQL": {"command": "postgres"},
             "Redis": {"command": "redis-server"},

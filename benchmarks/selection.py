@@ -163,9 +163,10 @@ def _runs(args: list[str], repeat: int, timeout: float) -> dict:
     errors = [r for r in runs if r is None or "error" in r]
     if errors:
         return errors[0] or {"error": "failed"}
-    summary = dict(runs[0])
-    summary["seconds"] = statistics.median(r["seconds"] for r in runs)
-    summary["peak_mb"] = max(r["peak_mb"] for r in runs)
+    finished = [r for r in runs if r is not None]  # every run, after the check above
+    summary = dict(finished[0])
+    summary["seconds"] = statistics.median(r["seconds"] for r in finished)
+    summary["peak_mb"] = max(r["peak_mb"] for r in finished)
     return summary
 
 

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -61,7 +61,7 @@ def ballot_submit(*, user: User, now: dt.datetime | None = None) -> tuple[Ballot
     return _ballot_insert(user_id=user.pk, day=lottery_today(now=now), now=now)
 
 
-def _table(model: type) -> str:
+def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 

@@ -98,12 +98,10 @@ def _object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpRespon
     return error_response(request, 404, "not_found", str(exc) or "Not found.")
 
 
+@api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """Any business-rule refusal: its own ``code`` and ``status``, its message as said."""
     return error_response(request, exc.status, exc.code, str(exc))
-
-
-api.add_exception_handler(DomainError, _domain_error)
 
 api.add_router("", lottery_router)
 api.add_router("", accounts_router)

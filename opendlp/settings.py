@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "assemblies.invitations.context.pending_invitations",
             ],
         },
     },
@@ -112,7 +113,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/account/"
 
 # django-allauth: email login, mandatory verification, no enumeration, rate limits in the cache.
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Sign-up is open only to holders of an organiser invitation (assemblies owns invitations).
+ACCOUNT_ADAPTER = "assemblies.invitations.adapter.InvitationAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("auth/", include("allauth.urls")),
+    path("account/invitations/", include("assemblies.invitations.urls")),
     path("account/", include("accounts.urls")),
     path("lottery/", include("lottery.urls")),
     path("a/", include("assemblies.urls")),

@@ -57,7 +57,7 @@ class Columns:
         nothing.
         """
         values = self.values(weights)
-        found = []
+        found: list[np.ndarray] = []
         for index in np.argsort(-values, kind="stable")[:starts]:
             counts, value = ip.swaps.improve(self.panels[int(index)], weights)
             if value > threshold and counts.tobytes() not in self.seen:
@@ -132,14 +132,14 @@ def initial_columns(
                 stalled = 0
                 continue
             stalled += 1
-        counts, _, _ = ip.best(target)
-        assert counts is not None
-        if not (counts[~covered] > 0).any():
+        best, _, _ = ip.best(target)
+        assert best is not None
+        if not (best[~covered] > 0).any():
             break
         stalled = 0
-        columns.add(counts)
-        covered |= counts > 0
-        selectable |= counts > 0
+        columns.add(best)
+        covered |= best > 0
+        selectable |= best > 0
     return columns, selectable
 
 

@@ -179,9 +179,11 @@ def relaxed_leximin(
         tight = np.flatnonzero((duals > DUAL_TOLERANCE) & ~fixed)
         if len(tight) == 0:
             tight = np.flatnonzero(~fixed & (duals >= duals[~fixed].max()))
-        for t in tight:
-            h.changeCoeff(base + int(t), num_types, 0.0)
-            h.changeRowBounds(base + int(t), max(0.0, sizes[t] * z - FIX_SLACK), INF)
+        for tight_type in tight:
+            h.changeCoeff(base + int(tight_type), num_types, 0.0)
+            h.changeRowBounds(
+                base + int(tight_type), max(0.0, sizes[tight_type] * z - FIX_SLACK), INF
+            )
         fixed[tight] = True
         if fixed.all():
             h.changeColBounds(num_types, 0.0, 0.0)
@@ -345,6 +347,7 @@ def exact_stages(
         while True:
             monitor.tick("leximin", int(master.fixed.sum()), model.num_types)
             z, mu, y = master.solve()
+            found: list[np.ndarray]
             if stage == 1 and z >= upper_bound - PRICING_TOLERANCE:
                 found, proven = [], True
             else:

@@ -59,9 +59,11 @@ def run(h: highspy.Highs, monitor: Monitor | None = None) -> highspy.HighsModelS
     return status
 
 
-def _csr(rows: list[list[int]], num_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _csr(
+    rows: list[list[int | np.integer]], num_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     starts = np.zeros(len(rows), dtype=np.int32)
-    index: list[int] = []
+    index: list[int | np.integer] = []
     for r, cols in enumerate(rows):
         starts[r] = len(index)
         index.extend(cols)
@@ -105,7 +107,9 @@ class PanelIP:
         quotas = list(model.quotas)
         lo = np.array([q.min for q in quotas], dtype=np.float64) if lower is None else lower
         hi = np.array([q.max for q in quotas], dtype=np.float64) if upper is None else upper
-        rows = [list(np.flatnonzero(model.incidence[q])) for q in range(len(quotas))]
+        rows: list[list[int | np.integer]] = [
+            list(np.flatnonzero(model.incidence[q])) for q in range(len(quotas))
+        ]
         rows.append(list(range(num_types)))
         lows = list(lo) + [float(model.panel_size)]
         highs = list(hi) + [float(model.panel_size)]
@@ -147,13 +151,16 @@ class PanelIP:
         h.changeColsBounds(
             self.num_types, np.arange(self.num_types, dtype=np.int32), type_lower, type_upper
         )
-        h.changeRowsBounds(
+        # highspy's stubs omit changeRowsBounds, which the extension module does define.
+        h.changeRowsBounds(  # type: ignore[attr-defined]
             num_quotas, np.arange(num_quotas, dtype=np.int32), quota_lower, quota_upper
         )
         groups = len(household_lower)
         if groups:
             rows = np.arange(num_quotas + 1, num_quotas + 1 + groups, dtype=np.int32)
-            h.changeRowsBounds(groups, rows, household_lower, np.ones(groups))
+            h.changeRowsBounds(  # type: ignore[attr-defined]  # missing from highspy's stubs
+                groups, rows, household_lower, np.ones(groups)
+            )
 
     def best(self, weights: np.ndarray) -> tuple[np.ndarray | None, float, float]:
         """Maximise ``weights @ c`` over feasible panels.

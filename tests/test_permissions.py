@@ -63,7 +63,7 @@ CASES = [
     (
         "invite an organiser",
         "get",
-        lambda w: reverse("admin:accounts_invitation_add"),
+        lambda w: reverse("admin:assemblies_invitation_add"),
         None,
         (302, 302, 403, 403, 200, 200, 200),
     ),

@@ -3,7 +3,7 @@ feasibility check, selection runs, replacements and audit trail."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -71,7 +71,8 @@ class AssemblyAdminForm(forms.ModelForm):
         return [part.strip() for part in text.split(",") if part.strip()]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
+        data = cast(dict[str, Any], super().clean())
         if data.get("household_check") and not data.get("household_columns"):
             self.add_error("household_columns", "Name the fields that identify a household.")
         return data

@@ -149,12 +149,12 @@ class RegistrantAdmin(MembershipAdmin):
         if assembly_id is None:
             return filters
         values: dict[str, list[str]] = {}
-        for category, value in (
+        for category_name, value in (
             Quota.objects.filter(assembly_id=assembly_id)
             .order_by("position", "id")
             .values_list("category", "value")
         ):
-            values.setdefault(category, []).append(value)
+            values.setdefault(category_name, []).append(value)
         for category in Category.objects.filter(assembly_id=assembly_id):
             filters.append(category_filter(category, values.get(category.name, [])))
         return filters

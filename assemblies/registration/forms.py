@@ -9,7 +9,7 @@ token is rendered by the view. :mod:`assemblies.registration.protection` checks 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
@@ -126,7 +126,8 @@ class RegistrationForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         """Fill the household fields that are not asked with empty strings."""
-        cleaned = super().clean()
+        # Form.clean returns cleaned_data; the stubs allow None for overrides that return nothing.
+        cleaned = cast(dict[str, Any], super().clean())
         if not self.household:
             for name in HOUSEHOLD_FIELDS:
                 cleaned[name] = ""

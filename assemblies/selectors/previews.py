@@ -7,10 +7,11 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 
 from assemblies import engine
 from assemblies.columns import ColumnRole, column_roles
@@ -105,7 +106,13 @@ class RegistrantPreview:
         return not self.problems and self.rows_read > 0
 
 
-_FIELD_LIMITS = {f: Registrant._meta.get_field(f).max_length for f in PERSONAL_FIELDS}
+def _max_length(name: str) -> int:
+    """The ``max_length`` of a text field of :class:`Registrant` (each of them sets one)."""
+    model_field = cast(models.CharField, Registrant._meta.get_field(name))
+    return cast(int, model_field.max_length)
+
+
+_FIELD_LIMITS = {f: _max_length(f) for f in PERSONAL_FIELDS}
 
 
 def read_registrants(
@@ -163,7 +170,7 @@ def _field_problems(
 ) -> list[engine.Problem]:
     """Contact fields too long for the database, and overlong ids."""
     problems = []
-    id_max = Registrant._meta.get_field("external_id").max_length
+    id_max = _max_length("external_id")
     for line, cells in records:
         for role in roles:
             value = (cells.get(role.column) or "").strip()

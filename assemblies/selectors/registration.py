@@ -93,12 +93,12 @@ def registration_questions(*, assembly: Assembly) -> list[Question]:
 
 def _questions_read(assembly: Assembly) -> list[Question]:
     values: dict[str, list[str]] = {}
-    for category, value in (
+    for category_name, value in (
         Quota.objects.filter(assembly=assembly)
         .order_by("position", "id")
         .values_list("category", "value")
     ):
-        values.setdefault(category, []).append(value)
+        values.setdefault(category_name, []).append(value)
     described = {
         c.name: c
         for c in Category.objects.filter(assembly=assembly).order_by("position", "name", "id")

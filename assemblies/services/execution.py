@@ -20,6 +20,7 @@ from assemblies.models import (
     ACTIVE_RUN_STATUSES,
     Assembly,
     AssemblyStatus,
+    Quota,
     Registrant,
     RegistrantStatus,
     RunKind,
@@ -53,7 +54,7 @@ CANCEL_CHECK_INTERVAL = 1.0
 
 def _run_inputs(run: SelectionRun, assembly: Assembly) -> dict[str, Any]:
     """Build the snapshot of a run from the database as it is now."""
-    quotas = quotas_of(assembly=assembly)
+    quotas: list[Quota] | list[engine.QuotaRow] = quotas_of(assembly=assembly)
     if not quotas:
         raise ServiceError("There are no quotas.")
     kept_counts: Counter = Counter()

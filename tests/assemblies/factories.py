@@ -1,11 +1,16 @@
 """factory-boy factories for the assemblies models (one plain factory per model)."""
 
+import datetime
+import hashlib
+
 import factory
+from django.utils import timezone
 
 from assemblies.models import (
     Assembly,
     AssemblyMembership,
     Category,
+    Invitation,
     PendingImport,
     Quota,
     Registrant,
@@ -106,3 +111,17 @@ class PendingImportFactory(factory.django.DjangoModelFactory):
     kind = PendingImport.Kind.QUOTAS
     filename = "quotas.csv"
     text = "category,feature,min,max\ngender,woman,1,3\ngender,man,1,3\n"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending viewer invitation; its plain token is ``"token-<n>"``."""
+
+    class Meta:
+        model = Invitation
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.VIEWER
+    token_hash = factory.Sequence(lambda n: hashlib.sha256(f"token-{n}".encode()).hexdigest())
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=7))

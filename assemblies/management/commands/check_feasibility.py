@@ -1,6 +1,8 @@
 """``manage.py check_feasibility SLUG``: can the quotas be met by the current pool?"""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assemblies.management.commands._common import assembly_or_error
 from assemblies.selectors.assemblies import assembly_feasibility
@@ -9,10 +11,10 @@ from assemblies.selectors.assemblies import assembly_feasibility
 class Command(BaseCommand):
     help = "Check whether the assembly's quotas can be met by its pool (exit 1 when not)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
         report = assembly_feasibility(assembly=assembly)
         if report.feasible:

@@ -1,5 +1,7 @@
 """``manage.py close_registrations``: close due registrations, start automatic draws."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from assemblies.services.assemblies import assemblies_close_due
@@ -8,7 +10,7 @@ from assemblies.services.assemblies import assemblies_close_due
 class Command(BaseCommand):
     help = "Close registration of assemblies whose closing time has passed (idempotent)."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         outcome = assemblies_close_due()
         self.stdout.write(f"closed {len(outcome.closed)} assembly registration(s)")
         for run_id in outcome.runs_started:

@@ -1,6 +1,8 @@
 """``manage.py create_assembly SLUG --title T --panel-size K [--household-columns A,B]``."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import service_error
@@ -10,7 +12,7 @@ from assemblies.services.assemblies import assembly_create
 class Command(BaseCommand):
     help = "Create a draft assembly."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--title", required=True)
         parser.add_argument("--panel-size", type=int, required=True)
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--id-column", default="", help="Id column of registrant imports.")
         parser.add_argument("--question", default="")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["panel_size"] < 1:
             raise CommandError("--panel-size must be at least 1.")
         columns = [c.strip() for c in str(options["household_columns"]).split(",") if c.strip()]

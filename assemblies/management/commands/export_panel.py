@@ -1,8 +1,9 @@
 """``manage.py export_panel SLUG [--run ID] --output PATH``: the panel's rows as imported."""
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assemblies.exports import panel_csv
 from assemblies.management.commands._common import assembly_or_error
@@ -12,14 +13,14 @@ from assemblies.models import RunStatus, SelectionRun
 class Command(BaseCommand):
     help = "Write the panel (selected and confirmed registrants, or a run's panel) as CSV."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--run", type=int, default=None, help="Export this run's panel.")
         parser.add_argument(
             "--output", required=True, help="Path of the CSV to write ('-': stdout)."
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
         run = None
         if options["run"] is not None:

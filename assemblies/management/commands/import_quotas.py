@@ -1,6 +1,8 @@
 """``manage.py import_quotas SLUG PATH``: replace an assembly's quotas from a CSV."""
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, read_text, service_error
@@ -10,11 +12,11 @@ from assemblies.services.quotas import quotas_import
 class Command(BaseCommand):
     help = "Replace an assembly's quota table with a CSV (any dialect the engine reads)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("path")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
         try:
             outcome = quotas_import(

@@ -1,6 +1,8 @@
 """``manage.py import_registrants SLUG PATH [--id-column NAME]``: all rows or none."""
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, read_text, service_error
@@ -10,7 +12,7 @@ from assemblies.services.imports import registrants_import
 class Command(BaseCommand):
     help = "Import registrants from a CSV into the pool (re-importing an id updates it)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("path")
         parser.add_argument(
@@ -19,7 +21,7 @@ class Command(BaseCommand):
             help="Column of unique ids (default: the assembly's; none: row numbers, no updates).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
         try:
             outcome = registrants_import(

@@ -1,6 +1,8 @@
 """``manage.py run_selection SLUG [--algorithm A] [--seed S] [--test] [--sync]``."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, service_error
@@ -13,7 +15,7 @@ from assemblies.services.runs import replacements_select, selection_run_start
 class Command(BaseCommand):
     help = "Request a selection run (a Celery worker runs it), or run it here with --sync."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--algorithm", default=None, help="leximin (default), maximin, ...")
         parser.add_argument("--seed", default=None, help="Seed text (default: 256 random bits).")
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--sync", action="store_true", help="Run in this process and wait.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
         enqueue = not options["sync"]
         try:
@@ -58,6 +60,7 @@ class Command(BaseCommand):
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Selection run {run.pk} {run.status}: {run.error}")
         report = run_report(run=run)
+        assert report is not None  # a succeeded run has a report
         self.stdout.write(
             f"Selection run {run.pk} succeeded: {run.get_kind_display().lower()} of "
             f"{len(report.panel)} drawn by {run.algorithm} with seed {run.seed}"

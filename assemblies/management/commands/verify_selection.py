@@ -1,6 +1,8 @@
 """``manage.py verify_selection RUN_ID``: re-draw a run from its seed and re-check it."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.models import SelectionRun
@@ -10,7 +12,7 @@ from assemblies.services.execution import selection_run_verify
 class Command(BaseCommand):
     help = "Verify a selection run (exit 1 when it does not verify)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("run_id", type=int)
         parser.add_argument(
             "--recompute",
@@ -18,7 +20,7 @@ class Command(BaseCommand):
             help="Also re-run the algorithm and compare the probabilities (slow).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not SelectionRun.objects.filter(pk=options["run_id"]).exists():
             raise CommandError(f"There is no selection run {options['run_id']}.")
         try:

@@ -5,23 +5,24 @@ the order of ``INSTALLED_APPS``. Running the command again creates nothing new.
 """
 
 import importlib
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
     help = "Create demo users, a demo assembly and demo lotteries (safe to run twice)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001 - argparse parser
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--force",
             action="store_true",
             help="Run even when DEBUG is off (demo accounts have known passwords).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Refusing to create demo data with DEBUG off; pass --force.")
         for config in apps.get_app_configs():

@@ -1,6 +1,7 @@
-"""Write services for organiser invitations: send, revoke, accept.
+"""Use cases of organiser invitations: send, revoke, accept.
 
-(To move into ``assemblies``, which owns memberships.)
+Accepting grants the role through :func:`assemblies.services.memberships.membership_set`, the
+one way a role is granted.
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Invitation, User, token_digest
-from assemblies.models import Role
+from accounts.models import User, token_digest
+from assemblies.models import Assembly, Invitation, Role
+from assemblies.permissions import can_manage
+from assemblies.services.memberships import membership_set
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import DomainError, Forbidden, Invalid
 from opendlp.core.services import audit_event_record
@@ -67,8 +71,6 @@ def invitation_send(
             ``email`` is empty (code ``email_required``).
         assemblies.models.Assembly.DoesNotExist: no assembly has this id.
     """
-    from assemblies.models import Assembly  # layering
-    from assemblies.permissions import can_manage  # layering
 
     if role not in Role.values:
         raise Invalid(f"unknown role {role!r}", code="invalid_role")
@@ -117,7 +119,7 @@ def invitation_send(
             lambda: send_mail(
                 subject=f"[Open DLP] You are invited to organise “{assembly.title}”",
                 message=render_to_string(
-                    "accounts/email/invitation.txt",
+                    "assemblies/email/invitation.txt",
                     {"invitation": invitation, "assembly": assembly, "link": link},
                 ),
                 from_email=None,
@@ -140,7 +142,6 @@ def invitation_revoke(
         opendlp.core.errors.Forbidden: ``actor`` does not manage the invitation's assembly
             (code ``not_manager``).
     """
-    from assemblies.permissions import can_manage  # layering
 
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
@@ -176,10 +177,6 @@ def invitation_accept(*, token: str, user: User, now: datetime | None = None) ->
         InvitationError: the token matches no invitation, or it is expired, revoked, already
             accepted, or addressed to another email (``code`` says which; HTTP status 409).
     """
-    from allauth.account.models import EmailAddress
-
-    from assemblies.models import AssemblyMembership  # layering
-    from assemblies.permissions import forget_roles  # layering
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -202,16 +199,16 @@ def invitation_accept(*, token: str, user: User, now: datetime | None = None) ->
                 "wrong_account",
                 "This invitation was sent to another email address; sign in with that one.",
             )
-        membership, created = AssemblyMembership.objects.select_for_update().get_or_create(
-            assembly=invitation.assembly, user=user, defaults={"role": invitation.role}
-        )
-        previous_role = None if created else membership.role
-        if not created and membership.role != invitation.role:
-            membership.role = invitation.role
-            membership.save(update_fields=["role"])
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
+        membership_set(
+            assembly_id=invitation.assembly_id,
+            user=user,
+            role=invitation.role,
+            actor=user,
+            invitation_id=invitation.pk,
+        )
         invitation.accepted_at, invitation.accepted_by = now, user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         audit_event_record(
@@ -220,16 +217,4 @@ def invitation_accept(*, token: str, user: User, now: datetime | None = None) ->
             target=invitation,
             data={"assembly_id": invitation.assembly_id, "role": invitation.role},
         )
-        audit_event_record(
-            action=AuditAction.MEMBERSHIP_SET,
-            actor=user,
-            target=invitation.assembly,
-            data={
-                "user_id": user.pk,
-                "role": invitation.role,
-                "previous_role": previous_role,
-                "invitation_id": invitation.pk,
-            },
-        )
-    forget_roles(user)
     return invitation

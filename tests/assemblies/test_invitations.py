@@ -8,14 +8,14 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, User
-from accounts.services.invitations import (
+from accounts.models import User
+from assemblies.models import AssemblyMembership, Invitation, Role
+from assemblies.services.invitations import (
     InvitationError,
     invitation_accept,
     invitation_revoke,
     invitation_send,
 )
-from assemblies.models import AssemblyMembership, Role
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import DomainError, Forbidden, Invalid
 from opendlp.core.models import AuditEvent
@@ -218,14 +218,13 @@ def test_invitation_page_existing_user_accepts(
 
 
 def test_invitation_page_unknown_token_gone(client):
-    assert client.get(reverse("accounts:invitation", args=["nope"])).status_code == 410
+    assert client.get(reverse("invitations:accept", args=["nope"])).status_code == 410
 
 
 def test_invitation_page_rate_limited(client, settings):
     settings.INVITATION_RATE_LIMIT = "3/m/ip"
     statuses = [
-        client.get(reverse("accounts:invitation", args=[f"guess-{i}"])).status_code
-        for i in range(5)
+        client.get(reverse("invitations:accept", args=[f"guess-{i}"])).status_code for i in range(5)
     ]
     assert statuses == [410, 410, 410, 429, 429]
 
@@ -235,7 +234,7 @@ def test_invitation_admin_manager_sends_and_revokes(
 ):
     client.force_login(manager)
     other = AssemblyFactory()
-    add_url = reverse("admin:accounts_invitation_add")
+    add_url = reverse("admin:assemblies_invitation_add")
     form = client.get(add_url)
     assert form.status_code == 200
     assert assembly.title.encode() in form.content and other.title.encode() not in form.content
@@ -246,7 +245,7 @@ def test_invitation_admin_manager_sends_and_revokes(
     assert response.status_code == 302 and len(mailoutbox) == 1
     invitation = Invitation.objects.get()
     client.post(
-        reverse("admin:accounts_invitation_changelist"),
+        reverse("admin:assemblies_invitation_changelist"),
         {"action": "revoke_invitations", "_selected_action": [invitation.pk]},
     )
     invitation.refresh_from_db()
@@ -256,12 +255,12 @@ def test_invitation_admin_manager_sends_and_revokes(
 def test_invitation_admin_hidden_from_viewer(client, assembly):
     viewer = AssemblyMembershipFactory(assembly=assembly, role=Role.VIEWER).user
     client.force_login(viewer)
-    assert client.get(reverse("admin:accounts_invitation_changelist")).status_code == 403
+    assert client.get(reverse("admin:assemblies_invitation_changelist")).status_code == 403
 
 
 def test_assembly_admin_page_links_invitation_and_preview(client, manager, assembly):
     client.force_login(manager)
     page = client.get(reverse("admin:assemblies_assembly_change", args=[assembly.pk]))
     content = page.content.decode()
-    assert f"{reverse('admin:accounts_invitation_add')}?assembly={assembly.pk}" in content
+    assert f"{reverse('admin:assemblies_invitation_add')}?assembly={assembly.pk}" in content
     assert reverse("assemblies:preview", args=[assembly.slug]) in content

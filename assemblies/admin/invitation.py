@@ -1,0 +1,125 @@
+"""Admin of organiser invitations: managers invite organisers to their assemblies."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from assemblies.models import Assembly, Invitation
+from assemblies.permissions import managed_assembly_ids
+from assemblies.services.invitations import invitation_revoke, invitation_send
+from opendlp.core.errors import Forbidden
+
+
+class InvitationForm(forms.ModelForm):
+    """Invite someone: the assembly (among those the user manages), their email and role."""
+
+    class Meta:
+        model = Invitation
+        fields = ("assembly", "email", "role")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Managers invite organisers to their assemblies and revoke pending invitations.
+
+    Visible to superusers and to anyone who manages at least one assembly; each sees only
+    the invitations of the assemblies they manage. Invitations are never edited or deleted.
+    """
+
+    form = InvitationForm
+    list_display = ("email", "assembly", "role", "state_display", "created_at", "expires_at")
+    list_filter = ("role", "assembly")
+    search_fields = ("email", "assembly__title")
+    list_select_related = ("assembly",)
+    actions = ["revoke_invitations"]
+    readonly_fields = ("invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+
+    @staticmethod
+    def _managed(request: HttpRequest) -> list[int] | None:
+        return managed_assembly_ids(request.user)
+
+    def _may_manage_any(self, request: HttpRequest) -> bool:
+        managed = self._managed(request)
+        return managed is None or bool(managed)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_manage_any(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        if obj is None:
+            return self._may_manage_any(request)
+        managed = self._managed(request)
+        return managed is None or obj.assembly_id in managed
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._may_manage_any(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        managed = self._managed(request)
+        queryset = super().get_queryset(request)
+        return queryset if managed is None else queryset.filter(assembly_id__in=managed)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN201
+        if db_field.name == "assembly":
+            managed = self._managed(request)
+            queryset = Assembly.objects.all()
+            kwargs["queryset"] = queryset if managed is None else queryset.filter(pk__in=managed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Invitation | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("assembly", "email", "role")
+        return ("assembly", "email", "role") + self.readonly_fields
+
+    @admin.display(description="State")
+    def state_display(self, obj: Invitation) -> str:
+        return obj.state()
+
+    def save_model(self, request: HttpRequest, obj: Invitation, form, change: bool) -> None:  # noqa: ANN001
+        """Send through :func:`invitation_send` (which saves, audits and emails).
+
+        Raises:
+            django.core.exceptions.PermissionDenied: the user does not manage the assembly
+                (the service's :class:`~opendlp.core.errors.Forbidden`; the admin answers 403).
+        """
+
+        def accept_url(token: str) -> str:
+            return request.build_absolute_uri(reverse("invitations:accept", args=[token]))
+
+        try:
+            invitation, _ = invitation_send(
+                assembly_id=obj.assembly_id,
+                email=obj.email,
+                role=obj.role,
+                invited_by=request.user,
+                accept_url=accept_url,
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        obj.pk = invitation.pk
+        obj._state.adding = False
+
+    def response_add(self, request: HttpRequest, obj: Invitation, post_url_continue=None):  # noqa: ANN001, ANN201
+        self.message_user(request, f"Invitation sent to {obj.email}.", messages.SUCCESS)
+        return redirect("admin:assemblies_invitation_changelist")
+
+    @admin.action(description="Revoke selected invitations")
+    def revoke_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        """Revoke each selected pending invitation (used or revoked ones are left as they are)."""
+        pending = [invitation.pk for invitation in queryset if invitation.state() == "pending"]
+        for invitation_id in pending:
+            invitation_revoke(invitation_id=invitation_id, actor=request.user)
+        revoked = len(pending)
+        self.message_user(request, f"Revoked {revoked} invitation(s).", messages.SUCCESS)
