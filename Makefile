@@ -39,9 +39,14 @@ run: demo
 test: $(STAMP)
 	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style, types and the layer ladder (docs/architecture.md): ruff, mypy with django-stubs,
+# import-linter contracts (.importlinter) and the reasons of function-level imports.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/mypy accounts assemblies lottery opendlp selection benchmarks scripts
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_inline_imports.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -10,11 +10,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 from accounts.selectors import api_tokens_for, audit_events_by
 from accounts.services.tokens import api_token_create, api_token_revoke
 from accounts.services.users import profile_update
 from opendlp.core.errors import DomainError
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a ``login_required`` view."""
+    assert isinstance(request.user, User)  # login_required let only users through
+    return request.user
 
 
 class ApiTokenForm(forms.Form):
@@ -41,12 +47,12 @@ def _account_page(
         request,
         "accounts/account.html",
         {
-            "tokens": api_tokens_for(user=request.user),
+            "tokens": api_tokens_for(user=_user(request)),
             "form": form,
             "new_token": new_token,
             "profile_form": profile_form
-            or ProfileForm(initial={"display_name": request.user.display_name}),
-            "events": audit_events_by(user=request.user),
+            or ProfileForm(initial={"display_name": _user(request).display_name}),
+            "events": audit_events_by(user=_user(request)),
         },
         status=status,
     )
@@ -73,7 +79,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, form=form, status=400)
     try:
-        _, plain = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        _, plain = api_token_create(user=_user(request), name=form.cleaned_data["name"])
     except DomainError as exc:  # the token limit (409), or a name the form let through
         form.add_error(None, str(exc))
         return _account_page(request, form=form, status=exc.status)
@@ -85,7 +91,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     """``POST /account/tokens/<id>/revoke/``: revoke one of the user's own tokens."""
     try:
-        token = api_token_revoke(user=request.user, token_id=token_id)
+        token = api_token_revoke(user=_user(request), token_id=token_id)
     except ApiToken.DoesNotExist as exc:
         raise Http404("No such token.") from exc
     messages.success(request, f"Token “{token.name}” is revoked.")
@@ -99,6 +105,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST)
     if not form.is_valid():
         return _account_page(request, form=ApiTokenForm(), profile_form=form, status=400)
-    profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+    profile_update(user=_user(request), display_name=form.cleaned_data["display_name"])
     messages.success(request, "Your profile is saved.")
     return redirect("accounts:account")

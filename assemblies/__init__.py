@@ -1,1 +1,2 @@
-"""Assemblies: see DESIGN.md §2."""
+"""Assemblies: organisers, quotas, registrants, registration pages and selection runs
+(docs/architecture.md)."""

@@ -19,33 +19,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from selection import errors as _errors
-
-#: Raised by the readers and the engine for malformed input (has ``.errors``, each with
-#: message, file, line, column, value).
-InputError = _errors.InputError
+from selection import (
+    InfeasibleQuotas,
+    InputError,
+    InputProblem,
+    Person,
+    Pool,
+    Quota,
+    QuotaTable,
+    SelectionCancelled,
+    SelectionError,
+    __version__,
+    read_quotas,
+    read_respondents,
+    validate_instance,
+)
 
 #: Version of the snapshot layout stored in ``SelectionRun.input_snapshot``.
 SNAPSHOT_VERSION = 1
-
-
-def _api() -> Any:
-    """The ``selection`` package, imported on first use (it imports numpy and highspy)."""
-    import selection
-
-    return selection
-
-
-def _name(name: str) -> Any:
-    """A public name of the engine; raises :class:`EngineUnavailable` when it is missing."""
-    module = _api()
-    if hasattr(module, name):
-        return getattr(module, name)
-    raise EngineUnavailable(f"the selection engine does not provide {name!r} yet")
-
-
-class EngineUnavailable(RuntimeError):
-    """The installed ``selection`` package lacks a function this module needs."""
 
 
 # --- problems ---------------------------------------------------------------------------------
@@ -53,7 +44,7 @@ class EngineUnavailable(RuntimeError):
 
 #: One problem in an input, ready to show: the engine's own type (message, file, 1-based
 #: line with the header on line 1, column, value), so both layers report input alike.
-Problem = _errors.InputProblem
+Problem = InputProblem
 
 
 def problems_from(exc: BaseException) -> list[Problem]:
@@ -102,7 +93,7 @@ def parse_quotas(text: str, *, filename: str) -> list[QuotaRow]:
     Raises:
         InputError: any problem (all of them in ``.errors``, with line and column).
     """
-    table = _reader("read_quotas")(io.StringIO(text), name=filename)
+    table = read_quotas(io.StringIO(text), name=filename)
     origin = getattr(table, "origin", {}) or {}
     return [
         QuotaRow(
@@ -118,24 +109,6 @@ def parse_quotas(text: str, *, filename: str) -> list[QuotaRow]:
     ]
 
 
-def _reader(name: str) -> Any:
-    module = _api()
-    if hasattr(module, name):
-        return getattr(module, name)
-    from selection import readers
-
-    return getattr(readers, name)
-
-
-def _model(name: str) -> Any:
-    module = _api()
-    if hasattr(module, name):
-        return getattr(module, name)
-    from selection import model
-
-    return getattr(model, name)
-
-
 def quota_table(rows: Iterable[Any]) -> Any:
     """Build the engine's ``QuotaTable`` from objects with category, value, min, max,
     min_flex and max_flex attributes (``Quota`` rows or :class:`QuotaRow`).
@@ -143,18 +116,16 @@ def quota_table(rows: Iterable[Any]) -> Any:
     Raises:
         InputError: an invalid quota (e.g. min > max) or an empty table.
     """
-    quota = _model("Quota")
     items = [
-        quota(r.category, r.value, int(r.min), int(r.max), r.min_flex, r.max_flex) for r in rows
+        Quota(r.category, r.value, int(r.min), int(r.max), r.min_flex, r.max_flex) for r in rows
     ]
-    return _model("QuotaTable")(items)
+    return QuotaTable(items)
 
 
 def quota_table_from_dicts(rows: Iterable[Mapping[str, Any]]) -> Any:
     """Like :func:`quota_table` for dicts (the snapshot's ``quotas`` list)."""
-    quota = _model("Quota")
-    return _model("QuotaTable")(
-        quota(r["category"], r["value"], r["min"], r["max"], r.get("min_flex"), r.get("max_flex"))
+    return QuotaTable(
+        Quota(r["category"], r["value"], r["min"], r["max"], r.get("min_flex"), r.get("max_flex"))
         for r in rows
     )
 
@@ -229,7 +200,7 @@ def parse_registrants(
             ids, unknown answers), each with its line and column.
     """
     table = quota_table(quota_rows)
-    respondents = _reader("read_respondents")(
+    respondents = read_respondents(
         io.StringIO(text),
         quotas=table,
         id_column=id_column or None,
@@ -332,9 +303,8 @@ def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
 
 def _inputs(snapshot: Mapping[str, Any]) -> tuple[Any, Any, int, bool]:
     quotas = quota_table_from_dicts(snapshot["quotas"])
-    person = _model("Person")
-    pool = _model("Pool")(
-        person(p["id"], p["answers"], p.get("household") if snapshot["households"] else None)
+    pool = Pool(
+        Person(p["id"], p["answers"], p.get("household") if snapshot["households"] else None)
         for p in snapshot["pool"]
     )
     return quotas, pool, int(snapshot["panel_size"]), bool(snapshot["households"])
@@ -383,7 +353,9 @@ def feasibility(snapshot: Mapping[str, Any]) -> Feasibility:
     try:
         quotas, pool, size, households = _inputs(snapshot)
         _validate(quotas, pool, size)
-        report = _name("check_feasibility")(quotas, pool, size, households=households)
+        from selection.feasibility import check_feasibility  # lazy
+
+        report = check_feasibility(quotas, pool, size, households=households)
     except InputError as exc:
         problems = problems_from(exc)
         return Feasibility(False, "; ".join(str(p) for p in problems), problems=problems)
@@ -396,11 +368,7 @@ def feasibility(snapshot: Mapping[str, Any]) -> Feasibility:
     )
 
 
-def _validate(quotas: Any, pool: Any, size: int) -> None:
-    try:
-        from selection.model import validate_instance
-    except ImportError:  # pragma: no cover - the engine moved it
-        return
+def _validate(quotas: QuotaTable, pool: Pool, size: int) -> None:
     validate_instance(quotas, pool, size)
 
 
@@ -408,17 +376,15 @@ def _validate(quotas: Any, pool: Any, size: int) -> None:
 
 
 def algorithms() -> tuple[str, ...]:
-    """Names of the engine's algorithms (``leximin`` first)."""
-    try:
-        names = tuple(_name("ALGORITHMS"))
-    except (EngineUnavailable, ImportError):
-        names = ("leximin", "maximin", "nash", "legacy")
-    return names
+    """Names of the engine's algorithms (``leximin`` first): :data:`selection.ALGORITHMS`."""
+    from selection.engine import ALGORITHMS  # lazy
+
+    return tuple(ALGORITHMS)
 
 
 def engine_version() -> str:
     """The engine's version string ("unknown" when it does not say)."""
-    return str(getattr(_api(), "__version__", "unknown"))
+    return __version__
 
 
 def draw(
@@ -442,7 +408,9 @@ def draw(
         ``SelectionCancelled``: cancelled. Any other engine error on a solver failure.
     """
     quotas, pool, size, households = _inputs(snapshot)
-    result = _name("select")(
+    from selection.engine import select  # lazy
+
+    result = select(
         quotas,
         pool,
         size,
@@ -457,19 +425,17 @@ def draw(
 
 def is_cancelled(exc: BaseException) -> bool:
     """True when ``exc`` is the engine's ``SelectionCancelled``."""
-    cls = getattr(_api(), "SelectionCancelled", None) or _errors.SelectionCancelled
-    return isinstance(exc, cls)
+    return isinstance(exc, SelectionCancelled)
 
 
 def is_infeasible(exc: BaseException) -> bool:
     """True when ``exc`` is the engine's ``InfeasibleQuotas``."""
-    cls = getattr(_api(), "InfeasibleQuotas", None) or _errors.InfeasibleQuotas
-    return isinstance(exc, cls)
+    return isinstance(exc, InfeasibleQuotas)
 
 
 def is_engine_error(exc: BaseException) -> bool:
     """True for any error raised on purpose by the engine (bad input, infeasible, solver)."""
-    return isinstance(exc, _errors.SelectionError)
+    return isinstance(exc, SelectionError)
 
 
 @dataclass(frozen=True)
@@ -493,7 +459,9 @@ def verify(
     """
     try:
         quotas, pool, size, households = _inputs(snapshot)
-        outcome = _name("verify")(
+        from selection.verification import verify as verify_report  # lazy
+
+        outcome = verify_report(
             dict(report), quotas, pool, size, households=households, recompute=recompute
         )
     except InputError as exc:

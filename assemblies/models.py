@@ -1,8 +1,8 @@
-"""Tables of the assemblies context (DESIGN.md §3): assemblies, who organises them, their
+"""Tables of the assemblies context (docs/architecture.md): assemblies, who organises them, their
 categories and quotas, the registrants (the pool) and the selection runs.
 
 Every invariant that must always hold is a database constraint; workflows live in
-``assemblies/services.py``.
+the ``assemblies.services`` package.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class AssemblyStatus(models.TextChoices):
 
 
 class Algorithm(models.TextChoices):
-    """The selection algorithms of the engine (DESIGN.md §4)."""
+    """The selection algorithms of the engine (:data:`selection.ALGORITHMS`)."""
 
     LEXIMIN = "leximin", "Leximin"
     MAXIMIN = "maximin", "Maximin"

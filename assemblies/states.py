@@ -4,7 +4,9 @@ statuses, and the groups of statuses the rest of the code asks about.
 This is the only place the transitions are written. Services check a move with
 :func:`transition_allowed` (or list moves with :func:`next_statuses`); the admin, the public
 links, the commands and the draws all go through those services, and each move is audited as
-``AuditAction.REGISTRANT_STATUS_CHANGED`` with ``by`` set to the :class:`Mover`.
+``AuditAction.REGISTRANT_STATUS_CHANGED`` with ``by`` set to the :class:`Mover`; a draw moves
+its whole panel at once (``pool`` -> ``selected``, recorded by ``Registrant.selected_by`` and the
+run's ``SELECTION_SUCCEEDED`` event).
 
 Statuses (``RegistrantStatus``): ``pending`` (registered, email not confirmed) -> ``pool``
 -> ``selected`` (drawn) -> ``confirmed``; ``reserve``; ``withdrawn``; ``deleted`` (personal

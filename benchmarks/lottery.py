@@ -141,7 +141,7 @@ def fill(*, ballots: int, day: dt.date) -> dict[str, int]:
 def close_child(day: str) -> None:
     """In the child process: close ``day`` and print timing and memory as JSON."""
     _django({})
-    from lottery.services import lottery_close
+    from lottery.services import lottery_close  # lazy
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
@@ -163,7 +163,7 @@ def close_child(day: str) -> None:
 def verify_child(day: str) -> None:
     """In the child process: verify ``day`` and print the outcome as JSON."""
     _django({})
-    from lottery.services import lottery_verify
+    from lottery.services import lottery_verify  # lazy
 
     started = time.perf_counter()
     result = lottery_verify(date=dt.date.fromisoformat(day))
@@ -186,8 +186,8 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[dict, float, flo
 
 def tokens_create(*, count: int) -> list[str]:
     """Give ``count`` non-banned bench users a personal API token; return the plain tokens."""
-    from accounts.models import ApiToken, User, token_digest
-    from accounts.services.tokens import API_TOKEN_SCHEME
+    from accounts.models import ApiToken, User, token_digest  # lazy
+    from accounts.services.tokens import API_TOKEN_SCHEME  # lazy
 
     users = list(
         User.objects.filter(banned_at__isnull=True)
@@ -324,8 +324,8 @@ def main() -> None:
         _django(env)
         from django.db import connection
 
-        from lottery.models import Ballot, Lottery
-        from lottery.selectors import lottery_today
+        from lottery.models import Ballot, Lottery  # lazy
+        from lottery.selectors import lottery_today  # lazy
 
         with connection.cursor() as cur:
             cur.execute("SHOW server_version")

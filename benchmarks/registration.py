@@ -56,7 +56,6 @@ QUESTIONS = {
 }
 
 
-
 class _CpuGroup(TypedDict, total=False):
     """Keyword arguments of :func:`cpu_seconds`: the processes one CPU figure covers."""
 
@@ -129,7 +128,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 def assembly_create() -> int:
     """Create the open assembly with its categories and quotas; returns its id."""
-    from assemblies.models import Assembly, AssemblyStatus, Category, Quota
+    from assemblies.models import Assembly, AssemblyStatus, Category, Quota  # lazy
 
     assembly = Assembly.objects.create(
         slug=SLUG,
@@ -307,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.core.cache import cache
 
-    from assemblies.models import Registrant
+    from assemblies.models import Registrant  # lazy
 
     assembly_id = assembly_create()
     index = email_index_ensure(create=not args.without_email_index)

@@ -46,7 +46,7 @@ def data_dir() -> Path:
 
 def instance_names() -> list[str]:
     """Shared instance names (from instances.csv) followed by the synthetic ones."""
-    from selection.synthetic import REAL_SHAPES
+    from selection.synthetic import REAL_SHAPES  # lazy
 
     names = []
     index = data_dir() / "instances.csv"
@@ -58,8 +58,8 @@ def instance_names() -> list[str]:
 
 def load(name: str):
     """``(quotas, pool, k, households)`` for an instance name."""
-    from selection import read_quotas, read_respondents
-    from selection.synthetic import REAL_SHAPES, synthetic_instance
+    from selection import read_quotas, read_respondents  # lazy
+    from selection.synthetic import REAL_SHAPES, synthetic_instance  # lazy
 
     for shape, n, k, g in REAL_SHAPES:
         if shape == name:
@@ -84,8 +84,8 @@ def _peak_mb() -> float:
 
 def worker_ours(name: str, algorithm: str) -> dict:
     """One run of our engine (inside a subprocess)."""
-    from selection import select
-    from selection.symmetry import build_types
+    from selection import select  # lazy
+    from selection.symmetry import build_types  # lazy
 
     quotas, pool, k, households = load(name)
     types = build_types(quotas, pool, k, households).num_types

@@ -1,1 +1,1 @@
-"""Lottery: see DESIGN.md §2."""
+"""Lottery: daily lotteries, ballots, nightly close, winners (docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""Daily lotteries and their ballots (DESIGN.md §3).
+"""Daily lotteries and their ballots (docs/architecture.md).
 
 The rules that must always hold are database constraints: one lottery per date, one ballot
 per user per lottery, and a lottery's status agrees with the fields a close fills in.

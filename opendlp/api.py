@@ -103,6 +103,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """Any business-rule refusal: its own ``code`` and ``status``, its message as said."""
     return error_response(request, exc.status, exc.code, str(exc))
 
+
 api.add_router("", lottery_router)
 api.add_router("", accounts_router)
 

@@ -30,7 +30,7 @@ def check_cache() -> None:
 
 def check_broker() -> None:
     """Open (and close) a connection to the Celery broker; raises when unreachable."""
-    from opendlp.celery import app
+    from opendlp.celery import app  # lazy
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)

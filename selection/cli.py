@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace, out, err) -> int:
     size = _panel_size(args.panel_size)
     quotas, respondents = _load(args, args.id_column, house)
     if args.command == "check":
-        from selection.model import validate_instance
+        from selection.model import validate_instance  # lazy
 
         validate_instance(quotas, respondents.pool, size)
         report = check_feasibility(quotas, respondents.pool, size, households=bool(house))

@@ -185,7 +185,7 @@ def check_feasibility(
     try:
         validate_instance(quotas, pool, panel_size)
     except Exception as exc:  # sums that cannot add up are a feasibility matter here
-        from selection.errors import InputError
+        from selection.errors import InputError  # cycle
 
         if not isinstance(exc, InputError) or any("add up to" not in p.message for p in exc.errors):
             raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.models import User
 from assemblies.models import Assembly, Invitation
 from assemblies.permissions import managed_assembly_ids
 from assemblies.services.invitations import invitation_revoke, invitation_send
@@ -103,7 +106,7 @@ class InvitationAdmin(admin.ModelAdmin):
                 assembly_id=obj.assembly_id,
                 email=obj.email,
                 role=obj.role,
-                invited_by=request.user,
+                invited_by=cast(User, request.user),  # the admin lets only staff in
                 accept_url=accept_url,
             )
         except Forbidden as exc:
@@ -120,6 +123,9 @@ class InvitationAdmin(admin.ModelAdmin):
         """Revoke each selected pending invitation (used or revoked ones are left as they are)."""
         pending = [invitation.pk for invitation in queryset if invitation.state() == "pending"]
         for invitation_id in pending:
-            invitation_revoke(invitation_id=invitation_id, actor=request.user)
+            invitation_revoke(
+                invitation_id=invitation_id,
+                actor=cast(User, request.user),  # the admin lets only staff in
+            )
         revoked = len(pending)
         self.message_user(request, f"Revoked {revoked} invitation(s).", messages.SUCCESS)

@@ -1,7 +1,8 @@
-"""The public registration pages of an assembly (issue 5).
+"""The public registration pages of an assembly.
 
 ``forms`` builds the form from the assembly's categories and quotas, ``protection`` holds the
-bot and abuse checks (honeypot, minimum fill time, rate limits), ``tokens`` the signed links
-sent by email, ``services`` the writes (register, confirm, withdraw, erase, send the email),
-``selectors`` the reads, and ``views`` the pages under ``/a/<slug>/``.
+bot and abuse checks (honeypot, minimum fill time, rate limits), and ``views`` the pages under
+``/a/<slug>/``. Their writes are :mod:`assemblies.services.registration` and
+:mod:`assemblies.services.registrants`, their reads :mod:`assemblies.selectors.registration`,
+and the signed links :mod:`assemblies.tokens`.
 """

@@ -22,7 +22,6 @@ from assemblies.errors import RegistrationClosed
 from assemblies.models import Assembly, AssemblyStatus, Registrant
 from assemblies.registration import protection
 from assemblies.registration.forms import RegistrationForm
-from assemblies.registration.tokens import InvalidLink, Purpose, link_token_read
 from assemblies.selectors.registration import (
     RegistrationState,
     assembly_by_slug,
@@ -37,6 +36,7 @@ from assemblies.services.registrants import (
 )
 from assemblies.services.registration import registrant_register
 from assemblies.states import WITHDRAWABLE_STATUSES
+from assemblies.tokens import InvalidLink, Purpose, link_token_read
 
 #: Assembly statuses in which a pending registrant may still confirm their email.
 CONFIRMABLE_ASSEMBLY_STATUSES = (AssemblyStatus.OPEN, AssemblyStatus.CLOSED)

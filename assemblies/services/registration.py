@@ -28,7 +28,6 @@ from assemblies.models import (
     RegistrantSource,
     RegistrantStatus,
 )
-from assemblies.registration.tokens import Purpose, link_token_make
 from assemblies.selectors.registration import (
     Question,
     RegistrationState,
@@ -36,6 +35,7 @@ from assemblies.selectors.registration import (
     registration_state,
 )
 from assemblies.tasks import send_confirmation_email
+from assemblies.tokens import Purpose, link_token_make
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
 

@@ -1,5 +1,7 @@
 """Cross-cutting tables: the append-only audit log."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
@@ -76,12 +78,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_label}".strip()
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Insert once; any later save raises :class:`AuditEventImmutableError`."""
         if not self._state.adding:
             raise AuditEventImmutableError("audit events cannot be edited")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Refuse: audit events are never deleted."""
         raise AuditEventImmutableError("audit events cannot be deleted")

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from assemblies.errors import InvalidInput, RegistrantNotFound, RegistrationClosed, ServiceError
 from assemblies.models import AssemblyStatus, Registrant, RegistrantSource, RegistrantStatus
-from assemblies.registration.tokens import Purpose, link_token_read
 from assemblies.services.registrants import (
     registrant_confirm,
     registrant_erase_by_link,
@@ -19,6 +18,7 @@ from assemblies.services.registrants import (
 )
 from assemblies.services.registration import confirmation_email_send, registrant_register
 from assemblies.states import WITHDRAWABLE_STATUSES
+from assemblies.tokens import Purpose, link_token_read
 from opendlp.core.audit import AuditAction
 from opendlp.core.models import AuditEvent
 from tests.assemblies.registration.factories import (

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assemblies.models import AssemblyMembership, AssemblyStatus, Registrant, RegistrantStatus
 from assemblies.registration import protection
-from assemblies.registration.tokens import Purpose, link_token_make
+from assemblies.tokens import Purpose, link_token_make
 from tests.accounts.factories import UserFactory
 from tests.assemblies.registration.conftest import fill_token, form_data
 from tests.assemblies.registration.factories import AssemblyFactory, RegistrantFactory

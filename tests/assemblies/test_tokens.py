@@ -1,4 +1,4 @@
-"""Signed confirm / withdraw / erase links (registration/tokens.py)."""
+"""Signed confirm / withdraw / erase links (assemblies/tokens.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.core import signing
 
-from assemblies.registration.tokens import (
+from assemblies.tokens import (
     InvalidLink,
     Purpose,
     link_token_make,
