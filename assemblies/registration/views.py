@@ -30,6 +30,7 @@ from assemblies.selectors.registration import (
     registration_state,
 )
 from assemblies.services.registrants import (
+    CONFIRMABLE_ASSEMBLY_STATUSES,
     registrant_confirm,
     registrant_erase_by_link,
     registrant_withdraw,
@@ -38,10 +39,8 @@ from assemblies.services.registration import registrant_register
 from assemblies.states import WITHDRAWABLE_STATUSES
 from assemblies.tokens import InvalidLink, Purpose, link_token_read
 
+
 #: Assembly statuses in which a pending registrant may still confirm their email.
-CONFIRMABLE_ASSEMBLY_STATUSES = (AssemblyStatus.OPEN, AssemblyStatus.CLOSED)
-
-
 def _public_assembly(slug: str) -> Assembly:
     """The assembly, or 404 when it does not exist or is a draft (drafts are not public)."""
     assembly = assembly_by_slug(slug=slug)
