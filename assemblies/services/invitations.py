@@ -17,8 +17,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User, token_digest
-from assemblies.models import Assembly, Invitation, Role
+from assemblies.models import Invitation, Role
 from assemblies.permissions import can_manage
+from assemblies.services._common import _lock_assembly
 from assemblies.services.memberships import membership_set
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import DomainError, Forbidden, Invalid
@@ -69,9 +70,8 @@ def invitation_send(
             ``not_manager``).
         opendlp.core.errors.Invalid: ``role`` is not a role (code ``invalid_role``) or
             ``email`` is empty (code ``email_required``).
-        assemblies.models.Assembly.DoesNotExist: no assembly has this id.
+        assemblies.errors.AssemblyNotFound: no assembly has this id.
     """
-
     if role not in Role.values:
         raise Invalid(f"unknown role {role!r}", code="invalid_role")
     email = User.objects.normalize_email(email.strip())
@@ -82,7 +82,7 @@ def invitation_send(
     now = now or timezone.now()
     plain = secrets.token_urlsafe(32)
     with transaction.atomic():
-        assembly = Assembly.objects.select_for_update().get(pk=assembly_id)
+        assembly = _lock_assembly(assembly_id)
         superseded = Invitation.objects.select_for_update().filter(
             assembly=assembly,
             email__iexact=email,

@@ -121,7 +121,8 @@ def quotas_save(
     with transaction.atomic():
         assembly = _lock_assembly(assembly_id)
         _refuse_while_busy(assembly)
-        for item in [*changed, *deleted]:
+        items = [*changed, *deleted]
+        for item in items:
             if item.assembly_id != assembly.pk:
                 raise InvalidInput("A quota or category of another assembly was given.")
         for item in changed:
@@ -134,7 +135,7 @@ def quotas_save(
             if item.pk is not None:
                 item.delete()
         _categories_sync(assembly)
-        model = type((changed or deleted)[0])._meta.model_name if (changed or deleted) else ""
+        model = type(items[0])._meta.model_name if items else ""
         audit_event_record(
             action=AuditAction.QUOTAS_CHANGED,
             actor=actor,

@@ -56,6 +56,20 @@ def _locked(registrant_id: int) -> Registrant:
         raise RegistrantNotFound("There is no such registrant.") from None
 
 
+def _audit(action: AuditAction, registrant: Registrant, actor: Any, **data: Any) -> None:
+    """Audit an event about one registrant, named by assembly and public id only."""
+    audit_event_record(
+        action=action,
+        actor=actor,
+        target=registrant,
+        data={
+            "assembly_id": registrant.assembly_id,
+            "public_id": str(registrant.public_id),
+            **data,
+        },
+    )
+
+
 def _move(registrant: Registrant, status: str, *, by: Mover, actor: Any, **fields: Any) -> None:
     """Inside the caller's transaction: apply an allowed move and audit it."""
     previous = registrant.status
@@ -63,17 +77,11 @@ def _move(registrant: Registrant, status: str, *, by: Mover, actor: Any, **field
     for name, value in fields.items():
         setattr(registrant, name, value)
     registrant.save(update_fields=["status", *fields, "updated_at"])
-    audit_event_record(
-        action=AuditAction.REGISTRANT_STATUS_CHANGED,
-        actor=actor,
-        target=registrant,
-        data={
-            "assembly_id": registrant.assembly_id,
-            "public_id": str(registrant.public_id),
-            "from": previous,
-            "to": status,
-            "by": by.value,
-        },
+    _audit(
+        AuditAction.REGISTRANT_STATUS_CHANGED,
+        registrant,
+        actor,
+        **{"from": previous, "to": status, "by": by.value},
     )
 
 
@@ -142,15 +150,11 @@ def registrant_update(
                 raise InvalidInput("; ".join(problems))
         editable = {"external_id", *PERSONAL_FIELDS, "answers", "extra"}
         registrant.save(update_fields=sorted(set(changed) & editable | {"updated_at"}))
-        audit_event_record(
-            action=AuditAction.REGISTRANT_CHANGED,
-            actor=actor,
-            target=registrant,
-            data={
-                "assembly_id": registrant.assembly_id,
-                "public_id": str(registrant.public_id),
-                "fields": sorted(set(changed) - {"status"}),
-            },
+        _audit(
+            AuditAction.REGISTRANT_CHANGED,
+            registrant,
+            actor,
+            fields=sorted(set(changed) - {"status"}),
         )
     return registrant
 
@@ -183,16 +187,8 @@ def registrant_erase(
         registrant.status = RegistrantStatus.DELETED
         registrant.erased_at = timezone.now()
         registrant.save()
-        audit_event_record(
-            action=AuditAction.REGISTRANT_ERASED,
-            actor=actor,
-            target=registrant,
-            data={
-                "assembly_id": registrant.assembly_id,
-                "public_id": str(registrant.public_id),
-                "from": previous,
-                "by": by.value,
-            },
+        _audit(
+            AuditAction.REGISTRANT_ERASED, registrant, actor, **{"from": previous, "by": by.value}
         )
     return registrant
 
