@@ -1,0 +1,55 @@
+"""Tables of the assemblies context (docs/architecture.md), one module per family:
+``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
+invitations), ``registrant`` (registrants, pending uploads) and ``run`` (selection runs).
+
+Every invariant that must always hold is a database constraint; workflows live in the
+``assemblies.services`` package. Import from here: this module is the app's model registry.
+"""
+
+from assemblies.models.assembly import (
+    Algorithm,
+    Assembly,
+    AssemblyStatus,
+    Category,
+    Quota,
+)
+from assemblies.models.organisers import (
+    AssemblyMembership,
+    Invitation,
+    Role,
+)
+from assemblies.models.registrant import (
+    PERSONAL_FIELDS,
+    PendingImport,
+    Registrant,
+    RegistrantSource,
+    RegistrantStatus,
+)
+from assemblies.models.run import (
+    ACTIVE_RUN_STATUSES,
+    FINISHED_RUN_STATUSES,
+    RunKind,
+    RunStatus,
+    SelectionRun,
+)
+
+__all__ = [
+    "ACTIVE_RUN_STATUSES",
+    "Algorithm",
+    "Assembly",
+    "AssemblyMembership",
+    "AssemblyStatus",
+    "Category",
+    "FINISHED_RUN_STATUSES",
+    "Invitation",
+    "PERSONAL_FIELDS",
+    "PendingImport",
+    "Quota",
+    "Registrant",
+    "RegistrantSource",
+    "RegistrantStatus",
+    "Role",
+    "RunKind",
+    "RunStatus",
+    "SelectionRun",
+]

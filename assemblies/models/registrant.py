@@ -1,0 +1,165 @@
+"""The registrants (the pool) and the uploads waiting to become registrants."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from assemblies.models.assembly import Assembly
+
+
+class RegistrantStatus(models.TextChoices):
+    """Where a registrant stands: ``pending`` (email unconfirmed), ``pool`` (can be drawn),
+    ``selected``/``reserve`` (drawn), ``confirmed`` (will attend), ``withdrawn``, ``deleted``
+    (personal data erased)."""
+
+    PENDING = "pending", "Pending confirmation"
+    POOL = "pool", "In the pool"
+    SELECTED = "selected", "Selected"
+    RESERVE = "reserve", "Reserve"
+    CONFIRMED = "confirmed", "Confirmed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DELETED = "deleted", "Deleted (erased)"
+
+
+class RegistrantSource(models.TextChoices):
+    """How a registrant arrived: the public form or a CSV import."""
+
+    FORM = "form", "Registration form"
+    IMPORT = "import", "Import"
+
+
+#: Contact fields blanked by erasure.
+PERSONAL_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+)
+
+
+class Registrant(models.Model):
+    """A member of the public who registered for (or was imported into) an assembly.
+
+    ``answers`` maps each category name to the value given (a value of the quota table).
+    ``extra`` keeps the other columns of an import (column name -> text) so that exports give
+    the rows back as imported. Erasure blanks the personal fields and ``extra`` but keeps the
+    row, its answers and its public id, so past draws stay verifiable.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="registrants")
+    external_id = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16,
+        choices=RegistrantStatus.choices,
+        default=RegistrantStatus.PENDING,
+        db_index=True,
+    )
+    source = models.CharField(
+        max_length=16, choices=RegistrantSource.choices, default=RegistrantSource.FORM
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    selected_by = models.ForeignKey(
+        "SelectionRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="selected_registrants",
+        help_text="The run that last drew this registrant.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assembly_id", "id"]
+        indexes = [
+            models.Index(fields=["assembly", "status"]),
+            models.Index(F("assembly"), Lower("email"), name="assemblies_registrant_email_ci"),
+        ]
+        constraints = [
+            # One form registration per email and assembly (imports may share an email, as
+            # members of one household sometimes do).
+            models.UniqueConstraint(
+                F("assembly"),
+                Lower("email"),
+                condition=Q(source="form") & ~Q(email=""),
+                name="assemblies_registrant_unique_form_email",
+                violation_error_message="This email address is already registered here.",
+            ),
+            models.UniqueConstraint(
+                fields=["assembly", "external_id"],
+                condition=~Q(external_id=""),
+                name="assemblies_registrant_unique_external_id",
+                violation_error_message="This external id is already used in this assembly.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RegistrantStatus.values),
+                name="assemblies_registrant_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=RegistrantSource.values),
+                name="assemblies_registrant_source_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # No personal data: this text is copied into the append-only audit log.
+        return f"registrant {self.external_id or str(self.public_id)[:8]}"
+
+    @property
+    def display_name(self) -> str:
+        """The name (or email) to show organisers; a placeholder once erased."""
+        if self.status == RegistrantStatus.DELETED:
+            return "(erased)"
+        return self.name or self.email or "(no name)"
+
+    @property
+    def engine_id(self) -> str:
+        """The id this registrant has in selection inputs and reports (its public id)."""
+        return str(self.public_id)
+
+
+class PendingImport(models.Model):
+    """An uploaded CSV waiting for the organiser to confirm its preview (deleted on confirm;
+    stale ones are swept). Keeps the upload server-side between the preview and the confirm
+    steps, so nothing is lost and nothing is imported before confirmation."""
+
+    class Kind(models.TextChoices):
+        QUOTAS = "quotas", "Quotas"
+        REGISTRANTS = "registrants", "Registrants"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    text = models.TextField()
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} upload {self.filename}"

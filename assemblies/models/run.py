@@ -1,0 +1,111 @@
+"""Selection runs: what was asked, the exact inputs, the result."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from assemblies.models.assembly import Algorithm, Assembly
+
+
+class RunKind(models.TextChoices):
+    """A panel draw, a replacement draw, or a test run that changes no registrant."""
+
+    PANEL = "panel", "Panel"
+    REPLACEMENT = "replacement", "Replacement"
+    TEST = "test", "Test run"
+
+
+class RunStatus(models.TextChoices):
+    """``pending -> running -> succeeded | failed | cancelled``."""
+
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+FINISHED_RUN_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class SelectionRun(models.Model):
+    """One draw: its request, its progress, its exact inputs and its result.
+
+    ``input_snapshot`` holds everything the engine was given (quotas, the pool's public ids,
+    answers and hashed household keys, panel size, algorithm, seed) and ``input_sha256`` its
+    digest; ``result`` holds the engine's report (the CLI's REPORT.json). At most one run per
+    assembly is pending or running (a database constraint).
+    """
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.PANEL)
+    algorithm = models.CharField(max_length=16, choices=Algorithm.choices, default="leximin")
+    seed = models.CharField(max_length=200)
+    panel_size = models.PositiveIntegerField(help_text="People to draw in this run.")
+    status = models.CharField(
+        max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
+    )
+    phase = models.CharField(max_length=100, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="selection_runs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    input_snapshot = models.JSONField(default=dict, blank=True)
+    input_sha256 = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    verification = models.JSONField(default=dict, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assembly"],
+                condition=Q(status__in=["pending", "running"]),
+                name="assemblies_run_one_active_per_assembly",
+                violation_error_message="A selection run is already in progress.",
+            ),
+            models.CheckConstraint(
+                condition=Q(panel_size__gte=1), name="assemblies_run_panel_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="assemblies_run_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RunKind.values), name="assemblies_run_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind = {"panel": "Panel run", "replacement": "Replacement run"}.get(self.kind, "Test run")
+        return f"{kind} #{self.pk} of {self.assembly}"
+
+    @property
+    def is_active(self) -> bool:
+        """True while pending or running."""
+        return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def percent(self) -> int:
+        """Progress as a whole percentage (0-100); 100 once finished."""
+        if self.status in FINISHED_RUN_STATUSES:
+            return 100
+        if self.progress_total <= 0:
+            return 0
+        return max(0, min(100, int(100 * self.progress_done / self.progress_total)))
