@@ -1,0 +1,103 @@
+"""The exact inputs of a run (the snapshot), its SHA-256, and the pseudonymous household
+keys in it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from assemblies.engine.inputs import quota_table_from_dicts
+from selection import (
+    Person,
+    Pool,
+    QuotaTable,
+)
+
+#: Version of the snapshot layout stored in ``SelectionRun.input_snapshot``.
+SNAPSHOT_VERSION = 1
+
+
+def household_hash(parts: Sequence[str]) -> str | None:
+    """A short, non-reversible household key from its parts (trimmed, case-folded), or None
+    when every part is empty."""
+    cleaned = [str(part).strip().casefold() for part in parts]
+    if not any(cleaned):
+        return None
+    return hashlib.sha256("\x1f".join(cleaned).encode("utf-8")).hexdigest()[:20]
+
+
+def snapshot_make(
+    *,
+    quota_rows: Iterable[Any],
+    people: Iterable[tuple[str, Mapping[str, str], str | None]],
+    panel_size: int,
+    households: bool,
+    algorithm: str,
+    seed: str,
+    kind: str,
+    kept: Mapping[tuple[str, str], int] | None = None,
+    targets: Iterable[Any] | None = None,
+) -> dict[str, Any]:
+    """The exact inputs of a run, as JSON-safe data.
+
+    Args:
+        quota_rows: the quotas used (already reduced for a replacement run).
+        people: ``(id, answers, household key or None)`` of every person in the pool, in order.
+        panel_size: people to draw.
+        households: whether at most one person per household may be drawn.
+        algorithm, seed, kind: the run's parameters.
+        kept: for replacements, the kept members' counts per (category, value).
+        targets: for replacements, the full (unreduced) quotas of the whole panel.
+
+    Returns:
+        ``{"version", "kind", "algorithm", "seed", "panel_size", "households", "quotas": [...],
+        "pool": [{"id", "answers", "household"}], "kept": [...], "targets": [...]}``.
+    """
+    snapshot = {
+        "version": SNAPSHOT_VERSION,
+        "kind": kind,
+        "algorithm": algorithm,
+        "seed": seed,
+        "panel_size": int(panel_size),
+        "households": bool(households),
+        "quotas": [_quota_dict(r) for r in quota_rows],
+        "pool": [
+            {"id": pid, "answers": dict(answers), "household": house}
+            for pid, answers, house in people
+        ],
+        "kept": [
+            {"category": c, "value": v, "count": n} for (c, v), n in sorted((kept or {}).items())
+        ],
+    }
+    if targets is not None:
+        snapshot["targets"] = [_quota_dict(r) for r in targets]
+    return snapshot
+
+
+def _quota_dict(row: Any) -> dict[str, Any]:
+    return {
+        "category": row.category,
+        "value": row.value,
+        "min": int(row.min),
+        "max": int(row.max),
+        "min_flex": row.min_flex,
+        "max_flex": row.max_flex,
+    }
+
+
+def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def snapshot_inputs(snapshot: Mapping[str, Any]) -> tuple[QuotaTable, Pool, int, bool]:
+    """The engine's quota table, pool, panel size and household flag a snapshot describes."""
+    quotas = quota_table_from_dicts(snapshot["quotas"])
+    pool = Pool(
+        Person(p["id"], p["answers"], p.get("household") if snapshot["households"] else None)
+        for p in snapshot["pool"]
+    )
+    return quotas, pool, int(snapshot["panel_size"]), bool(snapshot["households"])
