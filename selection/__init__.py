@@ -18,10 +18,10 @@ Domain objects (frozen, validated on construction, :mod:`selection.model`):
   ``Person(id, answers, household=None)``; ``Pool(people)``;
   ``validate_instance(quotas, pool, panel_size)``.
 
-Readers (:mod:`selection.readers`): ``read_quotas(path_or_file, *, name=None) -> QuotaTable``
+Readers: ``read_quotas(path_or_file, *, name=None) -> QuotaTable`` (:mod:`selection.readers`)
   for the three quota-table dialects; ``read_respondents(path_or_file, *, quotas,
   id_column=None, household_columns=(), name=None) -> Respondents`` (``.pool``, ``.header``,
-  ``.rows``, ``.panel_csv(ids)``).
+  ``.rows``, ``.panel_csv(ids)``; :mod:`selection.respondents`).
 
 Errors (:mod:`selection.errors`): ``SelectionError`` (base); ``InputError(message, file, line,
   column, value)`` with ``.errors`` listing every problem found; ``InfeasibleQuotas``
@@ -65,7 +65,8 @@ from selection.errors import (
     SolverError,
 )
 from selection.model import Person, Pool, Quota, QuotaTable, validate_instance
-from selection.readers import Respondents, read_quotas, read_respondents
+from selection.readers import read_quotas
+from selection.respondents import Respondents, read_respondents
 from selection.rng import SeededRandom, new_seed
 from selection.version import __version__
 

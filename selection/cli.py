@@ -27,7 +27,8 @@ from pathlib import Path
 from selection.engine import ALGORITHMS, select
 from selection.errors import InfeasibleQuotas, InputError, SelectionError
 from selection.feasibility import check_feasibility
-from selection.readers import read_quotas, read_respondents
+from selection.readers import read_quotas
+from selection.respondents import read_respondents
 from selection.verification import verify
 
 EXIT_OK, EXIT_UNVERIFIED, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
