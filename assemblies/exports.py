@@ -123,13 +123,15 @@ def distribution_csv(*, run: SelectionRun) -> str:
         ["panel", "probability", "weight", "type", "drawn", "type_size", "type_members"]
     )
     types = report.types if report else []
-    for number, share in enumerate(report.distribution if report else [], 1):
+    shares = report.distribution if report else []
+    probabilities = report.panel_probabilities() if report else []
+    for number, (share, probability) in enumerate(zip(shares, probabilities, strict=True), 1):
         for type_index, drawn in share.counts:
             members = types[type_index] if type_index < len(types) else []
             writer.writerow(
                 [
                     number,
-                    repr(share.probability),
+                    repr(probability),
                     share.weight,
                     type_index,
                     drawn,

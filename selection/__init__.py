@@ -64,14 +64,13 @@ from selection.errors import (
     SelectionError,
     SolverError,
 )
-from selection.model import Person, Pool, Quota, QuotaTable, validate_instance
+from selection.model import PanelShare, Person, Pool, Quota, QuotaTable, validate_instance
 from selection.readers import read_quotas
 from selection.respondents import Respondents, read_respondents
 from selection.rng import SeededRandom, new_seed
 from selection.version import __version__
 
 _LAZY = {
-    "PanelShare": "selection.draw",
     "draw_panel": "selection.draw",
     "ALGORITHMS": "selection.engine",
     "select": "selection.engine",
@@ -86,7 +85,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from selection.draw import PanelShare, draw_panel
+    from selection.draw import draw_panel
     from selection.engine import ALGORITHMS, select
     from selection.feasibility import Conflict, FeasibilityReport, Relaxation, check_feasibility
     from selection.result import QuotaRow, SelectionResult

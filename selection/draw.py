@@ -22,29 +22,16 @@ Step 2 picks members of a type uniformly, so each member's selection probability
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from selection.errors import InputError
+from selection.model import PanelShare
 from selection.rng import SeededRandom
 
 #: Panel probabilities are quantised to multiples of 2**-WEIGHT_BITS.
 WEIGHT_BITS = 40
-
-
-@dataclass(frozen=True)
-class PanelShare:
-    """One panel of a distribution.
-
-    Attributes:
-        counts: ``((type_index, count), ...)`` for the types with count > 0, by type index.
-        weight: integer weight (> 0); probability = weight / total weight of the distribution.
-    """
-
-    counts: tuple[tuple[int, int], ...]
-    weight: int
 
 
 def quantise(panels: Sequence[np.ndarray], probabilities: np.ndarray) -> list[PanelShare]:

@@ -387,3 +387,16 @@ def validate_instance(quotas: QuotaTable, pool: Pool, panel_size: int) -> None:
     if problems:
         raise InputError.from_problems(problems)
     quotas.check_sums(panel_size)
+
+
+@dataclass(frozen=True)
+class PanelShare:
+    """One panel of a distribution.
+
+    Attributes:
+        counts: ``((type_index, count), ...)`` for the types with count > 0, by type index.
+        weight: integer weight (> 0); probability = weight / total weight of the distribution.
+    """
+
+    counts: tuple[tuple[int, int], ...]
+    weight: int

@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from selection.draw import PanelShare
-from selection.model import Pool, QuotaTable
+from selection.model import PanelShare, Pool, QuotaTable
 
 
 def input_digest(

@@ -227,12 +227,20 @@ class AssemblyPages(MembershipAdmin):
     def feasibility_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Whether the quotas can be met by the current pool (reads only)."""
         assembly = self.assembly_or_404(request, object_id, "view")
-        report = assembly_feasibility(assembly=assembly)
+        report, problem = None, ""
+        try:
+            report = assembly_feasibility(assembly=assembly)
+        except DomainError as exc:
+            problem = str(exc)
         return render(
             request,
             "admin/assemblies/assembly/feasibility.html",
             self.page_context(
-                request, f"Feasibility of {assembly}", original=assembly, report=report
+                request,
+                f"Feasibility of {assembly}",
+                original=assembly,
+                report=report,
+                problem=problem,
             ),
         )
 

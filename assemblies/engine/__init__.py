@@ -2,7 +2,8 @@
 
 Services and selectors call these functions; nothing else in ``assemblies`` imports
 ``selection``. Everything going in is plain data (dicts, lists, strings) and everything coming
-out is plain data or the small dataclasses defined here, so a change in the engine's API is
+out is plain data or the engine's own result types (``SelectionResult``,
+``FeasibilityReport``, ``VerificationReport``), so a change in the engine's API is
 fixed in this package only.
 
 The pool sent to the engine uses each registrant's public id (a UUID, as text) as the person
@@ -14,9 +15,9 @@ digest), ``draws`` (feasibility, draw, verification) and ``reports`` (reading a 
 use the names re-exported here (``engine.draw``), so tests can replace the draw in one place.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from assemblies.engine.draws import (
-    Feasibility,
-    Verification,
     algorithms,
     draw,
     engine_version,
@@ -38,11 +39,7 @@ from assemblies.engine.inputs import (
     quota_table,
     quota_table_from_dicts,
 )
-from assemblies.engine.reports import (
-    PanelShare,
-    Report,
-    report_read,
-)
+from assemblies.engine.reports import report_read
 from assemblies.engine.snapshot import (
     SNAPSHOT_VERSION,
     household_hash,
@@ -51,18 +48,33 @@ from assemblies.engine.snapshot import (
     snapshot_make,
 )
 from selection import InputError
+from selection.result import SelectionResult
+
+if TYPE_CHECKING:
+    from selection.feasibility import FeasibilityReport
+    from selection.verification import VerificationReport
+
+
+def __getattr__(name: str) -> Any:
+    """The solver-backed result types, loaded on first use (PEP 562) so Django starts
+    without numpy or HiGHS."""
+    if name in ("FeasibilityReport", "VerificationReport"):
+        import selection  # lazy
+
+        return getattr(selection, name)
+    raise AttributeError(f"module 'assemblies.engine' has no attribute {name!r}")
+
 
 __all__ = [
-    "Feasibility",
+    "FeasibilityReport",
     "InputError",
-    "PanelShare",
     "ParsedRegistrants",
     "ParsedRow",
     "Problem",
     "QuotaRow",
-    "Report",
     "SNAPSHOT_VERSION",
-    "Verification",
+    "SelectionResult",
+    "VerificationReport",
     "algorithms",
     "draw",
     "engine_version",

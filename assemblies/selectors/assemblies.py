@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 
 from assemblies import engine
 from assemblies.columns import contact_field
+from assemblies.errors import InvalidInput
 from assemblies.models import (
     Assembly,
     Quota,
@@ -111,18 +112,26 @@ def assembly_snapshot(
     )
 
 
-def assembly_feasibility(*, assembly: Assembly) -> engine.Feasibility:
+def assembly_feasibility(*, assembly: Assembly) -> engine.FeasibilityReport:
     """Whether the assembly's quotas can be met by its current pool.
 
     Returns:
-        :class:`assemblies.engine.Feasibility` (input problems such as no quotas or a pool
-        smaller than the panel are reported as infeasible, with a message).
+        The engine's :class:`selection.FeasibilityReport` (``feasible``; ``message()``
+        explains the conflicting quotas and the smallest relaxation).
+
+    Raises:
+        InvalidInput: the check cannot run: no quotas yet, an empty pool, or input problems
+            (a panel larger than the pool, answers outside the quota table); the message
+            says which, one problem per sentence.
     """
     if not Quota.objects.filter(assembly=assembly).exists():
-        return engine.Feasibility(False, "There are no quotas yet: import or add them first.")
+        raise InvalidInput("There are no quotas yet: import or add them first.")
     if not Registrant.objects.filter(assembly=assembly, status=RegistrantStatus.POOL).exists():
-        return engine.Feasibility(False, "The pool is empty: import or register people first.")
-    return engine.feasibility(assembly_snapshot(assembly=assembly))
+        raise InvalidInput("The pool is empty: import or register people first.")
+    try:
+        return engine.feasibility(assembly_snapshot(assembly=assembly))
+    except engine.InputError as exc:
+        raise InvalidInput("; ".join(str(p) for p in engine.problems_from(exc))) from exc
 
 
 def answers_problems(*, assembly: Assembly, answers: Mapping[str, Any]) -> list[str]:

@@ -42,8 +42,9 @@ def latest_panel_run(*, assembly: Assembly) -> SelectionRun | None:
     )
 
 
-def run_report(*, run: SelectionRun) -> engine.Report | None:
-    """The shown parts of a succeeded run's report, or None before it succeeds."""
+def run_report(*, run: SelectionRun) -> engine.SelectionResult | None:
+    """A succeeded run's report as the engine's :class:`selection.SelectionResult`, or None
+    before it succeeds."""
     if run.status != RunStatus.SUCCEEDED or not run.result:
         return None
     return engine.report_read(run.result)

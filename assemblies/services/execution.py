@@ -289,7 +289,7 @@ def selection_runs_fail_stale(
 
 def selection_run_verify(
     *, run_id: int, actor: Any = None, recompute: bool = False
-) -> engine.Verification:
+) -> engine.VerificationReport:
     """Re-draw a succeeded run's panel from its stored distribution and seed, re-check its
     report against its stored inputs (and, with ``recompute``, against a fresh run of the
     algorithm, which takes as long as the run did), store the outcome on the run and audit it.
@@ -301,11 +301,9 @@ def selection_run_verify(
     if run.status != RunStatus.SUCCEEDED:
         raise ServiceError("Only a succeeded run can be verified.")
     digest_ok = engine.snapshot_digest(run.input_snapshot) == run.input_sha256
-    outcome = engine.verify(run.result, run.input_snapshot, recompute=recompute)
-    findings = list(outcome.findings)
+    result = engine.verify(run.result, run.input_snapshot, recompute=recompute)
     if not digest_ok:
-        findings.insert(0, "The stored inputs do not match their SHA-256: they were altered.")
-    result = engine.Verification(outcome.ok and digest_ok, findings)
+        result.failed("The stored inputs do not match their SHA-256: they were altered.")
     with transaction.atomic():
         run = SelectionRun.objects.select_for_update().get(pk=run_id)
         run.verification = {"ok": result.ok, "findings": result.findings}

@@ -127,6 +127,12 @@ def first_fit(snapshot):
         "num_panels": 1,
         "seed": snapshot["seed"],
         "algorithm": snapshot["algorithm"],
+        "version": "first-fit",
+        "input_digest": "",
+        "panel_size": snapshot["panel_size"],
+        "households": bool(snapshot.get("households")),
+        "seconds": 0.0,
+        "quotas": [],
     }
 
 

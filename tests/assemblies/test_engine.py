@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 
 from assemblies import engine
+from assemblies.errors import InvalidInput
 from assemblies.models import Assembly, Registrant, RegistrantStatus, RunKind, RunStatus
 from assemblies.selectors.assemblies import assembly_feasibility
 from assemblies.selectors.runs import run_quota_outcomes, run_report
@@ -72,22 +73,38 @@ def test_quota_rows_reduced():
         engine.quota_rows_reduced(rows, {("g", "b"): 3})
 
 
-def test_report_read_reads_a_report():
-    report = engine.report_read(
-        {
-            "panel": ["a", "b"],
-            "probabilities": {"a": 0.5, "b": 0.5, "c": 1.0},
-            "types": [["a", "b"], ["c"]],
-            "distribution": [{"weight": 8, "probability": 1.0, "counts": [[0, 2]]}],
-            "min_probability": 0.5,
-            "gini": 0.1,
-            "geometric_mean": 0.6,
-            "seed": "s",
-        }
-    )
-    assert report.panel == ["a", "b"] and report.num_panels == 1
-    assert report.distribution == [engine.PanelShare(1.0, 8, [(0, 2)])]
+def test_report_read_gives_the_engines_result():
+    stored = {
+        "algorithm": "leximin",
+        "version": "1",
+        "seed": "s",
+        "input_digest": "d",
+        "panel_size": 2,
+        "households": False,
+        "panel": ["a", "b"],
+        "probabilities": {"a": 0.5, "b": 0.5, "c": 1.0},
+        "types": [["a", "b"], ["c"]],
+        "distribution": [
+            {"weight": 8, "probability": 0.8, "counts": [[0, 2]]},
+            {"weight": 2, "probability": 0.2, "counts": [[1, 1]]},
+        ],
+        "min_probability": 0.5,
+        "gini": 0.1,
+        "geometric_mean": 0.6,
+        "seconds": 0.5,
+        "quotas": [],
+    }
+    report = engine.report_read(stored)
+    assert isinstance(report, engine.SelectionResult)
+    assert report.panel == ["a", "b"] and report.num_panels == 2
+    assert report.panel_probabilities() == [0.8, 0.2]
     assert report.types[0] == ["a", "b"] and report.min_probability == 0.5
+    assert report.to_dict()["distribution"] == stored["distribution"]
+
+
+def test_report_read_refuses_a_report_missing_a_field():
+    with pytest.raises(KeyError):
+        engine.report_read({"panel": ["a"], "seed": "s"})
 
 
 # --- the real engine --------------------------------------------------------------------------
@@ -110,6 +127,30 @@ def assert_meets_quotas(assembly, counts):
 def test_feasibility_of_small_assembly(small_assembly):
     report = assembly_feasibility(assembly=small_assembly)
     assert report.feasible, report.message
+
+
+def test_feasibility_of_an_empty_pool_is_refused_with_a_reason(small_assembly):
+    Registrant.objects.filter(assembly=small_assembly).update(status=RegistrantStatus.WITHDRAWN)
+    with pytest.raises(InvalidInput, match="pool is empty"):
+        assembly_feasibility(assembly=small_assembly)
+
+
+def test_feasibility_of_a_panel_larger_than_the_pool_is_refused(small_assembly):
+    small_assembly.panel_size = 1000
+    small_assembly.save()
+    with pytest.raises(InvalidInput, match="1000"):
+        assembly_feasibility(assembly=small_assembly)
+
+
+def test_feasibility_page_says_why_the_check_cannot_run(client, manager, small_assembly):
+    from django.urls import reverse
+
+    Registrant.objects.filter(assembly=small_assembly).update(status=RegistrantStatus.WITHDRAWN)
+    client.force_login(manager)
+    page = client.get(
+        reverse("admin:assemblies_assembly_feasibility", args=[small_assembly.pk])
+    ).content.decode()
+    assert "The check cannot run" in page and "pool is empty" in page
 
 
 def test_infeasible_quotas_are_reported_with_a_message(small_assembly):
@@ -219,7 +260,8 @@ def test_feasibility_page_names_conflicts_and_relaxation(client, manager, small_
     page = client.get(
         reverse("admin:assemblies_assembly_feasibility", args=[small_assembly.pk])
     ).content.decode()
-    assert "Not feasible" in page and "gender/woman" in page
+    assert "Not feasible" in page and "gender / woman" in page
+    assert page.count("[4, 4] -&gt; [") == 1  # the relaxation is shown once
 
 
 def test_check_feasibility_command_exits_non_zero_when_infeasible(small_assembly):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assemblies.management.commands._common import assembly_or_error
 from assemblies.selectors.assemblies import assembly_feasibility
+from opendlp.core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -16,11 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
-        report = assembly_feasibility(assembly=assembly)
+        try:
+            report = assembly_feasibility(assembly=assembly)
+        except DomainError as exc:
+            raise CommandError(f"Cannot check: {exc}") from exc
         if report.feasible:
-            self.stdout.write(self.style.SUCCESS(f"Feasible. {report.message}"))
+            self.stdout.write(self.style.SUCCESS(f"Feasible. {report.message()}"))
             return
-        lines = [f"Not feasible. {report.message}"]
-        lines += [f"  conflict: {c}" for c in report.conflicts]
-        lines += [f"  relax: {r}" for r in report.relaxation]
-        raise CommandError("\n".join(lines))
+        raise CommandError(f"Not feasible. {report.message()}")
