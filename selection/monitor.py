@@ -10,6 +10,9 @@ from selection.errors import SelectionCancelled
 ProgressCallback = Callable[[str, int, int], None]
 CancelCheck = Callable[[], bool]
 
+#: The clock monitors read (seconds, monotonic); tests may replace it to step time by hand.
+clock: Callable[[], float] = time.monotonic
+
 
 class Monitor:
     """Calls ``progress`` and checks ``should_cancel`` / the time limit, throttled.
@@ -33,7 +36,7 @@ class Monitor:
     ) -> None:
         self.progress = progress
         self.should_cancel = should_cancel
-        self.started = time.monotonic()
+        self.started = clock()
         self.deadline = None if time_limit is None else self.started + float(time_limit)
         self.interval = interval
         self._last = float("-inf")
@@ -51,11 +54,11 @@ class Monitor:
 
     def elapsed(self) -> float:
         """Seconds since the monitor was created."""
-        return time.monotonic() - self.started
+        return clock() - self.started
 
     def _poll(self, force: bool = False) -> bool:
         """Report progress and check for cancellation; returns True when cancelled."""
-        now = time.monotonic()
+        now = clock()
         if not force and now - self._last < self.interval:
             return self.cancelled
         self._last = now
@@ -89,7 +92,7 @@ class Monitor:
         if self.cancelled:
             reason = (
                 "time limit reached"
-                if self.deadline is not None and (time.monotonic() > self.deadline)
+                if self.deadline is not None and (clock() > self.deadline)
                 else "cancelled by the caller"
             )
             raise SelectionCancelled(f"selection stopped: {reason}")

@@ -1,14 +1,14 @@
 """Project-wide test fixtures and the rules for tests that need real services.
 
-Markers (see pytest.ini): ``postgres``, ``redis`` and ``browser`` tests skip with a reason
-when the service is missing. With ``CI`` set to a true value, any such skip fails the run,
-so CI can never pass by silently skipping them.
+Markers (see pytest.ini): ``postgres``, ``redis``, ``browser`` and ``shared_data`` tests skip
+with a reason when the service or the data is missing. With ``CI`` set to a true value, any
+skip fails the run (:mod:`tests.ci_skips`), so CI can never pass by silently skipping.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,15 +16,17 @@ from django.db import connection
 
 from opendlp.celery import app as celery_app
 
-SERVICE_MARKERS = ("postgres", "redis", "browser")
+pytest_plugins = ["tests.ci_skips"]
+
+SERVICE_MARKERS = ("postgres", "redis", "browser", "shared_data")
 
 # Tests create many users: a fast hasher keeps each from costing PBKDF2's ~0.3 s of CPU.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-_service_skips: list[str] = []
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+def shared_data_dir() -> Path:
+    """The published sortition instances (setting ``SORTITION_DATA_DIR``)."""
+    return Path(settings.SORTITION_DATA_DIR)
 
 
 def _service_missing(marker: str) -> str | None:
@@ -34,29 +36,19 @@ def _service_missing(marker: str) -> str | None:
         return "needs Redis (set REDIS_URL=redis://...)"
     if marker == "browser" and not (shutil.which("chromium") or shutil.which("chromium-browser")):
         return "needs Chromium (apt-get install chromium)"
+    if marker == "shared_data" and not (shared_data_dir() / "instances.csv").is_file():
+        return f"needs the shared sortition data (no instances.csv in {shared_data_dir()})"
     return None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip, with the reason, a test whose service or data is missing (tests/ci_skips.py
+    makes any skip fail the run in CI)."""
     for marker in SERVICE_MARKERS:
         if item.get_closest_marker(marker):
             reason = _service_missing(marker)
             if reason:
-                _service_skips.append(f"{item.nodeid}: {reason}")
                 pytest.skip(reason)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _ci() and _service_skips:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
-    if _service_skips:
-        verdict = "FAILED in CI" if _ci() else "skipped"
-        terminalreporter.section(f"service tests {verdict}")
-        for line in _service_skips:
-            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

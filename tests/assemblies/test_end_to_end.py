@@ -22,7 +22,7 @@ REFERENCE_MIN_PROBABILITY = {"example_small_20": 0.10, "example_large_200": 0.10
 def instances():
     index = DATA / "instances.csv"
     if not index.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no {index}"))]
+        return [pytest.param(None, id="none")]  # skipped by the shared_data marker
     with index.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return [pytest.param(row, id=row["instance"]) for row in rows]
@@ -35,6 +35,7 @@ def run(*args):
 
 
 @pytest.mark.slow
+@pytest.mark.shared_data
 @pytest.mark.django_db
 @pytest.mark.parametrize("instance", instances())
 def test_instance_end_to_end(instance, tmp_path):

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
 
 from selection import Person, Pool, Quota, QuotaTable
+from tests.conftest import shared_data_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_dir() -> Path:
-    """The shared public instances (SORTITION_DATA_DIR, default ../shared/data)."""
-    return Path(os.environ.get("SORTITION_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
+    """The shared public instances (setting ``SORTITION_DATA_DIR``, default ../shared/data)."""
+    return shared_data_dir()
 
 
 def shared_instances() -> list[dict[str, str]]:
