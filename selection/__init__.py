@@ -35,13 +35,13 @@ Selection: ``select(quotas, pool, panel_size, *, algorithm="leximin", seed=None,
   ``progress(phase, done, total)`` is called and ``should_cancel()`` checked at least once a
   second; ``time_limit`` is in seconds.
 
-Result (:class:`SelectionResult`): ``panel`` (ids in pool order), ``probabilities`` (id ->
-  selection probability in [0, 1]), ``min_probability``, ``gini``, ``geometric_mean``,
-  ``num_panels``, ``seconds``, ``algorithm``, ``version``, ``seed``, ``input_digest``,
-  ``types`` (type index -> member ids in pool order), ``distribution`` (list of
-  ``PanelShare(counts=((type_index, count), ...), weight=int)``; panel probability =
-  weight / ``weight_total``), ``quotas`` (per-quota rows). ``to_dict()`` / ``from_dict()``
-  give the JSON form written by the command line as REPORT.json.
+Result (:class:`SelectionResult`): ``panel`` (ids in canonical order: by id),
+  ``probabilities`` (id -> selection probability in [0, 1]), ``min_probability``, ``gini``,
+  ``geometric_mean``, ``num_panels``, ``seconds``, ``algorithm``, ``version``, ``seed``,
+  ``input_digest``, ``types`` (type index -> member ids in canonical order),
+  ``distribution`` (list of ``PanelShare(counts=((type_index, count), ...), weight=int)``;
+  panel probability = weight / ``weight_total``), ``quotas`` (per-quota rows).
+  ``to_dict()`` / ``from_dict()`` give the JSON form written by the command line as REPORT.json.
 
 Draw and verification: ``draw_panel(distribution, types, seed)`` re-draws a panel exactly
   (see :mod:`selection.draw` for the procedure); ``verify(report_dict, quotas, pool,

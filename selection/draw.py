@@ -13,7 +13,8 @@ Drawing (:func:`draw_panel`), with ``rng = SeededRandom(seed, "panel")``:
 2. For each type in increasing type index with ``0 < count < size``, ``count`` members are
    chosen with ``rng.sample(members, count)`` (members listed in pool order); types with
    ``count == size`` contribute all members.
-3. The panel's ids are returned in pool order.
+3. The panel's ids are returned in pool order (the engine works on the canonical pool, sorted
+   by id, so this is id order for every draw it makes).
 
 Step 2 picks members of a type uniformly, so each member's selection probability is exactly
 ``E[count] / size``.

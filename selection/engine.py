@@ -14,6 +14,7 @@ from selection.monitor import CancelCheck, Monitor, ProgressCallback
 from selection.nash import nash
 from selection.result import (
     SelectionResult,
+    canonical_pool,
     geometric_mean,
     gini,
     input_digest,
@@ -92,6 +93,7 @@ def select(
     started = time.monotonic()
     _check_algorithm(algorithm)
     validate_instance(quotas, pool, panel_size)
+    pool = canonical_pool(pool)
     if seed is None:
         seed = new_seed()
     if not isinstance(seed, str) or not seed:

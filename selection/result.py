@@ -44,6 +44,15 @@ def input_digest(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def canonical_pool(pool: Pool) -> Pool:
+    """The pool in canonical order: by id, the order :func:`input_digest` hashes it in.
+
+    The engine works on this order, so the panel drawn depends only on what the digest
+    covers: shuffling the rows of a respondents file changes neither the digest nor the panel.
+    """
+    return Pool(sorted(pool, key=lambda person: person.id))
+
+
 def gini(values: Sequence[float]) -> float:
     """Gini coefficient of non-negative values in [0, 1] (0 = all equal; 0 for empty/all 0)."""
     xs = sorted(values)
@@ -109,11 +118,11 @@ class SelectionResult:
         input_digest: SHA-256 of the canonical inputs (:func:`input_digest`).
         panel_size: k.
         households: whether the household rule was on.
-        panel: the selected ids, in pool order.
+        panel: the selected ids, in canonical order (by id, :func:`canonical_pool`).
         probabilities: ``{id: selection probability in [0, 1]}`` for everyone in the pool.
         min_probability, gini, geometric_mean: statistics of ``probabilities``.
         seconds: wall time of the run (seconds).
-        types: for each type index, its members' ids in pool order.
+        types: for each type index, its members' ids in canonical order.
         distribution: the panels (compositions over ``types``) with integer weights; a panel
             maps to ids deterministically given the seed (:func:`selection.draw.draw_panel`).
             Empty for ``legacy``, whose panel is re-drawn by re-running the greedy draw.

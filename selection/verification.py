@@ -8,11 +8,21 @@ from typing import Any
 
 from selection.draw import draw_panel, type_probabilities
 from selection.engine import ALGORITHMS, compute_distribution
+from selection.errors import InputError
 from selection.legacy import ESTIMATE_DRAWS, LegacyDrawer, estimate
-from selection.model import Pool, QuotaTable
+from selection.model import Pool, QuotaTable, validate_instance
 from selection.monitor import Monitor
-from selection.result import SelectionResult, input_digest, quota_report
+from selection.result import (
+    QuotaRow,
+    SelectionResult,
+    canonical_pool,
+    geometric_mean,
+    gini,
+    input_digest,
+    quota_report,
+)
 from selection.symmetry import build_types
+from selection.version import RELEASES
 
 
 @dataclass
@@ -58,10 +68,15 @@ def verify(
     """Check a stored result against the inputs it claims to come from.
 
     Checks: (a) re-drawing the panel from the stored distribution and seed (for ``legacy``:
-    re-running the seeded greedy draw) gives the stored panel; (b) the SHA-256 input digest
-    matches; (c) the stored probabilities equal those implied by the stored distribution, and
-    (when ``recompute``) those of a fresh run of the algorithm, within ``tolerance``; (d) the
-    panel has the right size, comes from the pool, meets every quota and the household rule.
+    re-running the seeded greedy draw) gives the stored panel (as a set: the order of the
+    input rows does not matter); (b) the SHA-256 input digest matches; (c) the stored
+    probabilities equal those implied by the stored distribution, and (when ``recompute``)
+    those of a fresh run of the algorithm, within ``tolerance``; (d) the panel has the right
+    size, comes from the pool, meets every quota and the household rule; (e) every derived
+    figure of the report is what its data imply: minimum probability, Gini coefficient,
+    geometric mean, number of panels, panel probabilities and weight total, and the quota
+    rows; (f) the engine version is a release that wrote this draw format
+    (:data:`selection.version.RELEASES`).
 
     Args:
         report: a :meth:`SelectionResult.to_dict` dict (e.g. a parsed REPORT.json).
@@ -86,6 +101,18 @@ def verify(
     if result.algorithm not in ALGORITHMS:
         out.failed(f"unknown algorithm {result.algorithm!r}")
         return out
+    if result.version in RELEASES:
+        out.passed(f"engine version {result.version} wrote this draw format")
+    else:
+        out.failed(f"engine version {result.version!r} is not a release of this draw format")
+    try:
+        validate_instance(quotas, pool, k)
+    except InputError as exc:
+        out.failed(f"the inputs do not admit a panel of {k}: {exc}")
+        return out
+    given, pool = pool, canonical_pool(pool)
+    # 0.1.0 ran the legacy greedy draw in the order of the input rows.
+    legacy_pool = given if result.version == "0.1.0" else pool
     digest = input_digest(quotas, pool, k, result.algorithm, house)
     if digest == result.input_digest:
         out.passed("the input digest matches the quotas, pool, panel size and algorithm")
@@ -94,10 +121,10 @@ def verify(
     ids = pool.ids
     order = {pid: i for i, pid in enumerate(ids)}
     if result.algorithm == "legacy":
-        drawer = LegacyDrawer(quotas, pool, k, house)
+        drawer = LegacyDrawer(quotas, legacy_pool, k, house)
         try:
             chosen, _ = drawer.draw(result.seed)
-            redrawn = [ids[i] for i in chosen]
+            redrawn = [legacy_pool.ids[i] for i in chosen]
         except Exception as exc:  # noqa: BLE001 - any failure is a finding
             redrawn = [f"<draw failed: {exc}>"]
     else:
@@ -109,7 +136,7 @@ def verify(
             redrawn = draw_panel(result.distribution, result.types, result.seed, order)
         except Exception as exc:  # noqa: BLE001
             redrawn = [f"<draw failed: {exc}>"]
-    if redrawn == result.panel:
+    if sorted(redrawn) == sorted(result.panel):
         out.passed("re-drawing from the stored distribution and seed gives the stored panel")
     else:
         out.failed("re-drawing from the stored distribution and seed gives a different panel")
@@ -124,34 +151,107 @@ def verify(
             out.passed(f"the probabilities match the stored distribution (within {tolerance})")
         else:
             out.failed(f"the probabilities differ from the stored distribution by {worst:.3g}")
+    _check_figures(out, report, result, tolerance)
     if recompute:
-        if result.algorithm == "legacy":
-            drawer = LegacyDrawer(quotas, pool, k, house)
-            fresh_list = estimate(
-                drawer, result.seed, Monitor(), result.estimated_from or ESTIMATE_DRAWS
+        try:
+            _recompute(
+                out,
+                result,
+                quotas,
+                legacy_pool if result.algorithm == "legacy" else pool,
+                k,
+                house,
+                tolerance,
             )
-            fresh = dict(zip(ids, fresh_list, strict=True))
-        else:
-            model = build_types(quotas, pool, k, house)
-            shares = compute_distribution(model, result.algorithm, Monitor())
-            per_type = type_probabilities(shares, [len(m) for m in model.members])
-            fresh = {ids[i]: float(per_type[t]) for i, t in enumerate(model.person_type)}
-        worst = max(abs(fresh[p] - result.probabilities[p]) for p in ids)
-        out.max_probability_difference = worst
-        if worst <= tolerance:
-            out.passed(
-                f"re-running {result.algorithm} gives the same probabilities "
-                f"(largest difference {worst:.2g} <= {tolerance})"
-            )
-        else:
-            out.failed(
-                f"re-running {result.algorithm} gives probabilities differing by "
-                f"{worst:.3g} > {tolerance}"
-            )
+        except Exception as exc:  # noqa: BLE001 - any failure is a finding
+            out.failed(f"re-running {result.algorithm} failed ({type(exc).__name__}: {exc})")
+    _check_panel(out, result, quotas, pool, k, house)
+    return out
+
+
+def _check_figures(
+    out: VerificationReport, raw: Mapping[str, Any], result: SelectionResult, tolerance: float
+) -> None:
+    """Check (e): the report's derived figures against the data they are derived from."""
+    values = list(result.probabilities.values())
+    figures = {
+        "minimum probability": (result.min_probability, min(values)),
+        "Gini coefficient": (result.gini, gini(values)),
+        "geometric mean": (result.geometric_mean, geometric_mean(values)),
+    }
+    wrong = [
+        f"{name} {stored!r} (the probabilities give {actual:.6g})"
+        for name, (stored, actual) in figures.items()
+        if not abs(stored - actual) <= tolerance
+    ]
+    if raw.get("num_panels") != result.num_panels:
+        wrong.append(f"number of panels {raw.get('num_panels')!r} (the distribution has "
+                     f"{result.num_panels})")  # fmt: skip
+    if raw.get("weight_total") not in (None, result.weight_total):
+        wrong.append(f"weight total {raw.get('weight_total')!r} (the weights sum to "
+                     f"{result.weight_total})")  # fmt: skip
+    for number, (share, stored) in enumerate(
+        zip(result.panel_probabilities(), raw.get("distribution") or [], strict=False), 1
+    ):
+        if not abs(float(stored.get("probability", share)) - share) <= tolerance:
+            wrong.append(f"probability of panel {number} {stored.get('probability')!r}")
+    if wrong:
+        for text in wrong:
+            out.failed(f"the report states a wrong {text}")
+    else:
+        out.passed("the fairness figures and panel probabilities follow from the data")
+
+
+def _recompute(
+    out: VerificationReport,
+    result: SelectionResult,
+    quotas: QuotaTable,
+    pool: Pool,
+    k: int,
+    house: bool,
+    tolerance: float,
+) -> None:
+    """Check (c), second half: a fresh run of the algorithm gives the same probabilities."""
+    ids = pool.ids
+    if result.algorithm == "legacy":
+        drawer = LegacyDrawer(quotas, pool, k, house)
+        fresh_list = estimate(
+            drawer, result.seed, Monitor(), result.estimated_from or ESTIMATE_DRAWS
+        )
+        fresh = dict(zip(ids, fresh_list, strict=True))
+    else:
+        model = build_types(quotas, pool, k, house)
+        shares = compute_distribution(model, result.algorithm, Monitor())
+        per_type = type_probabilities(shares, [len(m) for m in model.members])
+        fresh = {ids[i]: float(per_type[t]) for i, t in enumerate(model.person_type)}
+    worst = max(abs(fresh[p] - result.probabilities[p]) for p in ids)
+    out.max_probability_difference = worst
+    if worst <= tolerance:
+        out.passed(
+            f"re-running {result.algorithm} gives the same probabilities "
+            f"(largest difference {worst:.2g} <= {tolerance})"
+        )
+    else:
+        out.failed(
+            f"re-running {result.algorithm} gives probabilities differing by "
+            f"{worst:.3g} > {tolerance}"
+        )
+
+
+def _check_panel(
+    out: VerificationReport,
+    result: SelectionResult,
+    quotas: QuotaTable,
+    pool: Pool,
+    k: int,
+    house: bool,
+) -> None:
+    """Check (d): size, membership, quotas and households of the panel, and the quota rows."""
+    order = {pid: i for i, pid in enumerate(pool.ids)}
     unknown = [p for p in result.panel if p not in order]
     if unknown:
         out.failed(f"panel ids not in the pool: {unknown[:5]}")
-        return out
+        return
     if len(result.panel) != k or len(set(result.panel)) != k:
         out.failed(f"the panel has {len(set(result.panel))} distinct people, not {k}")
     rows = quota_report(quotas, pool, result.panel)
@@ -164,6 +264,10 @@ def verify(
             )
     else:
         out.passed("the panel meets every quota")
+    if sorted(result.quotas, key=_row_key) == sorted(rows, key=_row_key):
+        out.passed("the report's quota rows match the quotas, pool and panel")
+    else:
+        out.failed("the report's quota rows differ from the quotas, pool and panel")
     if house:
         keys = [pool.people[order[p]].household for p in result.panel]
         named = [key for key in keys if key is not None]
@@ -171,4 +275,7 @@ def verify(
             out.failed("the panel has two people from one household")
         else:
             out.passed("the panel has at most one person per household")
-    return out
+
+
+def _row_key(row: QuotaRow) -> tuple[str, str]:
+    return (row.category, row.value)

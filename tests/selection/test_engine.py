@@ -109,7 +109,7 @@ def test_result_round_trips_through_json(small_instance):
 def test_draw_panel_reproduces_stored_panel(small_instance):
     quotas, pool, k = small_instance
     result = select(quotas, pool, k, seed="x")
-    assert draw_panel(result.distribution, result.types, "x") == result.panel
+    assert sorted(draw_panel(result.distribution, result.types, "x")) == sorted(result.panel)
 
 
 def test_draw_panel_uses_integer_weights_only(small_instance):

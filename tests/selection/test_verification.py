@@ -1,0 +1,87 @@
+"""verify(): every part of a report is evidence; tampering with any of it is NOT VERIFIED,
+while a different order of the input rows is not tampering."""
+
+from __future__ import annotations
+
+import pytest
+
+from selection import Pool, select, verify
+from selection.rng import SeededRandom
+from selection.synthetic import synthetic_instance
+from selection.version import __version__
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    quotas, pool = synthetic_instance(60, 10, 3, seed="verify")
+    result = select(quotas, pool, 10, seed="public seed")
+    return quotas, pool, result.to_dict()
+
+
+def shuffled(pool: Pool, seed: str) -> Pool:
+    people = list(pool)
+    return Pool(SeededRandom(seed, "shuffle").sample(people, len(people)))
+
+
+def test_verify_accepts_the_untouched_report(drawn):
+    quotas, pool, report = drawn
+    outcome = verify(report, quotas, pool, recompute=True)
+    assert outcome.ok, outcome.message()
+    assert report["version"] == __version__
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "finding"),
+    [
+        ("min_probability", 0.5, "minimum probability"),
+        ("gini", 0.0, "Gini coefficient"),
+        ("geometric_mean", 0.9, "geometric mean"),
+        ("num_panels", 99, "number of panels"),
+        ("weight_total", 7, "weight total"),
+        ("version", "9.9.9", "engine version"),
+    ],
+)
+def test_verify_refuses_a_changed_figure(drawn, field, value, finding):
+    quotas, pool, report = drawn
+    outcome = verify({**report, field: value}, quotas, pool, recompute=False)
+    assert not outcome.ok
+    assert any(f.startswith("FAILED") and finding in f for f in outcome.findings), outcome.findings
+
+
+def test_verify_refuses_a_changed_quota_row(drawn):
+    quotas, pool, report = drawn
+    rows = [dict(r) for r in report["quotas"]]
+    rows[0]["selected_count"] += 1
+    outcome = verify({**report, "quotas": rows}, quotas, pool, recompute=False)
+    assert not outcome.ok and any("quota rows differ" in f for f in outcome.findings)
+
+
+def test_verify_refuses_a_changed_panel_probability(drawn):
+    quotas, pool, report = drawn
+    shares = [dict(s) for s in report["distribution"]]
+    shares[0]["probability"] = shares[0]["probability"] / 2
+    outcome = verify({**report, "distribution": shares}, quotas, pool, recompute=False)
+    assert not outcome.ok and any("probability of panel 1" in f for f in outcome.findings)
+
+
+@pytest.mark.parametrize("size", [9, 11, 0, 1000])
+def test_verify_says_not_verified_for_a_changed_panel_size(drawn, size):
+    quotas, pool, report = drawn
+    outcome = verify({**report, "panel_size": size}, quotas, pool, recompute=True)
+    assert not outcome.ok
+    assert "NOT VERIFIED" in outcome.message()
+
+
+def test_verify_accepts_the_pool_rows_in_another_order(drawn):
+    quotas, pool, report = drawn
+    for seed in ("a", "b", "c"):
+        outcome = verify(report, quotas, shuffled(pool, seed), recompute=True)
+        assert outcome.ok, outcome.message()
+
+
+def test_select_draws_the_same_panel_from_rows_in_another_order(drawn):
+    quotas, pool, report = drawn
+    for seed in ("a", "b"):
+        again = select(quotas, shuffled(pool, seed), 10, seed="public seed")
+        assert again.input_digest == report["input_digest"]
+        assert again.panel == report["panel"]
