@@ -45,7 +45,9 @@ DRAWABLE_STATUSES: tuple[str, ...] = (S.POOL,)
 _M, _C, _R, _D = Mover.MANAGER, Mover.CALLER, Mover.REGISTRANT, Mover.DRAW
 
 #: ``{(from, to): movers allowed}``. Erasure (any status -> ``deleted``) is separate: see
-#: :data:`ERASERS`.
+#: :data:`ERASERS`. Only a draw puts someone on a panel: ``withdrawn`` -> ``selected`` or
+#: ``confirmed`` is for a drawn panel member who comes back while their seat is free, which
+#: ``registrant_status_change`` checks.
 TRANSITIONS: dict[tuple[str, str], frozenset[Mover]] = {
     (S.PENDING, S.POOL): frozenset({_M, _R}),
     (S.PENDING, S.WITHDRAWN): frozenset({_M, _R}),
@@ -53,7 +55,6 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Mover]] = {
     (S.POOL, S.WITHDRAWN): frozenset({_M, _R}),
     (S.POOL, S.SELECTED): frozenset({_D}),
     (S.RESERVE, S.POOL): frozenset({_M}),
-    (S.RESERVE, S.SELECTED): frozenset({_M}),
     (S.RESERVE, S.WITHDRAWN): frozenset({_M, _R}),
     (S.SELECTED, S.CONFIRMED): frozenset({_M, _C}),
     (S.SELECTED, S.WITHDRAWN): frozenset({_M, _C, _R}),

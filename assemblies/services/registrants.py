@@ -22,8 +22,8 @@ from assemblies.errors import InvalidInput, RegistrantNotFound, ServiceError
 from assemblies.models import PERSONAL_FIELDS, AssemblyStatus, Registrant, RegistrantStatus, Role
 from assemblies.permissions import role_in
 from assemblies.selectors.assemblies import answers_problems
-from assemblies.services._common import _validation_text
-from assemblies.states import Mover, refusal, transition_allowed
+from assemblies.services._common import _lock_assembly, _validation_text
+from assemblies.states import PANEL_STATUSES, Mover, refusal, transition_allowed
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden
 from opendlp.core.services import audit_event_record
@@ -100,19 +100,50 @@ def registrant_status_change(*, registrant_id: int, status: str, actor: Any = No
     Raises:
         RegistrantNotFound: no such registrant.
         Forbidden: the actor is a viewer or has no role in the assembly.
-        ServiceError: the move is not allowed for the actor's role.
+        ServiceError: the move is not allowed for the actor's role, or it would put on the
+            panel someone no draw chose, or someone whose seat a replacement draw has filled.
     """
     if status not in RegistrantStatus.values or status == RegistrantStatus.DELETED:
         raise InvalidInput(f"Unknown status {status!r}.")
     with transaction.atomic():
+        if status in PANEL_STATUSES:  # the panel's size is checked under the assembly lock
+            assembly_id = (
+                Registrant.objects.filter(pk=registrant_id)
+                .values_list("assembly_id", flat=True)
+                .first()
+            )
+            if assembly_id is None:
+                raise RegistrantNotFound(f"No registrant {registrant_id}.")
+            _lock_assembly(assembly_id)
         registrant = _locked(registrant_id)
         if registrant.status == status:
             return registrant
         by = mover_for(actor=actor, assembly_id=registrant.assembly_id)
         if not transition_allowed(registrant.status, status, by=by):
             raise ServiceError(refusal(registrant.status, status, by=by))
+        if status in PANEL_STATUSES and registrant.status not in PANEL_STATUSES:
+            _refuse_panel_return(registrant)
         _move(registrant, status, by=by, actor=actor)
     return registrant
+
+
+def _refuse_panel_return(registrant: Registrant) -> None:
+    """Only a draw puts people on a panel: someone may come back to it (e.g. after
+    withdrawing by mistake) only if a draw chose them and their seat is still free.
+
+    Raises:
+        ServiceError: no draw chose them, or the panel is full (a replacement took the seat).
+    """
+    if registrant.selected_by_id is None:
+        raise ServiceError("Only a draw puts people on the panel: this registrant was never drawn.")
+    seated = Registrant.objects.filter(
+        assembly_id=registrant.assembly_id, status__in=PANEL_STATUSES
+    ).count()
+    if seated >= registrant.assembly.panel_size:
+        raise ServiceError(
+            f"The panel already has its {registrant.assembly.panel_size} members: this "
+            "registrant's seat was filled by a replacement draw."
+        )
 
 
 def registrant_update(

@@ -45,6 +45,7 @@ from tests.assemblies.factories import (
     AssemblyMembershipFactory,
     PendingImportFactory,
     RegistrantFactory,
+    SelectionRunFactory,
     StaffFactory,
 )
 
@@ -415,7 +416,8 @@ def test_registrants_import_refused_while_run_active(small_assembly):
     ],
 )
 def test_registrant_status_change_transitions(small_assembly, start, target, allowed):
-    registrant = RegistrantFactory(assembly=small_assembly, status=start)
+    drawn_by = SelectionRunFactory(assembly=small_assembly)  # panel statuses come from a draw
+    registrant = RegistrantFactory(assembly=small_assembly, status=start, selected_by=drawn_by)
     if allowed:
         registrant_status_change(registrant_id=registrant.pk, status=target)
         registrant.refresh_from_db()
@@ -424,6 +426,34 @@ def test_registrant_status_change_transitions(small_assembly, start, target, all
     else:
         with pytest.raises(ServiceError):
             registrant_status_change(registrant_id=registrant.pk, status=target)
+
+
+@pytest.mark.parametrize("target", ["selected", "confirmed"])
+def test_registrant_status_change_refuses_a_panel_seat_nobody_drew(small_assembly, target):
+    caller = member(small_assembly, Role.CALLER)
+    registrant = RegistrantFactory(assembly=small_assembly, status="withdrawn")
+    with pytest.raises(ServiceError, match="never drawn"):
+        registrant_status_change(registrant_id=registrant.pk, status=target, actor=caller)
+    assert Registrant.objects.get(pk=registrant.pk).status == "withdrawn"
+
+
+def test_registrant_status_change_refuses_a_seat_a_replacement_filled(small_assembly):
+    run = SelectionRunFactory(assembly=small_assembly)
+    seated = RegistrantFactory.create_batch(
+        small_assembly.panel_size, assembly=small_assembly, status="selected", selected_by=run
+    )
+    left = RegistrantFactory(assembly=small_assembly, status="withdrawn", selected_by=run)
+    with pytest.raises(ServiceError, match="seat was filled"):
+        registrant_status_change(registrant_id=left.pk, status="selected")
+    registrant_status_change(registrant_id=seated[0].pk, status="withdrawn")
+    registrant_status_change(registrant_id=left.pk, status="confirmed")  # the seat is free again
+    assert Registrant.objects.get(pk=left.pk).status == "confirmed"
+
+
+def test_registrant_status_change_reserve_cannot_be_seated_by_hand(small_assembly):
+    registrant = RegistrantFactory(assembly=small_assembly, status="reserve")
+    with pytest.raises(ServiceError):
+        registrant_status_change(registrant_id=registrant.pk, status="selected")
 
 
 def test_registrant_status_change_limited_for_callers(small_assembly):

@@ -324,3 +324,17 @@ def test_membership_inline_cannot_demote_last_manager(as_manager, small_assembly
     assert response.status_code == 200
     assert small_assembly.memberships.get().role == "manager"
     assert "at least one manager" in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["mark_selected", "mark_confirmed"])
+def test_mark_action_refuses_a_panel_seat_nobody_drew(as_manager, small_assembly, action):
+    registrant = Registrant.objects.get(external_id="P02")
+    registrant.status = RegistrantStatus.WITHDRAWN
+    registrant.save()
+    url = reverse("admin:assemblies_registrant_changelist")
+    page = as_manager.post(
+        url, {"action": action, "_selected_action": [registrant.pk]}, follow=True
+    )
+    assert "never drawn" in page.content.decode()
+    registrant.refresh_from_db()
+    assert registrant.status == RegistrantStatus.WITHDRAWN
