@@ -48,6 +48,10 @@ Draw and verification: ``draw_panel(distribution, types, seed)`` re-draws a pane
   panel_size=None, *, households=None, tolerance=1e-6) -> VerificationReport`` (``.ok``,
   ``.findings``).
 
+Verification bundle (:mod:`selection.bundle`): ``bundle_make(quotas, pool, report, *,
+  panel_size, households)`` and ``verify_bundle(bundle) -> VerificationReport``: one JSON file
+  with a draw's pseudonymous inputs and report, checkable with this package alone.
+
 Command line: ``python -m selection select|check|verify ...`` (see :mod:`selection.cli`).
 """
 
@@ -71,6 +75,8 @@ from selection.rng import SeededRandom, new_seed
 from selection.version import __version__
 
 _LAZY = {
+    "bundle_make": "selection.bundle",
+    "verify_bundle": "selection.bundle",
     "draw_panel": "selection.draw",
     "ALGORITHMS": "selection.engine",
     "select": "selection.engine",
@@ -85,6 +91,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from selection.bundle import bundle_make, verify_bundle
     from selection.draw import draw_panel
     from selection.engine import ALGORITHMS, select
     from selection.feasibility import Conflict, FeasibilityReport, Relaxation, check_feasibility
@@ -123,6 +130,7 @@ __all__ = [
     "SelectionResult",
     "SolverError",
     "VerificationReport",
+    "bundle_make",
     "__version__",
     "check_feasibility",
     "draw_panel",
@@ -132,4 +140,5 @@ __all__ = [
     "select",
     "validate_instance",
     "verify",
+    "verify_bundle",
 ]

@@ -7,6 +7,7 @@
         [--seed TEXT] [--output PANEL.csv] [--report REPORT.json]
     python -m selection check  --categories PATH --respondents PATH --panel-size K [...]
     python -m selection verify --report REPORT.json --categories PATH --respondents PATH
+    python -m selection verify --bundle BUNDLE.json [--recompute]
 
 Exit status: 0 success; 2 bad input (the message names file, line and column); 3 the quotas
 cannot be met (the message lists the conflicting quotas and the smallest relaxation); for
@@ -14,6 +15,8 @@ cannot be met (the message lists the conflicting quotas and the smallest relaxat
 3.) PANEL.csv holds the selected respondents'
 records unchanged, in input order. REPORT.json is :meth:`SelectionResult.to_dict` plus the
 ``id_column`` and ``household_columns`` used (so ``verify`` can re-read the respondents).
+BUNDLE.json is a verification bundle (:mod:`selection.bundle`), e.g. downloaded from a public
+draw record: it holds the pseudonymous inputs and the report, so nothing else is needed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from selection.bundle import verify_bundle
 from selection.engine import ALGORITHMS, select
 from selection.errors import InfeasibleQuotas, InputError, SelectionError
 from selection.feasibility import check_feasibility
@@ -56,11 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", default=None, help="write the JSON report here")
     p = sub.add_parser("check", help="check that the quotas can be met")
     inputs(p, True)
-    p = sub.add_parser("verify", help="verify a REPORT.json")
-    p.add_argument("--report", required=True)
-    inputs(p, False)
+    p = sub.add_parser("verify", help="verify a REPORT.json, or a verification bundle")
+    p.add_argument("--bundle", default=None, help="a verification bundle (JSON)")
+    p.add_argument("--report", default=None)
+    p.add_argument("--categories", default=None, help="quota table CSV")
+    p.add_argument("--respondents", default=None, help="respondents (pool) CSV")
+    p.add_argument("--id-column", default=None, help="id column (default: row number)")
+    p.add_argument("--household-columns", default=None, help="comma-separated household columns")
     p.add_argument("--panel-size", default=None)
     p.add_argument("--tolerance", type=float, default=1e-6)
+    p.add_argument("--recompute", action="store_true", help="also re-run the algorithm (slow)")
     return parser
 
 
@@ -89,7 +98,19 @@ def _load(args: argparse.Namespace, id_column: str | None, house: list[str]):
 
 
 def _run(args: argparse.Namespace, out, err) -> int:
+    if args.command == "verify" and args.bundle:
+        try:
+            bundle = json.loads(Path(args.bundle).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the bundle: {exc}", file=args.bundle) from exc
+        outcome = verify_bundle(bundle, recompute=args.recompute, tolerance=args.tolerance)
+        print(outcome.message(), file=out)
+        return EXIT_OK if outcome.ok else EXIT_UNVERIFIED
     if args.command == "verify":
+        if not (args.report and args.categories and args.respondents):
+            raise InputError(
+                "verify needs --bundle, or --report with --categories and --respondents"
+            )
         try:
             report = json.loads(Path(args.report).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -98,7 +119,14 @@ def _run(args: argparse.Namespace, out, err) -> int:
         house = _columns(args.household_columns) or list(report.get("household_columns") or [])
         quotas, respondents = _load(args, id_column, house)
         size = _panel_size(args.panel_size) if args.panel_size else None
-        outcome = verify(report, quotas, respondents.pool, size, tolerance=args.tolerance)
+        outcome = verify(
+            report,
+            quotas,
+            respondents.pool,
+            size,
+            tolerance=args.tolerance,
+            recompute=args.recompute,
+        )
         print(outcome.message(), file=out)
         return EXIT_OK if outcome.ok else EXIT_UNVERIFIED
     house = _columns(args.household_columns)
