@@ -1,11 +1,13 @@
 """URL routes of the assemblies app (included from opendlp/urls.py at ``/a/``).
 
 The public registration pages of an assembly live under ``/a/<slug>/``
-(views in :mod:`assemblies.registration.views`).
+(views in :mod:`assemblies.registration.views`); its published draw records under
+``/a/<slug>/draws/<run id>/`` (views in :mod:`assemblies.records.views`).
 """
 
 from django.urls import path
 
+from assemblies.records import views as records
 from assemblies.registration import views as registration
 
 app_name = "assemblies"
@@ -17,4 +19,6 @@ urlpatterns = [
     path("<slug:slug>/confirm/<str:token>/", registration.confirm, name="confirm"),
     path("<slug:slug>/withdraw/<str:token>/", registration.withdraw, name="withdraw"),
     path("<slug:slug>/erase/<str:token>/", registration.erase, name="erase"),
+    path("<slug:slug>/draws/<int:run_id>/", records.record, name="record"),
+    path("<slug:slug>/draws/<int:run_id>/bundle.json", records.bundle, name="record_bundle"),
 ]

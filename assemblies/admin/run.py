@@ -3,6 +3,7 @@ figures, quota table, probability chart, downloads and verification)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,6 +19,7 @@ from assemblies.admin.registrant import AssemblyFilter
 from assemblies.charts import probability_chart_svg
 from assemblies.exports import distribution_csv, panel_csv, remaining_pool_csv, report_json
 from assemblies.models import RunStatus, SelectionRun
+from assemblies.selectors.records import draw_bundle
 from assemblies.selectors.runs import (
     run_panel_members,
     run_probabilities_sorted,
@@ -26,6 +28,7 @@ from assemblies.selectors.runs import (
 )
 from assemblies.services.assemblies import assembly_export_record
 from assemblies.services.execution import selection_run_verify
+from assemblies.services.records import selection_run_publish
 from assemblies.services.runs import selection_run_cancel
 from opendlp.core.errors import DomainError
 from opendlp.core.selectors import audit_events_for
@@ -36,6 +39,7 @@ DOWNLOADS = {
     "pool.csv": ("remaining-pool", "manage"),
     "report.json": ("report", "view"),
     "distribution.csv": ("distribution", "view"),
+    "bundle.json": ("bundle", "view"),
 }
 
 
@@ -71,6 +75,7 @@ class SelectionRunAdmin(MembershipAdmin):
             path("<int:run_id>/progress.json", view(self.progress_view), name=f"{name}progress"),
             path("<int:run_id>/cancel/", view(self.cancel_view), name=f"{name}cancel"),
             path("<int:run_id>/verify/", view(self.verify_view), name=f"{name}verify"),
+            path("<int:run_id>/publish/", view(self.publish_view), name=f"{name}publish"),
             path(
                 "<int:run_id>/download/<str:what>",
                 view(self.download_view),
@@ -181,6 +186,39 @@ class SelectionRunAdmin(MembershipAdmin):
                 )
         return HttpResponseRedirect(page + "#verification")
 
+    def publish_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """GET: ask for confirmation; POST: publish the run's public draw record."""
+        run = self._run(request, run_id, "manage")
+        page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
+        if request.method == "POST":
+            try:
+                run = selection_run_publish(run_id=run.pk, actor=request.user)
+            except DomainError as exc:
+                self.refuse(request, exc)
+            else:
+                public = reverse("assemblies:record", args=[run.assembly.slug, run.pk])
+                self.message_user(
+                    request, f"The draw record is public at {public}.", messages.SUCCESS
+                )
+            return HttpResponseRedirect(page)
+        return render(
+            request,
+            "admin/assemblies/confirm.html",
+            self.page_context(
+                request,
+                "Publish this draw record?",
+                original=run,
+                question=(
+                    f"Publish the record of {run}? Anyone will see its seed, input digest, "
+                    "figures, and each pool member's random id, answers and selection "
+                    "probability (no names or contact details). A published record stays "
+                    "public."
+                ),
+                button="Publish the draw record",
+                cancel_url=page,
+            ),
+        )
+
     def download_view(self, request: HttpRequest, run_id: int, what: str) -> HttpResponse:
         """The run's panel CSV, remaining pool CSV, report JSON or distribution CSV."""
         if what not in DOWNLOADS:
@@ -192,6 +230,11 @@ class SelectionRunAdmin(MembershipAdmin):
         filename = f"{run.assembly.slug}-run{run.pk}-{suffix}"
         if what == "report.json":
             response = HttpResponse(report_json(run=run), content_type="application/json")
+            response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+            return response
+        if what == "bundle.json":
+            text = json.dumps(draw_bundle(run=run), indent=1, sort_keys=True, ensure_ascii=False)
+            response = HttpResponse(text + "\n", content_type="application/json")
             response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
             return response
         if what == "distribution.csv":

@@ -39,7 +39,7 @@ from assemblies.engine.inputs import (
     quota_table,
     quota_table_from_dicts,
 )
-from assemblies.engine.reports import report_read
+from assemblies.engine.reports import report_bundle, report_read
 from assemblies.engine.snapshot import (
     SNAPSHOT_VERSION,
     household_hash,
@@ -89,6 +89,7 @@ __all__ = [
     "quota_rows_reduced",
     "quota_table",
     "quota_table_from_dicts",
+    "report_bundle",
     "report_read",
     "snapshot_digest",
     "snapshot_inputs",

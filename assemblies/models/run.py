@@ -71,6 +71,11 @@ class SelectionRun(models.Model):
     error = models.TextField(blank=True)
     verification = models.JSONField(default=dict, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a manager published the public draw record (never unpublished).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

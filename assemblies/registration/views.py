@@ -22,6 +22,7 @@ from assemblies.errors import RegistrationClosed
 from assemblies.models import Assembly, AssemblyStatus, Registrant
 from assemblies.registration import protection
 from assemblies.registration.forms import RegistrationForm
+from assemblies.selectors.records import published_runs
 from assemblies.selectors.registration import (
     RegistrationState,
     assembly_by_slug,
@@ -129,6 +130,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
             "assembly": assembly,
             "state": registration_state(assembly=assembly),
             "questions": registration_questions(assembly=assembly),
+            "draws": list(published_runs(assembly=assembly)),
         },
     )
 

@@ -101,6 +101,7 @@ class AuditAction(enum.StrEnum):
     SELECTION_CANCELLED = "assemblies.selection.cancelled", "assembly_id", "kind", "message"
     SELECTION_CANCEL_REQUESTED = "assemblies.selection.cancel_requested", "status"
     SELECTION_VERIFIED = "assemblies.selection.verified", "ok", "recomputed"
+    SELECTION_PUBLISHED = "assemblies.selection.published", "assembly_id", "kind"
 
     # lottery
     LOTTERY_CLOSED = (

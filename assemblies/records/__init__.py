@@ -1,0 +1,1 @@
+"""Public draw records: one page per published run and its verification bundle."""

@@ -1,0 +1,70 @@
+"""Public draw records (no account needed): ``/a/<slug>/draws/<run id>/`` and its bundle.
+
+Thin: the reads are :mod:`assemblies.selectors.records`; publishing is
+:func:`assemblies.services.records.selection_run_publish` (admin run page).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from assemblies.charts import probability_chart_svg
+from assemblies.models import Assembly, AssemblyStatus
+from assemblies.selectors.records import draw_bundle, draw_record, published_run
+from assemblies.selectors.registration import assembly_by_slug
+from opendlp.core.errors import NotFound
+
+#: Pool members per page of a record's table.
+ROWS_PER_PAGE = 200
+
+
+def _assembly(slug: str) -> Assembly:
+    assembly = assembly_by_slug(slug=slug)
+    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+        raise Http404("No such assembly.")
+    return assembly
+
+
+@require_safe
+def record(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """The record of one published draw: how it was made, its figures, the pool (paginated)
+    and the panel by pseudonymous id, with the bundle to verify it."""
+    assembly = _assembly(slug)
+    try:
+        data = draw_record(run=published_run(assembly=assembly, run_id=run_id))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    page = Paginator(data.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assemblies/public/record.html",
+        {
+            "assembly": assembly,
+            "record": data,
+            "report": data.report,
+            "page": page,
+            "panel": sorted(data.report.panel),
+            "chart": probability_chart_svg(data.probabilities, panel_size=data.run.panel_size),
+        },
+    )
+
+
+@require_safe
+def bundle(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """The verification bundle of a published draw, as a JSON download."""
+    assembly = _assembly(slug)
+    try:
+        run = published_run(assembly=assembly, run_id=run_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    text = json.dumps(draw_bundle(run=run), indent=1, sort_keys=True, ensure_ascii=False)
+    response = HttpResponse(text + "\n", content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{assembly.slug}-draw-{run.pk}-bundle.json"'
+    )
+    return response

@@ -1,0 +1,140 @@
+"""Public draw records: publishing (service and admin), the public page and its bundle."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from assemblies.errors import ServiceError
+from assemblies.models import AssemblyStatus, Registrant, Role, RunKind, RunStatus
+from assemblies.services.execution import selection_run_execute
+from assemblies.services.records import selection_run_publish
+from assemblies.services.runs import selection_run_start
+from opendlp.core.errors import Forbidden
+from opendlp.core.models import AuditEvent
+from tests.assemblies.factories import AssemblyMembershipFactory, SelectionRunFactory
+from tests.selection.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def drawn(small_assembly):
+    """The small assembly, closed, with a succeeded panel run (the real engine)."""
+    small_assembly.status = AssemblyStatus.CLOSED
+    small_assembly.save()
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False, seed="public seed")
+    run = selection_run_execute(run_id=run.pk)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
+
+
+def record_url(run):
+    return reverse("assemblies:record", args=[run.assembly.slug, run.pk])
+
+
+def bundle_url(run):
+    return reverse("assemblies:record_bundle", args=[run.assembly.slug, run.pk])
+
+
+def test_draw_record_is_not_found_until_published(client, drawn):
+    assert client.get(record_url(drawn)).status_code == 404
+    assert client.get(bundle_url(drawn)).status_code == 404
+    selection_run_publish(run_id=drawn.pk)
+    assert client.get(record_url(drawn)).status_code == 200
+
+
+def test_selection_run_publish_twice_keeps_the_first_time(drawn):
+    first = selection_run_publish(run_id=drawn.pk).published_at
+    again = selection_run_publish(run_id=drawn.pk).published_at
+    assert first == again
+    assert AuditEvent.objects.filter(action="assemblies.selection.published").count() == 1
+
+
+def test_selection_run_publish_refused_for_callers(drawn):
+    caller = AssemblyMembershipFactory(assembly=drawn.assembly, role=Role.CALLER).user
+    with pytest.raises(Forbidden):
+        selection_run_publish(run_id=drawn.pk, actor=caller)
+    drawn.refresh_from_db()
+    assert drawn.published_at is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [(RunKind.TEST, RunStatus.SUCCEEDED), (RunKind.PANEL, RunStatus.FAILED)]
+)
+def test_selection_run_publish_refused_without_a_panel(small_assembly, kind, status):
+    run = SelectionRunFactory(assembly=small_assembly, kind=kind, status=status)
+    with pytest.raises(ServiceError):
+        selection_run_publish(run_id=run.pk)
+
+
+def test_draw_record_page_shows_the_evidence_and_no_personal_data(client, drawn):
+    selection_run_publish(run_id=drawn.pk)
+    page = client.get(record_url(drawn)).content.decode()
+    result = drawn.result
+    assert result["seed"] in page and result["input_digest"] in page
+    for pid in result["panel"]:
+        assert pid in page
+    for registrant in Registrant.objects.filter(assembly=drawn.assembly):
+        assert str(registrant.public_id) in page
+        for personal in (registrant.name, registrant.email, registrant.external_id):
+            assert personal and personal not in page
+    assert bundle_url(drawn) in page
+
+
+def test_landing_page_links_published_draws(client, drawn):
+    landing = reverse("assemblies:landing", args=[drawn.assembly.slug])
+    assert record_url(drawn) not in client.get(landing).content.decode()
+    selection_run_publish(run_id=drawn.pk)
+    assert record_url(drawn) in client.get(landing).content.decode()
+
+
+def test_draw_record_bundle_verifies_with_the_selection_package_alone(client, drawn, tmp_path):
+    """The issue's test from outside: no account, download the bundle, verify elsewhere."""
+    selection_run_publish(run_id=drawn.pk)
+    response = client.get(bundle_url(drawn))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    bundle = json.loads(response.content)
+    assert bundle["report"]["input_digest"] == drawn.result["input_digest"]
+    shutil.copytree(
+        PROJECT_ROOT / "selection",
+        tmp_path / "selection",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    path = tmp_path / "bundle.json"
+    path.write_bytes(response.content)
+    command = [sys.executable, "-m", "selection", "verify", "--bundle", str(path)]
+    ok = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and "NOT VERIFIED" not in ok.stdout, ok.stdout + ok.stderr
+    bundle["pool"][0]["answers"] = {k: v + "x" for k, v in bundle["pool"][0]["answers"].items()}
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    bad = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert bad.returncode == 1 and "NOT VERIFIED" in bad.stdout
+
+
+def test_admin_publish_asks_then_publishes(client, drawn):
+    manager = AssemblyMembershipFactory(assembly=drawn.assembly, role=Role.MANAGER).user
+    client.force_login(manager)
+    url = reverse("admin:assemblies_selectionrun_publish", args=[drawn.pk])
+    asked = client.get(url)
+    assert asked.status_code == 200 and "Publish this draw record?" in asked.content.decode()
+    drawn.refresh_from_db()
+    assert drawn.published_at is None
+    done = client.post(url, follow=True)
+    assert record_url(drawn) in done.content.decode()
+    drawn.refresh_from_db()
+    assert drawn.published_at is not None
+
+
+def test_admin_publish_refused_for_callers(client, drawn):
+    caller = AssemblyMembershipFactory(assembly=drawn.assembly, role=Role.CALLER).user
+    client.force_login(caller)
+    url = reverse("admin:assemblies_selectionrun_publish", args=[drawn.pk])
+    assert client.post(url).status_code in (403, 404)
+    drawn.refresh_from_db()
+    assert drawn.published_at is None
