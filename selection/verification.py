@@ -151,6 +151,8 @@ def verify(
             out.passed(f"the probabilities match the stored distribution (within {tolerance})")
         else:
             out.failed(f"the probabilities differ from the stored distribution by {worst:.3g}")
+    if result.algorithm != "legacy":
+        _check_distribution(out, result, quotas, pool, k)
     _check_figures(out, report, result, tolerance)
     if recompute:
         try:
@@ -167,6 +169,50 @@ def verify(
             out.failed(f"re-running {result.algorithm} failed ({type(exc).__name__}: {exc})")
     _check_panel(out, result, quotas, pool, k, house)
     return out
+
+
+def _check_distribution(
+    out: VerificationReport, result: SelectionResult, quotas: QuotaTable, pool: Pool, k: int
+) -> None:
+    """Every panel the distribution could have drawn has k people and meets every quota:
+    a certificate that the lottery itself, not only the panel drawn, respected the quotas."""
+    categories = sorted(quotas.categories)
+    answers = {p.id: tuple(p.answers.get(c) for c in categories) for p in pool}
+    mixed = [t for t, members in enumerate(result.types) if len({answers[m] for m in members}) > 1]
+    if mixed:
+        out.failed(f"type {mixed[0]} of the report groups people with different answers")
+        return
+    bad = []
+    for number, share in enumerate(result.distribution, 1):
+        size = 0
+        counted = {q.key: 0 for q in quotas}
+        for type_index, count in share.counts:
+            members = result.types[type_index] if 0 <= type_index < len(result.types) else []
+            if not 0 < count <= len(members):
+                bad.append(f"panel {number} draws {count} from type {type_index}")
+                break
+            size += count
+            for category, value in zip(categories, answers[members[0]], strict=True):
+                if (category, value) in counted:
+                    counted[(category, value)] += count
+        else:
+            if size != k:
+                bad.append(f"panel {number} has {size} people, not {k}")
+            broken = [q for q in quotas if not q.min <= counted[q.key] <= q.max]
+            if broken:
+                q = broken[0]
+                bad.append(
+                    f"panel {number} has {counted[q.key]} of {q.category}/{q.value}, "
+                    f"outside [{q.min}, {q.max}]"
+                )
+    if bad:
+        for text in bad[:5]:
+            out.failed(f"the distribution holds an impossible panel: {text}")
+    else:
+        out.passed(
+            f"every one of the {len(result.distribution)} panels in the distribution has "
+            f"{k} people and meets every quota"
+        )
 
 
 def _check_figures(

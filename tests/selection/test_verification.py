@@ -85,3 +85,30 @@ def test_select_draws_the_same_panel_from_rows_in_another_order(drawn):
         again = select(quotas, shuffled(pool, seed), 10, seed="public seed")
         assert again.input_digest == report["input_digest"]
         assert again.panel == report["panel"]
+
+
+def test_verify_refuses_a_distribution_holding_an_impossible_panel(drawn):
+    quotas, pool, report = drawn
+    shares = [dict(s) for s in report["distribution"]]
+    counts = [list(c) for c in shares[-1]["counts"]]
+    counts[0][1] += 1  # one person too many from the first type of the last panel
+    shares[-1]["counts"] = counts
+    outcome = verify({**report, "distribution": shares}, quotas, pool, recompute=False)
+    assert not outcome.ok
+    assert any("impossible panel" in f or "draws" in f for f in outcome.findings)
+
+
+def test_verify_refuses_types_that_mix_different_answers(drawn):
+    quotas, pool, report = drawn
+    answers = {p.id: dict(p.answers) for p in pool}
+    types = [list(t) for t in report["types"]]
+    first, other = types[0], next(t for t in types[1:] if answers[t[0]] != answers[types[0][0]])
+    first[0], other[0] = other[0], first[0]
+    outcome = verify({**report, "types": types}, quotas, pool, recompute=False)
+    assert not outcome.ok and any("different answers" in f for f in outcome.findings)
+
+
+def test_verify_certifies_every_panel_of_the_distribution(drawn):
+    quotas, pool, report = drawn
+    outcome = verify(report, quotas, pool, recompute=False)
+    assert any("panels in the distribution" in f and f.startswith("ok") for f in outcome.findings)
