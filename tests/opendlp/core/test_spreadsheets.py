@@ -41,5 +41,5 @@ def test_csv_cell_safe_turns_values_into_text():
 def test_csv_text_neutralises_every_cell_header_included():
     text = csv_text([["=id", "name"], ["-1", '=cmd|"/c calc"!A1']])
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [["'=id", "name"], ["-1", "'=cmd|\"/c calc\"!A1"]]
+    assert rows == [["'=id", "name"], ["-1", '\'=cmd|"/c calc"!A1']]
     assert text.endswith("\n") and "\r" not in text
