@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from accounts.models import User
 from assemblies.models import AssemblyMembership
@@ -20,6 +21,11 @@ from assemblies.models import AssemblyMembership
 UNKNOWN_ORGANISER = (
     "No staff user has this email address. Type it exactly, or send an invitation instead."
 )
+
+
+def _staff() -> QuerySet[User]:
+    """The users who may be given a role: active staff."""
+    return User.objects.filter(is_staff=True, is_active=True)
 
 
 class OrganiserEmailField(forms.ModelChoiceField):
@@ -33,7 +39,7 @@ class OrganiserEmailField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            queryset=User.objects.filter(is_staff=True, is_active=True),
+            queryset=_staff(),
             error_messages={"invalid_choice": UNKNOWN_ORGANISER},
             **kwargs,
         )
@@ -55,7 +61,7 @@ class OrganiserEmailField(forms.ModelChoiceField):
         """
         if value in self.empty_values:
             return None
-        user = self.queryset.filter(email__iexact=str(value).strip()).first()
+        user = _staff().filter(email__iexact=str(value).strip()).first()
         if user is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return user
