@@ -22,7 +22,7 @@ def pseudonym(key: str, text: str, *, purpose: str, length: int = 20) -> str:
 
     Args:
         key: the assembly's :attr:`Assembly.pseudonym_key`.
-        text: what to hide (a household key, an external id).
+        text: what to hide (e.g. an external id).
         purpose: a short fixed label, e.g. ``"household"``.
         length: hex digits kept (at most 64).
     """
