@@ -1,15 +1,17 @@
 """Exports of the assemblies context: registrants back as the rows they were imported as (see
 :mod:`assemblies.columns`), panels, pools, distributions and reports, as CSV or JSON text.
 
+Every CSV is written by :func:`opendlp.core.spreadsheets.csv_text`, so a cell a spreadsheet
+would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first; plain numbers excepted) gets a
+single quote in front.
+
 Reads only; recording that personal data left the system is
 :func:`assemblies.services.assemblies.assembly_export_record`."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from assemblies.columns import column_roles
 from assemblies.models import (
@@ -20,6 +22,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.runs import panel_registrants, run_report
+from opendlp.core.spreadsheets import csv_text
 
 
 def export_header(*, assembly: Assembly) -> list[str]:
@@ -81,13 +84,14 @@ def registrants_csv(
     if registrants is None:
         registrants = Registrant.objects.filter(assembly=assembly).order_by("id").iterator()
     add_status = with_status and "status" not in [h.casefold() for h in header]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header + (["status"] if add_status else []))
-    for registrant in registrants:
-        row = registrant_row(registrant, header, id_column=id_column, categories=categories)
-        writer.writerow(row + ([registrant.status] if add_status else []))
-    return out.getvalue()
+
+    def rows() -> Iterator[list[str]]:
+        yield header + (["status"] if add_status else [])
+        for registrant in registrants:
+            row = registrant_row(registrant, header, id_column=id_column, categories=categories)
+            yield row + ([registrant.status] if add_status else [])
+
+    return csv_text(rows())
 
 
 def panel_csv(*, assembly: Assembly, run: SelectionRun | None = None) -> str:
@@ -117,19 +121,16 @@ def distribution_csv(*, run: SelectionRun) -> str:
     separated by spaces. A legacy run has no distribution (only the header).
     """
     report = run_report(run=run)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["panel", "probability", "weight", "type", "drawn", "type_size", "type_members"]
-    )
     types = report.types if report else []
     shares = report.distribution if report else []
     probabilities = report.panel_probabilities() if report else []
-    for number, (share, probability) in enumerate(zip(shares, probabilities, strict=True), 1):
-        for type_index, drawn in share.counts:
-            members = types[type_index] if type_index < len(types) else []
-            writer.writerow(
-                [
+
+    def rows() -> Iterator[list[object]]:
+        yield ["panel", "probability", "weight", "type", "drawn", "type_size", "type_members"]
+        for number, (share, probability) in enumerate(zip(shares, probabilities, strict=True), 1):
+            for type_index, drawn in share.counts:
+                members = types[type_index] if type_index < len(types) else []
+                yield [
                     number,
                     repr(probability),
                     share.weight,
@@ -138,8 +139,8 @@ def distribution_csv(*, run: SelectionRun) -> str:
                     len(members),
                     " ".join(members),
                 ]
-            )
-    return out.getvalue()
+
+    return csv_text(rows())
 
 
 def report_json(*, run: SelectionRun) -> str:

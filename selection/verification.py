@@ -193,8 +193,9 @@ def _check_distribution(
                 break
             size += count
             for category, value in zip(categories, answers[members[0]], strict=True):
-                if (category, value) in counted:
-                    counted[(category, value)] += count
+                key = (category, str(value))
+                if value is not None and key in counted:
+                    counted[key] += count
         else:
             if size != k:
                 bad.append(f"panel {number} has {size} people, not {k}")

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.models import User
 from assemblies import permissions
 from assemblies.admin.assembly_pages import AssemblyPages
+from assemblies.admin.organisers import MembershipInlineForm
 from assemblies.models import (
     Assembly,
     AssemblyMembership,
@@ -138,15 +138,11 @@ class MembershipInline(MemberInlineMixin, admin.TabularInline):
     """Who organises the assembly, and with which role."""
 
     model = AssemblyMembership
+    form = MembershipInlineForm  # users by exact email: the page lists no other staff users
     extra = 0
     fields = ("user", "role")
     verbose_name = "organiser"
     verbose_name_plural = "Organisers (staff users with a role in this assembly)"
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Assembly)

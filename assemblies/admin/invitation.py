@@ -37,7 +37,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
     form = InvitationForm
     list_display = ("email", "assembly", "role", "state_display", "created_at", "expires_at")
-    list_filter = ("role", "assembly")
+    # Only assemblies with invitations the user may see (never every assembly's title).
+    list_filter = ("role", ("assembly", admin.RelatedOnlyFieldListFilter))
     search_fields = ("email", "assembly__title")
     list_select_related = ("assembly",)
     actions = ["revoke_invitations"]

@@ -4,6 +4,7 @@ keys in it."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -19,13 +20,25 @@ from selection import (
 SNAPSHOT_VERSION = 1
 
 
-def household_hash(parts: Sequence[str]) -> str | None:
-    """A short, non-reversible household key from its parts (trimmed, case-folded), or None
-    when every part is empty."""
+def household_hash(parts: Sequence[str], *, key: str) -> str | None:
+    """A short, non-reversible household key from its parts (trimmed, case-folded), keyed
+    with the assembly's secret, or None when every part is empty.
+
+    The key is HMAC-SHA256 under ``key`` (the assembly's ``pseudonym_key``), first 20 hex
+    digits. Keyed, a stored snapshot cannot be used to confirm a guessed address by hashing
+    it, and the same address gives different keys in different assemblies. Runs stored
+    before keys were keyed hold plain SHA-256 prefixes; they verify as stored (verification
+    never recomputes household keys), so the snapshot layout and version are unchanged.
+
+    Args:
+        parts: the values of the household columns for one person.
+        key: the assembly's secret pseudonym key (never stored in the snapshot).
+    """
     cleaned = [str(part).strip().casefold() for part in parts]
     if not any(cleaned):
         return None
-    return hashlib.sha256("\x1f".join(cleaned).encode("utf-8")).hexdigest()[:20]
+    message = "\x1f".join(cleaned).encode("utf-8")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()[:20]
 
 
 def snapshot_make(

@@ -19,11 +19,14 @@ from assemblies.models.organisers import (
     Role,
 )
 from assemblies.models.registrant import (
+    ERASED_ID_PREFIX,
     PERSONAL_FIELDS,
     PendingImport,
     Registrant,
     RegistrantSource,
     RegistrantStatus,
+    erased_external_id,
+    stored_external_ids,
 )
 from assemblies.models.run import (
     ACTIVE_RUN_STATUSES,
@@ -40,6 +43,7 @@ __all__ = [
     "AssemblyMembership",
     "AssemblyStatus",
     "Category",
+    "ERASED_ID_PREFIX",
     "FINISHED_RUN_STATUSES",
     "Invitation",
     "PERSONAL_FIELDS",
@@ -52,4 +56,6 @@ __all__ = [
     "RunKind",
     "RunStatus",
     "SelectionRun",
+    "erased_external_id",
+    "stored_external_ids",
 ]

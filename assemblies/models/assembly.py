@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 from django.db import models
 from django.db.models import F, Q
+
+
+def new_pseudonym_key() -> str:
+    """A fresh secret key for one assembly's pseudonyms: 256 random bits as 64 hex digits."""
+    return secrets.token_hex(32)
+
+
+def pseudonym(key: str, text: str, *, purpose: str, length: int = 20) -> str:
+    """A keyed, non-reversible pseudonym of ``text``: the first ``length`` hex digits of
+    HMAC-SHA256 under ``key`` of ``purpose`` and ``text`` (so pseudonyms made for different
+    purposes never match). Without the key a guess cannot be confirmed by hashing it.
+
+    Args:
+        key: the assembly's :attr:`Assembly.pseudonym_key`.
+        text: what to hide (e.g. an external id).
+        purpose: a short fixed label, e.g. ``"household"``.
+        length: hex digits kept (at most 64).
+    """
+    message = f"{purpose}\x1e{text}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:length]
 
 
 class AssemblyStatus(models.TextChoices):
@@ -33,6 +57,9 @@ class Assembly(models.Model):
     names kept in ``Registrant.extra``); when ``household_check`` is on, at most one person per
     household is selected. ``import_columns`` remembers the header of the last registrants
     import so that exports give the rows back in the imported column order.
+    ``pseudonym_key`` is the assembly's own secret for :func:`pseudonym`: household keys in
+    stored run inputs and the ids of erased registrants are keyed with it, so the same address
+    gives different keys in different assemblies and a guess cannot be confirmed by hashing.
     """
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -68,6 +95,13 @@ class Assembly(models.Model):
         help_text="Column of the registrants CSV holding each person's external id.",
     )
     import_columns = models.JSONField(default=list, blank=True, editable=False)
+    pseudonym_key = models.CharField(
+        max_length=64,
+        default=new_pseudonym_key,
+        editable=False,
+        help_text="Secret key of this assembly's pseudonyms (household keys in run inputs, "
+        "erased external ids). Never shown, exported or copied into a run.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from assemblies.models.assembly import Assembly
+from assemblies.models.assembly import Assembly, pseudonym
 
 
 class RegistrantStatus(models.TextChoices):
@@ -45,13 +46,48 @@ PERSONAL_FIELDS = (
 )
 
 
+#: Start of an erased registrant's external id; the rest is a keyed pseudonym of the old id.
+ERASED_ID_PREFIX = "erased:"
+
+
+def erased_external_id(*, assembly: Assembly, external_id: str) -> str:
+    """The external id an erased registrant keeps: ``erased:`` and 32 hex digits of an
+    HMAC of the old id under the assembly's secret key, or ``""`` for no id.
+
+    The old id (often an email address or a name) cannot be read back, nor confirmed
+    without the assembly's key; ids stay unique within the assembly; and a re-import of the
+    same id is still recognised as an erased registrant (and skipped).
+    """
+    if not external_id:
+        return ""
+    return ERASED_ID_PREFIX + pseudonym(
+        assembly.pseudonym_key, external_id, purpose="external_id", length=32
+    )
+
+
+def stored_external_ids(*, assembly: Assembly, ids: Iterable[str]) -> dict[str, str]:
+    """Each given external id under the forms it may be stored in: as it is (a registrant
+    not erased) and as :func:`erased_external_id` (an erased one).
+
+    Returns:
+        ``{stored external id: given id}``; look up ``external_id__in`` its keys.
+    """
+    stored: dict[str, str] = {}
+    for external_id in ids:
+        if external_id:
+            stored[erased_external_id(assembly=assembly, external_id=external_id)] = external_id
+            stored[external_id] = external_id
+    return stored
+
+
 class Registrant(models.Model):
     """A member of the public who registered for (or was imported into) an assembly.
 
     ``answers`` maps each category name to the value given (a value of the quota table).
     ``extra`` keeps the other columns of an import (column name -> text) so that exports give
-    the rows back as imported. Erasure blanks the personal fields and ``extra`` but keeps the
-    row, its answers and its public id, so past draws stay verifiable.
+    the rows back as imported. Erasure blanks the personal fields and ``extra``, replaces
+    ``external_id`` by :func:`erased_external_id` (an id column may hold emails or names), and
+    keeps the row, its answers and its public id, so past draws stay verifiable.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -122,8 +158,14 @@ class Registrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        # No personal data: this text is copied into the append-only audit log.
+        # Shown to organisers only; the audit log uses ``audit_label`` (an external id may
+        # be an email address or a name).
         return f"registrant {self.external_id or str(self.public_id)[:8]}"
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names this registrant: by public id, never by external id."""
+        return f"registrant {self.public_id}"
 
     @property
     def display_name(self) -> str:

@@ -87,12 +87,18 @@ def pool_people(
     *, assembly: Assembly, statuses: Sequence[str] = (RegistrantStatus.POOL,)
 ) -> list[tuple[str, dict[str, str], str | None]]:
     """``(engine id, answers, household key or None)`` of the registrants in ``statuses``,
-    in id order (the order is part of a draw's input)."""
+    in id order (the order is part of a draw's input). Household keys are keyed with the
+    assembly's secret ``pseudonym_key`` (:func:`assemblies.engine.household_hash`)."""
     columns = list(assembly.household_columns or []) if assembly.household_check else []
+    key = assembly.pseudonym_key
     people = []
     queryset = Registrant.objects.filter(assembly=assembly, status__in=statuses).order_by("id")
     for registrant in queryset.only("public_id", "answers", "extra", *_HOUSEHOLD_FIELDS):
-        house = engine.household_hash(household_parts(registrant, columns)) if columns else None
+        house = (
+            engine.household_hash(household_parts(registrant, columns), key=key)
+            if columns
+            else None
+        )
         people.append((registrant.engine_id, dict(registrant.answers or {}), house))
     return people
 

@@ -23,6 +23,7 @@ from assemblies.models import (
     Registrant,
     RegistrantStatus,
     SelectionRun,
+    stored_external_ids,
 )
 from assemblies.selectors.assemblies import quotas_of
 
@@ -252,11 +253,13 @@ def registrants_import_preview(
     preview.sample = [(r.line, r.id, r.answers) for r in parsed.rows[:10]]
     if id_column:
         ids = [r.id for r in parsed.rows]
-        existing = dict(
-            Registrant.objects.filter(assembly=assembly, external_id__in=ids).values_list(
-                "external_id", "status"
-            )
-        )
+        stored = stored_external_ids(assembly=assembly, ids=ids)  # erased ones: pseudonyms
+        existing = {
+            stored[external_id]: status
+            for external_id, status in Registrant.objects.filter(
+                assembly=assembly, external_id__in=list(stored)
+            ).values_list("external_id", "status")
+        }
         preview.skipped = sum(1 for s in existing.values() if s == RegistrantStatus.DELETED)
         preview.updates = len(existing) - preview.skipped
         preview.creates = len(ids) - len(existing)

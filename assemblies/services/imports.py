@@ -22,6 +22,7 @@ from assemblies.models import (
     Registrant,
     RegistrantSource,
     RegistrantStatus,
+    stored_external_ids,
 )
 from assemblies.selectors.previews import read_registrants
 from assemblies.services._common import _lock_assembly, _refuse_while_busy
@@ -70,10 +71,12 @@ def registrants_import(
             raise ImportRejected(problems)
         existing: dict[str, Registrant] = {}
         if id_column:
+            # An erased registrant keeps only a keyed pseudonym of its id: look both up.
+            stored = stored_external_ids(assembly=assembly, ids=[row.id for row in parsed.rows])
             existing = {
-                r.external_id: r
+                stored[r.external_id]: r
                 for r in Registrant.objects.select_for_update().filter(
-                    assembly=assembly, external_id__in=[row.id for row in parsed.rows]
+                    assembly=assembly, external_id__in=list(stored)
                 )
             }
         now = timezone.now()

@@ -14,12 +14,21 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from assemblies.errors import InvalidInput, RegistrantNotFound, ServiceError
-from assemblies.models import PERSONAL_FIELDS, AssemblyStatus, Registrant, RegistrantStatus, Role
+from assemblies.models import (
+    PERSONAL_FIELDS,
+    AssemblyStatus,
+    Registrant,
+    RegistrantStatus,
+    Role,
+    erased_external_id,
+)
 from assemblies.permissions import role_in
 from assemblies.selectors.assemblies import answers_problems
 from assemblies.services._common import _lock_assembly, _validation_text
@@ -194,8 +203,10 @@ def registrant_erase(
     *, registrant_id: int, actor: Any = None, by: Mover | None = None
 ) -> Registrant:
     """Erase a registrant's personal data (contact fields and extra columns) and mark them
-    ``deleted``; the row, answers and public id stay so past draws remain verifiable.
-    Erasing twice is harmless.
+    ``deleted``; the external id (which may be an email or a name) becomes a keyed pseudonym
+    (:func:`assemblies.models.erased_external_id`: unique, unreadable, still recognised by a
+    re-import, which skips it), also in the admin's change history. The row, answers and
+    public id stay so past draws remain verifiable. Erasing twice is harmless.
 
     Args:
         by: who asks; default: the actor's role (a manager, or the system).
@@ -215,9 +226,17 @@ def registrant_erase(
         for name in PERSONAL_FIELDS:
             setattr(registrant, name, "")
         registrant.extra = {}
+        registrant.external_id = erased_external_id(
+            assembly=registrant.assembly, external_id=registrant.external_id
+        )
         registrant.status = RegistrantStatus.DELETED
         registrant.erased_at = timezone.now()
         registrant.save()
+        # The admin's own history names objects by str() (the old external id): rename it.
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Registrant),
+            object_id=str(registrant.pk),
+        ).update(object_repr=registrant.audit_label)
         _audit(
             AuditAction.REGISTRANT_ERASED, registrant, actor, **{"from": previous, "by": by.value}
         )

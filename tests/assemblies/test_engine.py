@@ -1,6 +1,7 @@
 """assemblies/engine.py: the conversion between rows and the selection engine, and the real
 engine behind the services (feasibility, draws, verification, replacements, households)."""
 
+import hashlib
 from collections import Counter
 
 import pytest
@@ -8,11 +9,12 @@ import pytest
 from assemblies import engine
 from assemblies.errors import InvalidInput
 from assemblies.models import Assembly, Registrant, RegistrantStatus, RunKind, RunStatus
-from assemblies.selectors.assemblies import assembly_feasibility
+from assemblies.selectors.assemblies import assembly_feasibility, pool_people
 from assemblies.selectors.runs import run_quota_outcomes, run_report
 from assemblies.services.execution import selection_run_execute, selection_run_verify
 from assemblies.services.registrants import registrant_status_change
 from assemblies.services.runs import replacements_select, selection_run_start
+from tests.assemblies.factories import AssemblyFactory, RegistrantFactory
 
 # --- conversion (no draw) ---------------------------------------------------------------------
 
@@ -49,10 +51,30 @@ def test_parse_registrants_matches_columns_ignoring_case():
     assert parsed.rows[0].cells == {"ID": "7", "gender": "female", "Email": "a@example.org"}
 
 
+KEY = "k" * 64
+
+
 def test_household_hash_ignores_case_and_spaces_and_hides_the_address():
-    key = engine.household_hash(["1 High St ", "ab1 2cd"])
-    assert key == engine.household_hash(["1 HIGH ST", "AB1 2CD"])
-    assert "high" not in key and engine.household_hash(["", " "]) is None
+    key = engine.household_hash(["1 High St ", "ab1 2cd"], key=KEY)
+    assert key == engine.household_hash(["1 HIGH ST", "AB1 2CD"], key=KEY)
+    assert "high" not in key and engine.household_hash(["", " "], key=KEY) is None
+
+
+def test_household_hash_is_keyed_so_guessed_addresses_cannot_be_confirmed():
+    parts = ["1 high st", "ab1 2cd"]
+    unkeyed = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+    one = engine.household_hash(parts, key=KEY)
+    two = engine.household_hash(parts, key="other")
+    assert len(one) == 20 and one != two and unkeyed not in (one, two)
+
+
+def test_same_household_hashes_differently_in_two_assemblies(db):
+    keys = []
+    for _ in range(2):
+        assembly = AssemblyFactory(household_check=True, household_columns=["postcode"])
+        RegistrantFactory(assembly=assembly, postcode="AB1 2CD")
+        keys.append(pool_people(assembly=assembly)[0][2])
+    assert keys[0] and keys[1] and keys[0] != keys[1]
 
 
 def test_snapshot_digest_is_canonical():
@@ -241,6 +263,9 @@ def test_household_rule_selects_one_per_household(small_assembly):
         )
     )
     assert sorted(codes) == ["H1", "H2"]
+    # the stored inputs keep their household hashes: a new key changes nothing stored
+    Assembly.objects.filter(pk=small_assembly.pk).update(pseudonym_key="rotated")
+    assert selection_run_verify(run_id=run.pk).ok
 
 
 def make_infeasible(assembly):

@@ -94,3 +94,10 @@ def test_run_percent():
     assert run.percent == 75
     run.status = RunStatus.SUCCEEDED
     assert run.percent == 100
+
+
+def test_assembly_pseudonym_key_is_random_per_assembly_and_not_editable():
+    one, two = AssemblyFactory(), AssemblyFactory()
+    assert len(one.pseudonym_key) == 64 and one.pseudonym_key != two.pseudonym_key
+    assert one.pseudonym_key == AssemblyFactory._meta.model.objects.get(pk=one.pk).pseudonym_key
+    assert not AssemblyFactory._meta.model._meta.get_field("pseudonym_key").editable

@@ -262,7 +262,7 @@ def change_form_data(small_assembly, *, role="manager"):
         {
             "memberships-0-id": membership.pk,
             "memberships-0-assembly": small_assembly.pk,
-            "memberships-0-user": membership.user_id,
+            "memberships-0-user": membership.user.email,
             "memberships-0-role": role,
         }
     )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assemblies', '0003_invitation_from_accounts'),
+        ('assemblies', '0004_assembly_pseudonym_key_erased_ids'),
     ]
 
     operations = [
