@@ -47,7 +47,9 @@ def decode_csv(raw: bytes, display: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError("the file is not UTF-8 text", file=display, line=line) from exc
+        raise InputError(
+            "the file is not UTF-8 text: save it as CSV UTF-8", file=display, line=line
+        ) from exc
     if "\x00" in text:
         try:
             csv_records(text, display)  # names the NUL's line and column
