@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assemblies.models import PendingImport, Quota, Registrant
-from tests.assemblies.conftest import SMALL_QUOTAS, SMALL_REGISTRANTS
+from tests.assemblies.conftest import SMALL_REGISTRANTS
 
 pytestmark = pytest.mark.django_db
 
@@ -92,4 +92,3 @@ def test_other_organiser_lists_with_nul_status_are_refused(client, superuser, na
     response = client.get(reverse(f"admin:{name}_changelist"), {"status__exact": "x\x00"})
     assert response.status_code in (302, 400), response.status_code
     assert response.status_code != 302 or response["Location"].endswith("?e=1")
-
