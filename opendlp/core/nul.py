@@ -3,8 +3,9 @@
 PostgreSQL stores no NUL in text (``DataError``: "text fields cannot contain NUL"), so any
 text that can reach the database is checked before it does: Django's form ``CharField``
 refuses NUL itself (``ProhibitNullCharactersValidator``); CSV files are checked by the engine
-(:func:`selection.csvtext.decode_csv`); query strings of admin lists and command arguments
-use the helpers here.
+(:func:`selection.csvtext.decode_csv`); query strings of admin lists
+(:class:`NulSafeChangeListMixin`) and command arguments (:class:`NulSafeCommand`) are checked
+here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.management.base import BaseCommand, CommandError
 from django.http import HttpRequest
 
 #: The character PostgreSQL refuses in text.
@@ -54,3 +56,20 @@ class NulSafeChangeListMixin:
             )
             raise IncorrectLookupParameters("a NUL character in the query string")
         return super().get_changelist_instance(request)  # type: ignore[misc]
+
+
+class NulSafeCommand(BaseCommand):
+    """A management command that refuses a NUL in any text argument (a slug, a title, a
+    seed, a path: none can hold one) with a ``CommandError`` naming the argument, before
+    ``handle`` runs."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        """Run the command after checking its arguments.
+
+        Raises:
+            CommandError: an argument holds a NUL character.
+        """
+        for name, value in [*((str(i + 1), a) for i, a in enumerate(args)), *options.items()]:
+            if contains_nul(value):
+                raise CommandError(f"argument {name!r} contains a NUL character (U+0000).")
+        return super().execute(*args, **options)

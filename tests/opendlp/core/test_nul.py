@@ -1,11 +1,13 @@
-"""NUL characters in query strings of the staff lists: refused like any wrong lookup, never
-sent to PostgreSQL (which answered 500; issue 13, defect 4)."""
+"""NUL characters in query strings of the staff lists and in command arguments: refused like
+any wrong lookup or argument, never sent to PostgreSQL (which answered 500 or printed a
+traceback; issue 13, defect 4)."""
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.http import QueryDict
 from django.urls import reverse
 
-from opendlp.core.nul import contains_nul
+from opendlp.core.nul import NulSafeCommand, contains_nul
 from tests.accounts.factories import UserFactory
 
 
@@ -41,3 +43,21 @@ def test_account_lists_with_nul_search_do_not_fail(client, name):
     client.raise_request_exception = False
     response = client.get(reverse(f"admin:{name}_changelist"), {"q": "x\x00"})
     assert response.status_code == 200
+
+
+def test_nul_safe_command_names_the_argument_before_handle_runs():
+    class Command(NulSafeCommand):
+        ran = False
+
+        def add_arguments(self, parser):
+            parser.add_argument("slug")
+            parser.add_argument("--title")
+
+        def handle(self, *args, **options):
+            Command.ran = True
+
+    with pytest.raises(CommandError, match="'title' contains a NUL"):
+        call_command(Command(), "ok", "--title", "T\x00")
+    assert not Command.ran
+    call_command(Command(), "ok", "--title", "T\u2028")
+    assert Command.ran
