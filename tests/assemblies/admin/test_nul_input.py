@@ -1,5 +1,6 @@
 """NUL characters (and UTF-16 files read as UTF-8, which are full of them) from organisers:
-uploads and list filters answer the usual clear error and store nothing (issue 13, defect 4).
+uploads, list filters and change forms answer the usual clear error and store nothing
+(issue 13, defect 4).
 
 PostgreSQL refuses NUL in text, so these pages answered 500 there; the checks run before the
 database on every backend."""
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assemblies.models import PendingImport, Quota, Registrant
+from tests.assemblies.admin.test_pages import change_form_data
 from tests.assemblies.conftest import SMALL_REGISTRANTS
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +94,48 @@ def test_other_organiser_lists_with_nul_status_are_refused(client, superuser, na
     response = client.get(reverse(f"admin:{name}_changelist"), {"status__exact": "x\x00"})
     assert response.status_code in (302, 400), response.status_code
     assert response.status_code != 302 or response["Location"].endswith("?e=1")
+
+
+# --- admin forms: every text field refuses NUL before the database -------------------------
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["title", "question", "description", "household_columns", "id_column", "quotas-0-value"],
+)
+def test_assembly_change_form_with_nul_is_a_form_error(as_manager, small_assembly, field):
+    data, _ = change_form_data(small_assembly)
+    data[field] = f"{data.get(field) or 'x'}\x00"
+    url = reverse("admin:assemblies_assembly_change", args=[small_assembly.pk])
+    response = as_manager.post(url, data)
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    small_assembly.refresh_from_db()
+    assert "\x00" not in small_assembly.title + small_assembly.question
+
+
+@pytest.mark.parametrize("field", ["name", "email", "external_id", "postcode"])
+def test_registrant_change_form_with_nul_is_a_form_error(as_manager, small_assembly, field):
+    registrant = Registrant.objects.get(external_id="P01")
+    data = {
+        "external_id": "P01",
+        "status": registrant.status,
+        "name": registrant.name,
+        "email": registrant.email,
+    }
+    data[field] = (data.get(field) or "x") + "\x00"
+    url = reverse("admin:assemblies_registrant_change", args=[registrant.pk])
+    response = as_manager.post(url, data)
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    registrant.refresh_from_db()
+    assert registrant.name == "Ann One" and registrant.external_id == "P01"
+
+
+def test_invitation_form_with_nul_email_is_a_form_error(as_manager, small_assembly):
+    url = reverse("admin:assemblies_invitation_add")
+    data = {"assembly": small_assembly.pk, "email": "new\x00@example.org", "role": "viewer"}
+    response = as_manager.post(url, data)
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    assert not small_assembly.invitations.exists()
