@@ -46,7 +46,8 @@ def decode_csv(raw: bytes, display: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        before = raw[: exc.start].decode("utf-8-sig", errors="replace")
+        line = _line_of(before, len(before))
         raise InputError(
             "the file is not UTF-8 text: save it as CSV UTF-8", file=display, line=line
         ) from exc

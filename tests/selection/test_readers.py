@@ -289,6 +289,14 @@ def test_read_quotas_utf16_with_bom_is_refused(tmp_path):
     assert info.value.line == 1
 
 
+def test_read_quotas_not_utf8_names_the_line_with_cr_only_line_ends(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_bytes(b"category,feature,min,max\rgender,female,1,2\rgender,m\xe4le,1,2\r")
+    with pytest.raises(InputError, match="not UTF-8") as info:
+        read_quotas(path)
+    assert info.value.line == 3
+
+
 def test_read_quotas_path_with_nul_cannot_be_read():
     with pytest.raises(InputError, match="cannot read the file"):
         read_quotas("q\x00.csv")
