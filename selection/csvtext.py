@@ -135,13 +135,14 @@ def csv_records(text: str, display: str) -> tuple[Record, list[Record]]:
         records.append(Record(start, cells, "".join(consumed)))
     if not records:
         raise InputError("the file is empty (no header)", file=display, line=1)
-    _refuse_nul(records, display)
+    if "\x00" in text:
+        _refuse_nul(records, text, display)
     return records[0], records[1:]
 
 
-def _refuse_nul(records: list[Record], display: str) -> None:
-    """Refuse the first NUL character (PostgreSQL stores no NUL in text) with its physical
-    line and its column: the header name, else ``field N`` (1-based)."""
+def _refuse_nul(records: list[Record], text: str, display: str) -> None:
+    """Refuse the first NUL character of ``text`` (PostgreSQL stores no NUL in text) with its
+    physical line and its column: the header name, else ``field N`` (1-based)."""
     header = records[0]
     for record in records:
         for position, cell in enumerate(record.cells):
@@ -156,6 +157,7 @@ def _refuse_nul(records: list[Record], display: str) -> None:
                 line=record.line + _line_of(record.raw, record.raw.index("\x00")) - 1,
                 column=name,
             )
+    raise InputError(NUL_MESSAGE, file=display, line=_line_of(text, text.index("\x00")))
 
 
 def header_index(header: Record, display: str) -> dict[str, int]:
