@@ -19,7 +19,10 @@ def _algorithm_choices() -> list[tuple[str, str]]:
 
 
 class CsvUploadForm(forms.Form):
-    """Upload of a quota or registrants CSV (UTF-8, any of the engine's dialects)."""
+    """Upload of a quota or registrants CSV (UTF-8, any of the engine's dialects).
+
+    ``cleaned_data["text"]`` is the decoded text; a file that is not UTF-8, is UTF-16 or holds
+    a NUL character is a form error naming its line (and column), so nothing is kept."""
 
     file = forms.FileField(label="CSV file", help_text="UTF-8 text, comma-separated.")
 
@@ -29,14 +32,10 @@ class CsvUploadForm(forms.Form):
             raise forms.ValidationError(
                 f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
             )
-        raw = upload.read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise forms.ValidationError(
-                f"The file is not UTF-8 text (line {line}); save it as CSV UTF-8."
-            ) from exc
+            text = engine.decode_csv(upload.read(), filename=upload.name or "upload.csv")
+        except engine.InputError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         self.cleaned_data["text"] = text
         return upload
 

@@ -6,10 +6,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from lottery.models import Ballot, Lottery
+from opendlp.core.nul import NulSafeChangeListMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewing only: adding, changing and deleting are refused."""
+class ReadOnlyAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
+    """Viewing only: adding, changing and deleting are refused; a NUL in a list's query
+    string is refused like any wrong lookup."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,10 +12,12 @@ from django.http import Http404, HttpRequest
 from assemblies import permissions
 from assemblies.models import Assembly
 from opendlp.core.errors import DomainError
+from opendlp.core.nul import NulSafeChangeListMixin
 
 
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
     """Grants the admin through assembly memberships instead of Django model permissions.
+    Its lists refuse a NUL in the query string like any wrong lookup.
 
     Subclasses set ``assembly_path`` (the lookup from the model to its assembly, e.g.
     ``"assembly"``; empty for Assembly itself). Objects outside the user's assemblies are not

@@ -17,6 +17,7 @@ from assemblies.models import Assembly, Invitation
 from assemblies.permissions import managed_assembly_ids
 from assemblies.services.invitations import invitation_revoke, invitation_send
 from opendlp.core.errors import Forbidden
+from opendlp.core.nul import NulSafeChangeListMixin
 
 
 class InvitationForm(forms.ModelForm):
@@ -28,7 +29,7 @@ class InvitationForm(forms.ModelForm):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
     """Managers invite organisers to their assemblies and revoke pending invitations.
 
     Visible to superusers and to anyone who manages at least one assembly; each sees only

@@ -15,6 +15,7 @@ from selection import (
     read_quotas,
     read_respondents,
 )
+from selection.csvtext import decode_csv as _decode_csv
 
 #: One problem in an input, ready to show: the engine's own type (message, file, 1-based
 #: line with the header on line 1, column, value), so both layers report input alike.
@@ -36,6 +37,23 @@ def problems_from(exc: BaseException) -> list[Problem]:
             )
         )
     return out
+
+
+def decode_csv(raw: bytes, *, filename: str) -> str:
+    """The text of an uploaded or read CSV file, checked before it is kept or parsed.
+
+    Args:
+        raw: the file's bytes. filename: the name used in error messages.
+
+    Returns:
+        The text (UTF-8, a leading byte-order mark dropped), with no NUL character, which
+        PostgreSQL cannot store.
+
+    Raises:
+        InputError: UTF-16; not UTF-8 (the line of the first bad byte); a NUL character (its
+            line and column; a UTF-16 file without byte-order mark is full of them).
+    """
+    return _decode_csv(raw, filename)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def read_registrants(
 
 def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and ``(first line, {column: cell})`` of each non-empty record."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header: list[str] = []
     records = []
     line = 1

@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from opendlp.core.models import AuditEvent
+from opendlp.core.nul import NulSafeChangeListMixin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
     """Read-only list of audit events; adding, changing and deleting are refused."""
 
     list_display = ("created_at", "action", "actor", "target_type", "target_label")

@@ -98,3 +98,12 @@ def test_verify_lottery_exit_status_non_zero_on_failure(tmp_path):
     )
     assert result.returncode == 1
     assert "no lottery" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("close_lotteries", "--date", "2026-01-01\x00"), ("verify_lottery", "\x0020260101")]
+)
+def test_date_argument_with_nul_is_a_clear_error(args):
+    """PostgreSQL stores no NUL: the date is parsed (and refused) before any query."""
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        run(*args)

@@ -124,3 +124,16 @@ def test_detail_void_says_so(client):
 @pytest.mark.parametrize("path", ["/lottery/2001-01-01/", "/lottery/2026-02-30/", "/lottery/x/"])
 def test_detail_missing_or_invalid_date_404(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_lottery_pages_with_nul_in_the_request_never_reach_the_database(client, user):
+    """PostgreSQL stores no NUL: a NUL in the page number, the posted data or the date is
+    ignored or answered 404, never a 500 (issue 13, defect 4)."""
+    closed_days(1)
+    client.raise_request_exception = False
+    assert client.get("/lottery/", {"page": "1\x00"}).status_code == 200
+    assert client.get("/lottery/2026-01-01%00/").status_code == 404
+    client.force_login(user)
+    response = client.post("/lottery/enter/", {"x\x00": "\x00", "user": "\x00"})
+    assert response.status_code == 302
+    assert Ballot.objects.filter(user=user).count() == 1

@@ -219,3 +219,84 @@ def test_quota_table_reduced_by_kept_members():
     assert (quota.min, quota.max, quota.min_flex, quota.max_flex) == (0, 0, 0, 1)
     with pytest.raises(InputError, match="exceed"):
         table.reduced_by({("Gender", "Male"): 3})
+
+
+# --- line handling: only CR, LF and CRLF end a line (issue 13, defect 16) -------------------
+
+#: Characters ``str.splitlines`` treats as line breaks but CSV does not.
+UNICODE_BREAKS = ("\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+
+
+@pytest.mark.parametrize("brk", UNICODE_BREAKS)
+def test_read_respondents_unicode_line_break_in_field_is_text(brk):
+    text = f'id,note,gender\n1,a{brk}b,female\n2,"c{brk}d",male\n3,x,robot\n'
+    with pytest.raises(InputError) as info:
+        read_respondents(io.StringIO(text), quotas=quotas_from(DIALECT_A), id_column="id")
+    assert len(info.value.errors) == 1  # no "expected 3 fields" for the first two rows
+    assert (info.value.line, info.value.column, info.value.value) == (4, "gender", "robot")
+
+
+def test_read_respondents_field_with_u2028_keeps_cells_and_raw_record():
+    text = 'id,note,gender\r\n1,one\u2028two,female\r\n2,"x\u2028y",male\r\n'
+    respondents = read_respondents(io.StringIO(text), quotas=quotas_from(DIALECT_A), id_column="id")
+    assert respondents.rows["1"] == ["1", "one\u2028two", "female"]
+    assert respondents.lines == {"1": 2, "2": 3}
+    assert respondents.panel_csv(["2"]) == 'id,note,gender\r\n2,"x\u2028y",male\r\n'
+
+
+def test_read_respondents_problem_after_multiline_quoted_field_is_on_its_line():
+    text = 'id,note,gender\n1,"a\u2028b\nc\r\nd",female\n2,"e\rf",male\n3,x,robot\n'
+    with pytest.raises(InputError) as info:
+        read_respondents(io.StringIO(text), quotas=quotas_from(DIALECT_A), id_column="id")
+    # record 1 spans lines 2-4, record 2 lines 5-6: the bad answer is on line 7
+    assert (info.value.line, info.value.column) == (7, "gender")
+
+
+def test_read_quotas_value_with_u2028_and_cr_only_line_ends():
+    table = quotas_from("category,feature,min,max\rgender,fe\u2028male,1,2\rgender,male,1,2\r")
+    assert table.get("gender", "fe\u2028male").max == 2
+    assert table.origin[("gender", "male")] == ("cats.csv", 3)
+    with pytest.raises(InputError) as info:
+        quotas_from("category,feature,min,max\rgender,a\x85b,1,2\rgender,male,x,2\r")
+    assert (info.value.line, info.value.column) == (3, "min")
+
+
+# --- NUL characters and UTF-16 (issue 13, defect 4) -----------------------------------------
+
+
+def test_read_respondents_nul_names_line_and_column():
+    text = 'id,note,gender\n1,"a\nb",female\n2,x\x00y,male\n'
+    with pytest.raises(InputError) as info:
+        read_respondents(io.StringIO(text), quotas=quotas_from(DIALECT_A), id_column="id")
+    assert (info.value.file, info.value.line, info.value.column) == ("<respondents>", 4, "note")
+    assert "NUL" in info.value.message
+
+
+def test_read_quotas_utf16_without_bom_names_line_1(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_bytes(DIALECT_A.encode("utf-16-le"))
+    with pytest.raises(InputError) as info:
+        read_quotas(path)
+    assert (info.value.line, info.value.column) == (1, "field 1")
+    assert "UTF-16" in info.value.message
+
+
+def test_read_quotas_utf16_with_bom_is_refused(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_bytes(DIALECT_A.encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16") as info:
+        read_quotas(path)
+    assert info.value.line == 1
+
+
+def test_read_quotas_not_utf8_names_the_line_with_cr_only_line_ends(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_bytes(b"category,feature,min,max\rgender,female,1,2\rgender,m\xe4le,1,2\r")
+    with pytest.raises(InputError, match="not UTF-8") as info:
+        read_quotas(path)
+    assert info.value.line == 3
+
+
+def test_read_quotas_path_with_nul_cannot_be_read():
+    with pytest.raises(InputError, match="cannot read the file"):
+        read_quotas("q\x00.csv")

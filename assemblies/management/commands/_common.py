@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from assemblies import engine
 from assemblies.errors import ImportRejected, ServiceError
 from assemblies.models import Assembly
 
@@ -19,16 +20,22 @@ def assembly_or_error(slug: str) -> Assembly:
 
 
 def read_text(path: str) -> str:
-    """A UTF-8 file's text (a byte-order mark is dropped), or a CommandError."""
+    """A CSV file's text, decoded by :func:`assemblies.engine.decode_csv` (UTF-8, a
+    byte-order mark dropped).
+
+    Raises:
+        CommandError: the file cannot be read; it is UTF-16 or not UTF-8; it holds a NUL
+            character (the message names the file, line and column).
+    """
     try:
         raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or exc
+        raise CommandError(f"{path}: cannot read the file: {reason}") from exc
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CommandError(f"{path}, line {line}: the file is not UTF-8 text") from exc
+        return engine.decode_csv(raw, filename=path)
+    except engine.InputError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def service_error(exc: ServiceError) -> CommandError:

@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from assemblies.management.commands._common import assembly_or_error
 from assemblies.selectors.assemblies import assembly_feasibility
 from opendlp.core.errors import DomainError
+from opendlp.core.nul import NulSafeCommand
 
 
-class Command(BaseCommand):
+class Command(NulSafeCommand):
     help = "Check whether the assembly's quotas can be met by its pool (exit 1 when not)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import service_error
 from assemblies.services.assemblies import assembly_create
+from opendlp.core.nul import NulSafeCommand
 
 
-class Command(BaseCommand):
+class Command(NulSafeCommand):
     help = "Create a draft assembly."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -3,14 +3,15 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from assemblies.exports import panel_csv
 from assemblies.management.commands._common import assembly_or_error
 from assemblies.models import RunStatus, SelectionRun
+from opendlp.core.nul import NulSafeCommand
 
 
-class Command(BaseCommand):
+class Command(NulSafeCommand):
     help = "Write the panel (selected and confirmed registrants, or a run's panel) as CSV."
 
     def add_arguments(self, parser: CommandParser) -> None:

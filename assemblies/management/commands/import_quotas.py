@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, read_text, service_error
 from assemblies.services.quotas import quotas_import
+from opendlp.core.nul import NulSafeCommand
 
 
-class Command(BaseCommand):
+class Command(NulSafeCommand):
     help = "Replace an assembly's quota table with a CSV (any dialect the engine reads)."
 
     def add_arguments(self, parser: CommandParser) -> None:

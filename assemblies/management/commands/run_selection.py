@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from assemblies.errors import ServiceError
 from assemblies.management.commands._common import assembly_or_error, service_error
@@ -10,9 +10,10 @@ from assemblies.models import RunKind, RunStatus
 from assemblies.selectors.runs import run_report
 from assemblies.services.execution import selection_run_execute
 from assemblies.services.runs import replacements_select, selection_run_start
+from opendlp.core.nul import NulSafeCommand
 
 
-class Command(BaseCommand):
+class Command(NulSafeCommand):
     help = "Request a selection run (a Celery worker runs it), or run it here with --sync."
 
     def add_arguments(self, parser: CommandParser) -> None:
