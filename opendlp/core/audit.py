@@ -61,7 +61,15 @@ class AuditAction(enum.StrEnum):
 
     # assemblies: quotas and imports
     QUOTAS_IMPORTED = "assemblies.quotas.imported", "filename", "quotas", "replaced"
-    QUOTAS_CHANGED = "assemblies.quotas.changed", "model", "saved", "deleted"
+    QUOTAS_CHANGED = (
+        "assemblies.quotas.changed",
+        "model",
+        "saved",
+        "deleted",
+        "added",  # [{category, value, min, max, min_flex, max_flex}]
+        "changed",  # [{category, value, old: {bounds}, new: {bounds}}]
+        "removed",  # [{category, value, min, max, min_flex, max_flex}]
+    )
     REGISTRANTS_IMPORTED = (
         "assemblies.registrants.imported",
         "filename",
