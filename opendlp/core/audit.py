@@ -30,6 +30,8 @@ class AuditAction(enum.StrEnum):
     USER_BANNED = "accounts.user.banned", "user_id", "reason", "banned_at"
     USER_UNBANNED = "accounts.user.unbanned", "user_id", "reason", "unbanned_at", "previous"
     USER_PROFILE_UPDATED = "accounts.profile.updated"
+    # flags: {"is_staff" | "is_superuser" | "is_active": {"from": bool, "to": bool}}
+    USER_FLAGS_CHANGED = "accounts.user.flags_changed", "user_id", "flags"
     API_TOKEN_CREATED = "accounts.api_token.created", "token_id", "prefix", "label"
     API_TOKEN_REVOKED = "accounts.api_token.revoked", "token_id", "prefix"
     SIGNIN_RATE_LIMITED = "accounts.signin.rate_limited", "ip_limited", "known_account"
