@@ -58,7 +58,12 @@ class AuditAction(enum.StrEnum):
     )
     MEMBERSHIP_REMOVED = "assemblies.membership.removed", "user_id", "role"
     INVITATION_SENT = "assemblies.invitation.sent", "assembly_id", "role"
-    INVITATION_REVOKED = "assemblies.invitation.revoked", "assembly_id", "superseded"
+    INVITATION_REVOKED = (
+        "assemblies.invitation.revoked",
+        "assembly_id",
+        "superseded",
+        "reason",  # "email not sent" when the system withdrew it
+    )
     INVITATION_ACCEPTED = "assemblies.invitation.accepted", "assembly_id", "role"
 
     # assemblies: quotas and imports
