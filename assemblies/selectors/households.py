@@ -14,8 +14,7 @@ from django.db.models.fields.json import KeyTextTransform
 
 from assemblies.columns import contact_field
 from assemblies.errors import InvalidInput
-from assemblies.models import Assembly, Registrant, RegistrantStatus
-from assemblies.models.registrant import PERSONAL_FIELDS
+from assemblies.models import PERSONAL_FIELDS, Assembly, Registrant, RegistrantStatus
 
 #: Registrants whose data can tell whether a household column exists (all but the erased).
 LIVE_STATUSES: tuple[str, ...] = tuple(

@@ -64,7 +64,8 @@ def selection_run_start(
 
     Raises:
         ServiceError: another kind of run is active; the assembly is archived or (for a panel
-            run) already has a panel; no quotas; the pool is smaller than the panel.
+            run) already has a panel; no quotas; the pool is smaller than the panel; the
+            household check is on without household columns the pool has (``InvalidInput``).
     """
     if kind not in RunKind.values:
         raise ServiceError(f"Unknown run kind {kind!r}.")
