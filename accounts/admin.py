@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts.models import ApiToken, User
-from accounts.services.users import BAN_REASON_MAX_LENGTH, user_ban, user_unban
+from accounts.services.users import (
+    BAN_REASON_MAX_LENGTH,
+    USER_FLAGS,
+    user_ban,
+    user_flags_set,
+    user_unban,
+)
+from opendlp.core.errors import Forbidden
 
 
 class BanReasonForm(forms.Form):
@@ -56,6 +65,35 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["ban_users", "unban_users"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        """Only a superuser sees the superuser flag as editable."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ("is_superuser",)
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Save the form, with the active, staff and superuser flags set through
+        :func:`~accounts.services.users.user_flags_set` (which audits them).
+
+        Raises:
+            django.core.exceptions.PermissionDenied: the service refused (403).
+        """
+        flags = {flag: getattr(obj, flag) for flag in USER_FLAGS if flag in form.changed_data}
+        if change and flags:
+            stored = User.objects.filter(pk=obj.pk).values(*USER_FLAGS).get()
+            for flag in flags:
+                setattr(obj, flag, stored[flag])  # the service sets and audits them
+        super().save_model(request, obj, form, change)
+        if not flags:
+            return
+        try:
+            user, _ = user_flags_set(user_id=obj.pk, actor=request.user, **flags)
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        for flag in USER_FLAGS:
+            setattr(obj, flag, getattr(user, flag))
 
     def _confirm(
         self,

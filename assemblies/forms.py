@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from assemblies import engine
 from assemblies.models import PERSONAL_FIELDS, Algorithm, Registrant, RegistrantStatus
+from assemblies.selectors.households import household_columns_normalise
 
 #: Largest CSV accepted by the admin upload (bytes).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -16,6 +18,37 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 def _algorithm_choices() -> list[tuple[str, str]]:
     labels = dict(Algorithm.choices)
     return [(name, labels.get(name, name)) for name in engine.algorithms()]
+
+
+class HouseholdColumnsField(forms.CharField):
+    """A list of household column names typed as comma-separated text.
+
+    Shows ``[]`` as an empty box and ``["a", "b"]`` as ``a, b``, cleans the text back to a
+    list (see :func:`~assemblies.selectors.households.household_columns_normalise`), and
+    counts as changed only when the list differs, so an untouched form round-trips exactly.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        """The text shown in the box: the names joined by ", " (a list or a JSON text)."""
+        if isinstance(value, list | tuple):
+            return ", ".join(household_columns_normalise(list(value)))
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        """The list of names of the typed text (or of a list given as initial data)."""
+        if isinstance(value, list | tuple):
+            return household_columns_normalise(list(value))
+        text = super().to_python(value)
+        ProhibitNullCharactersValidator()(text)  # the list hides NUL from the usual check
+        return household_columns_normalise(text)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        """Whether the list of names differs (spacing and an empty ``[]`` do not count)."""
+        return self.to_python(initial) != self.to_python(data)
 
 
 class CsvUploadForm(forms.Form):

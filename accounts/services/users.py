@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Invalid
+from opendlp.core.errors import Forbidden, Invalid
 from opendlp.core.services import audit_event_record
 
 #: Longest ban or unban reason, in characters.
@@ -152,6 +152,67 @@ def user_unban(
             },
         )
     return user, True
+
+
+#: The flags that give (or take away) powers, changed only through :func:`user_flags_set`.
+USER_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+def user_flags_set(
+    *,
+    user_id: int,
+    actor: Any = None,
+    is_active: bool | None = None,
+    is_staff: bool | None = None,
+    is_superuser: bool | None = None,
+) -> tuple[User, dict[str, dict[str, bool]]]:
+    """Set a user's active, staff and superuser flags and audit what changed.
+
+    Args:
+        user_id: primary key of the user.
+        actor: the user acting (the admin's user), or ``None`` for the system.
+        is_active, is_staff, is_superuser: the new values; ``None`` leaves a flag as it is.
+
+    Returns:
+        ``(user, changed)``; ``changed`` maps each flag that changed to
+        ``{"from": old, "to": new}`` (empty when nothing changed, and then no event is
+        written). The event ``USER_FLAGS_CHANGED`` records the actor, the user's id and
+        ``changed`` (never an email address).
+
+    Raises:
+        User.DoesNotExist: no user has this id.
+        opendlp.core.errors.Forbidden: an actor who is not an active superuser tried to grant
+            or remove the superuser flag (code ``superuser_required``).
+    """
+    wanted = {"is_active": is_active, "is_staff": is_staff, "is_superuser": is_superuser}
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        changed = {
+            flag: {"from": bool(getattr(user, flag)), "to": bool(value)}
+            for flag, value in wanted.items()
+            if value is not None and bool(value) != bool(getattr(user, flag))
+        }
+        if not changed:
+            return user, {}
+        if (
+            "is_superuser" in changed
+            and actor is not None
+            and not (getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False))
+        ):
+            raise Forbidden(
+                "Only a superuser can grant or remove superuser status.",
+                code="superuser_required",
+            )
+        for flag, change in changed.items():
+            setattr(user, flag, change["to"])
+        user.save(update_fields=sorted(changed))
+        audit_event_record(
+            action=AuditAction.USER_FLAGS_CHANGED,
+            actor=actor,
+            target=user,
+            data={"user_id": user.pk, "flags": changed},
+        )
+    return user, changed
 
 
 def profile_update(*, user: User, display_name: str) -> User:

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from assemblies import permissions
 from assemblies.admin.assembly_pages import AssemblyPages
 from assemblies.admin.organisers import MembershipInlineForm
+from assemblies.forms import HouseholdColumnsField
 from assemblies.models import (
     Assembly,
     AssemblyMembership,
@@ -25,9 +26,7 @@ from assemblies.models import (
 )
 from assemblies.selectors.assemblies import quota_pool_counts, status_counts
 from assemblies.selectors.runs import active_run, runs_of
-from assemblies.services.assemblies import (
-    assembly_save,
-)
+from assemblies.services.assemblies import assembly_problems, assembly_save
 from assemblies.services.memberships import membership_remove, membership_set
 from assemblies.services.quotas import quotas_save
 from opendlp.core.errors import DomainError
@@ -35,10 +34,13 @@ from opendlp.core.selectors import audit_events_for
 
 
 class AssemblyAdminForm(forms.ModelForm):
-    """The assembly form, with household columns typed as a comma-separated list."""
+    """The assembly form, with household columns typed as a comma-separated list.
 
-    household_columns = forms.CharField(
-        required=False,
+    The rules of :func:`~assemblies.services.assemblies.assembly_problems` (one-line title,
+    a household check that can work) show as form errors; the service enforces them again.
+    """
+
+    household_columns = HouseholdColumnsField(
         help_text="Comma-separated fields that identify a household, e.g. "
         "address_line_1, postcode (or the names of imported columns).",
     )
@@ -61,20 +63,17 @@ class AssemblyAdminForm(forms.ModelForm):
             "privacy_notice",
         )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance and self.instance.household_columns:
-            self.initial["household_columns"] = ", ".join(self.instance.household_columns)
-
-    def clean_household_columns(self) -> list[str]:
-        text = self.cleaned_data.get("household_columns") or ""
-        return [part.strip() for part in text.split(",") if part.strip()]
-
     def clean(self) -> dict[str, Any]:
         # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
         data = cast(dict[str, Any], super().clean())
-        if data.get("household_check") and not data.get("household_columns"):
-            self.add_error("household_columns", "Name the fields that identify a household.")
+        problems = assembly_problems(
+            assembly=self.instance,
+            title=data.get("title", self.instance.title),
+            household_check=data.get("household_check", self.instance.household_check),
+            household_columns=data.get("household_columns", self.instance.household_columns),
+        )
+        for name, sentence in problems:
+            self.add_error(name if name in self.fields else None, sentence)
         return data
 
 

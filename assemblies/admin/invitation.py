@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import User
 from assemblies.models import Assembly, Invitation
 from assemblies.permissions import managed_assembly_ids
-from assemblies.services.invitations import invitation_revoke, invitation_send
+from assemblies.services.invitations import (
+    InvitationNotSent,
+    invitation_revoke,
+    invitation_send,
+)
 from opendlp.core.errors import Forbidden
 from opendlp.core.nul import NulSafeChangeListMixin
 
@@ -92,6 +96,22 @@ class InvitationAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
     def state_display(self, obj: Invitation) -> str:
         return obj.state()
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The add form is handled outside the admin's request-wide transaction: the
+        service commits the invitation and then sends its email, so a failed send is known
+        (and shown) in this response instead of surfacing after it."""
+        if object_id is None and request.method == "POST":
+            # Django's form view without its transaction.atomic wrapper (not in the stubs).
+            view = self._changeform_view  # type: ignore[attr-defined]
+            return view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request: HttpRequest, obj: Invitation, form, change: bool) -> None:  # noqa: ANN001
         """Send through :func:`invitation_send` (which saves, audits and emails).
 
@@ -113,11 +133,18 @@ class InvitationAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
             )
         except Forbidden as exc:
             raise PermissionDenied(str(exc)) from exc
+        except InvitationNotSent as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            obj.pk = exc.invitation_id  # the revoked invitation: the admin logs its addition
+            obj._state.adding = False
+            obj.not_sent = True  # type: ignore[attr-defined]  # read by response_add
+            return
         obj.pk = invitation.pk
         obj._state.adding = False
 
     def response_add(self, request: HttpRequest, obj: Invitation, post_url_continue=None):  # noqa: ANN001, ANN201
-        self.message_user(request, f"Invitation sent to {obj.email}.", messages.SUCCESS)
+        if not getattr(obj, "not_sent", False):
+            self.message_user(request, f"Invitation sent to {obj.email}.", messages.SUCCESS)
         return redirect("admin:assemblies_invitation_changelist")
 
     @admin.action(description="Revoke selected invitations")

@@ -20,6 +20,7 @@ from assemblies.models import (
     RunKind,
 )
 from assemblies.permissions import visible_assembly_ids
+from assemblies.selectors.households import household_check_or_refuse
 
 
 def assemblies_visible_to(*, user: Any) -> QuerySet[Assembly]:
@@ -126,7 +127,8 @@ def assembly_feasibility(*, assembly: Assembly) -> engine.FeasibilityReport:
         explains the conflicting quotas and the smallest relaxation).
 
     Raises:
-        InvalidInput: the check cannot run: no quotas yet, an empty pool, or input problems
+        InvalidInput: the check cannot run: no quotas yet, an empty pool, a household check
+            without usable household columns, or input problems
             (a panel larger than the pool, answers outside the quota table); the message
             says which, one problem per sentence.
     """
@@ -134,6 +136,7 @@ def assembly_feasibility(*, assembly: Assembly) -> engine.FeasibilityReport:
         raise InvalidInput("There are no quotas yet: import or add them first.")
     if not Registrant.objects.filter(assembly=assembly, status=RegistrantStatus.POOL).exists():
         raise InvalidInput("The pool is empty: import or register people first.")
+    household_check_or_refuse(assembly=assembly)
     try:
         return engine.feasibility(assembly_snapshot(assembly=assembly))
     except engine.InputError as exc:

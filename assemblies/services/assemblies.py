@@ -23,11 +23,17 @@ from assemblies.models import (
     RunKind,
     SelectionRun,
 )
+from assemblies.selectors.households import (
+    LIVE_STATUSES,
+    household_columns_normalise,
+    household_problems,
+)
 from assemblies.services._common import _lock_assembly, _validation_text
 from assemblies.services.memberships import membership_set
 from assemblies.services.runs import selection_run_start
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
+from opendlp.core.text import control_characters
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +85,56 @@ def assembly_create(
     return assembly_save(assembly=assembly, actor=actor)
 
 
+def assembly_problems(
+    *,
+    assembly: Assembly,
+    title: str | None = None,
+    household_check: bool | None = None,
+    household_columns: Sequence[str] | None = None,
+) -> list[tuple[str, str]]:
+    """The rules :func:`assembly_save` enforces beyond the model's own validation, for a form
+    to show them as field errors before saving.
+
+    - The title is one line: no control characters (CR/LF would break email subjects).
+    - A household check names household columns, and once the assembly has registrants
+      each column holds a value for at least one of them (else the rule would be skipped).
+
+    Args:
+        assembly: the assembly (saved or new); the other arguments, when given, are the
+            values about to be saved instead of the instance's.
+
+    Returns:
+        ``[(field name, sentence)]``; empty when the values may be saved.
+    """
+    problems: list[tuple[str, str]] = []
+    title = assembly.title if title is None else title
+    bad = control_characters(title or "")
+    if bad:
+        problems.append(
+            (
+                "title",
+                "The title must be one line of text: remove the control characters "
+                f"({', '.join(bad)}), such as line breaks or tabs.",
+            )
+        )
+    households = household_problems(
+        assembly=assembly,
+        statuses=LIVE_STATUSES,
+        household_check=assembly.household_check if household_check is None else household_check,
+        columns=assembly.household_columns if household_columns is None else household_columns,
+    )
+    problems += [("household_columns", sentence) for sentence in households]
+    return problems
+
+
+def _changed_fields(current: Assembly, assembly: Assembly, changed: Iterable[str]) -> list[str]:
+    """The fields among ``changed`` whose value really differs from the stored row."""
+    fields = {f.name for f in Assembly._meta.concrete_fields}
+    return sorted(
+        name for name in set(changed) & fields if getattr(current, name) != getattr(assembly, name)
+    )
+
+
 def assembly_save(
     *, assembly: Assembly, actor: Any = None, changed: Iterable[str] = ()
 ) -> Assembly:
@@ -86,7 +142,9 @@ def assembly_save(
 
     A new assembly makes a staff actor who is not a superuser its manager (through
     :func:`~assemblies.services.memberships.membership_set`). The slug is the assembly's
-    public address: it can change only while the assembly is a draft.
+    public address: it can change only while the assembly is a draft. Household columns are
+    stored normalised (names stripped, no empty names). An edit is audited with the fields
+    whose stored value really changes; an edit that changes nothing writes nothing.
 
     Args:
         assembly: the new or edited instance (not yet saved).
@@ -96,15 +154,19 @@ def assembly_save(
         The saved :class:`Assembly`.
 
     Raises:
-        InvalidInput: validation failed (e.g. duplicate slug, panel size 0).
+        InvalidInput: validation failed (e.g. duplicate slug, panel size 0, a title with
+            control characters, a household check without usable household columns: see
+            :func:`assembly_problems`; the message names the field or column).
         ServiceError: the slug was changed after the assembly left the draft status.
     """
     creating = assembly.pk is None
+    assembly.household_columns = household_columns_normalise(assembly.household_columns)
     try:
         assembly.full_clean()
     except ValidationError as exc:
         raise InvalidInput(_validation_text(exc)) from exc
     with transaction.atomic():
+        edited: list[str] = []
         if not creating:
             current = _lock_assembly(assembly.pk)
             if current.slug != assembly.slug and current.status != AssemblyStatus.DRAFT:
@@ -112,11 +174,15 @@ def assembly_save(
                     "The address (slug) cannot change once registration has opened: "
                     "letters and links already name it."
                 )
-        fields = {f.name for f in Assembly._meta.concrete_fields}
-        update = None if creating else sorted({*changed} & fields | {"updated_at"})
+            edited = _changed_fields(current, assembly, changed)
+        problems = assembly_problems(assembly=assembly)
+        if problems:
+            raise InvalidInput("; ".join(f"{name}: {text}" for name, text in problems))
+        if not creating and not edited:
+            return assembly
         try:
             with transaction.atomic():
-                assembly.save(update_fields=update)
+                assembly.save(update_fields=None if creating else [*edited, "updated_at"])
         except IntegrityError as exc:
             raise InvalidInput(f"The assembly could not be saved: {exc}") from exc
         if creating:
@@ -133,7 +199,7 @@ def assembly_save(
                 action=AuditAction.ASSEMBLY_CHANGED,
                 actor=actor,
                 target=assembly,
-                data={"fields": sorted(changed)},
+                data={"fields": edited},
             )
     return assembly
 

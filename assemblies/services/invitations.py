@@ -6,6 +6,7 @@ one way a role is granted.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,6 +25,9 @@ from assemblies.services.memberships import membership_set
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import DomainError, Forbidden, Invalid
 from opendlp.core.services import audit_event_record
+from opendlp.core.text import email_subject
+
+logger = logging.getLogger(__name__)
 
 #: How long an invitation link stays valid.
 INVITATION_VALIDITY = timedelta(days=7)
@@ -40,6 +44,18 @@ class InvitationError(DomainError):
         super().__init__(message, code=code)
 
 
+class InvitationNotSent(DomainError):
+    """The invitation email could not be handed to the mail server; the invitation was
+    withdrawn (revoked) so no link is pending that nobody received (HTTP status 503)."""
+
+    code = "email_not_sent"
+    status = 503
+
+    def __init__(self, message: str, *, invitation_id: int) -> None:
+        super().__init__(message)
+        self.invitation_id = invitation_id
+
+
 def invitation_send(
     *,
     assembly_id: int,
@@ -52,7 +68,11 @@ def invitation_send(
     """Invite ``email`` to organise an assembly with ``role`` and email them the link.
 
     A pending invitation to the same address for the same assembly is revoked: the newest
-    link is the only one that works. The email is sent after the transaction commits.
+    link is the only one that works. The email is sent after the transaction commits, with
+    its subject on one line (:func:`opendlp.core.text.email_subject`). When it cannot be
+    sent, the invitation is revoked (audited with ``reason``) and, when this call made the
+    commit, :class:`InvitationNotSent` is raised; inside an outer transaction the send
+    happens at its commit and a failure is only logged and audited.
 
     Args:
         assembly_id: the assembly's primary key.
@@ -71,6 +91,7 @@ def invitation_send(
         opendlp.core.errors.Invalid: ``role`` is not a role (code ``invalid_role``) or
             ``email`` is empty (code ``email_required``).
         assemblies.errors.AssemblyNotFound: no assembly has this id.
+        InvitationNotSent: the email could not be sent; the invitation was revoked.
     """
     if role not in Role.values:
         raise Invalid(f"unknown role {role!r}", code="invalid_role")
@@ -115,18 +136,57 @@ def invitation_send(
             data={"assembly_id": assembly.pk, "role": role},
         )
         link = accept_url(plain)
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"[Open DLP] You are invited to organise “{assembly.title}”",
-                message=render_to_string(
-                    "assemblies/email/invitation.txt",
-                    {"invitation": invitation, "assembly": assembly, "link": link},
-                ),
-                from_email=None,
-                recipient_list=[email],
-            )
+        outcome: dict[str, BaseException] = {}
+
+        def deliver() -> None:
+            try:
+                send_mail(
+                    subject=email_subject(
+                        f"[Open DLP] You are invited to organise “{assembly.title}”"
+                    ),
+                    message=render_to_string(
+                        "assemblies/email/invitation.txt",
+                        {"invitation": invitation, "assembly": assembly, "link": link},
+                    ),
+                    from_email=None,
+                    recipient_list=[email],
+                )
+            except Exception as exc:  # noqa: BLE001 - any failed send withdraws the invitation
+                logger.exception("invitation %s: the email could not be sent", invitation.pk)
+                _invitation_withdraw_unsent(invitation_id=invitation.pk, actor=invited_by)
+                outcome["error"] = exc
+
+        # After commit: a failed send never rolls back half of it (the row and its event
+        # stay, the invitation is revoked and the failure audited).
+        transaction.on_commit(deliver)
+    if "error" in outcome:  # the send ran (no outer transaction) and failed
+        raise InvitationNotSent(
+            f"The invitation email to {email} could not be sent "
+            f"({type(outcome['error']).__name__}); the invitation was withdrawn. "
+            "Try again later.",
+            invitation_id=invitation.pk,
         )
     return invitation, plain
+
+
+def _invitation_withdraw_unsent(*, invitation_id: int, actor: User) -> None:
+    """Revoke an invitation whose email could not be sent, and audit why (after commit)."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+        if invitation.accepted_at or invitation.revoked_at:
+            return
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_event_record(
+            action=AuditAction.INVITATION_REVOKED,
+            actor=actor,
+            target=invitation,
+            data={
+                "assembly_id": invitation.assembly_id,
+                "superseded": False,
+                "reason": "email not sent",
+            },
+        )
 
 
 def invitation_revoke(

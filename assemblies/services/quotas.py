@@ -107,6 +107,10 @@ def quotas_save(
     categories in step with the quotas, and audit it. The same rules as an import hold: an
     archived assembly, or one with a selection run in progress, keeps its quotas.
 
+    The ``QUOTAS_CHANGED`` event lists each quota added or removed (category, value,
+    bounds) and each quota changed (category, value, old and new bounds), besides the
+    counts; no personal data is involved.
+
     Args:
         assembly_id: the assembly.
         changed: new or edited :class:`Quota` / :class:`Category` instances (not yet saved).
@@ -125,6 +129,14 @@ def quotas_save(
         for item in items:
             if item.assembly_id != assembly.pk:
                 raise InvalidInput("A quota or category of another assembly was given.")
+        stored = {
+            quota.pk: quota
+            for quota in Quota.objects.filter(
+                assembly=assembly,
+                pk__in=[i.pk for i in items if isinstance(i, Quota) and i.pk is not None],
+            )
+        }
+        changes = _quota_changes(changed, deleted, stored)  # before delete() clears pks
         for item in changed:
             try:
                 item.full_clean()
@@ -140,5 +152,59 @@ def quotas_save(
             action=AuditAction.QUOTAS_CHANGED,
             actor=actor,
             target=assembly,
-            data={"model": model, "saved": len(changed), "deleted": len(deleted)},
+            data={
+                "model": model,
+                "saved": len(changed),
+                "deleted": len(deleted),
+                **changes,
+            },
         )
+
+
+#: The bounds of a quota recorded for every added, changed or removed quota.
+_BOUNDS = ("min", "max", "min_flex", "max_flex")
+
+
+def _quota_changes(
+    changed: Sequence[Quota | Category],
+    deleted: Sequence[Quota | Category],
+    stored: dict[int, Quota],
+) -> dict[str, list[dict[str, Any]]]:
+    """The audit data of a quota edit: ``added`` and ``removed`` quotas (category, value,
+    bounds) and ``changed`` ones (category, value, ``old`` and ``new`` bounds, plus the
+    category, value or position when those changed). Quotas whose values did not change
+    are not listed; categories (question texts) are counted only."""
+
+    def row(quota: Quota) -> dict[str, Any]:
+        return {"category": quota.category, "value": quota.value} | {
+            name: getattr(quota, name) for name in _BOUNDS
+        }
+
+    added, edited, removed = [], [], []
+    for item in changed:
+        if not isinstance(item, Quota):
+            continue
+        before = stored.get(item.pk) if item.pk is not None else None
+        if before is None:
+            added.append(row(item))
+            continue
+        renamed = [
+            name
+            for name in ("category", "value", "position")
+            if getattr(before, name) != getattr(item, name)
+        ]
+        if not renamed and all(getattr(before, n) == getattr(item, n) for n in _BOUNDS):
+            continue
+        fields = (*renamed, *_BOUNDS)
+        edited.append(
+            {
+                "category": item.category,
+                "value": item.value,
+                "old": {name: getattr(before, name) for name in fields},
+                "new": {name: getattr(item, name) for name in fields},
+            }
+        )
+    for item in deleted:
+        if isinstance(item, Quota) and item.pk is not None:
+            removed.append(row(stored.get(item.pk, item)))
+    return {"added": added, "changed": edited, "removed": removed}

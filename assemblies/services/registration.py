@@ -38,6 +38,7 @@ from assemblies.tasks import send_confirmation_email
 from assemblies.tokens import Purpose, link_token_make
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
+from opendlp.core.text import email_subject
 
 logger = logging.getLogger(__name__)
 
@@ -271,8 +272,6 @@ def _confirmation_email_deliver(
             "title": registrant.assembly.title
         }
         body = render_to_string("assemblies/email/confirmation.txt", context)
-    message = EmailMessage(
-        subject=" ".join(subject.split())[:200], body=body, to=[registrant.email]
-    )
+    message = EmailMessage(subject=email_subject(subject), body=body, to=[registrant.email])
     message.send(fail_silently=False)
     return True

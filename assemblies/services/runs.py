@@ -24,6 +24,7 @@ from assemblies.models import (
     RunStatus,
     SelectionRun,
 )
+from assemblies.selectors.households import household_check_or_refuse
 from assemblies.services._common import _lock_assembly, run_finish
 from assemblies.states import PANEL_STATUSES
 from assemblies.tasks import run_selection
@@ -63,7 +64,8 @@ def selection_run_start(
 
     Raises:
         ServiceError: another kind of run is active; the assembly is archived or (for a panel
-            run) already has a panel; no quotas; the pool is smaller than the panel.
+            run) already has a panel; no quotas; the pool is smaller than the panel; the
+            household check is on without household columns the pool has (``InvalidInput``).
     """
     if kind not in RunKind.values:
         raise ServiceError(f"Unknown run kind {kind!r}.")
@@ -163,6 +165,7 @@ def _check_can_start(assembly: Assembly, kind: str, panel_size: int | None) -> i
         raise ServiceError("The number of people to select must be at least 1.")
     if pool < size:
         raise ServiceError(f"The pool has {pool} people, fewer than the {size} to select.")
+    household_check_or_refuse(assembly=assembly)  # never skip the household rule silently
     return size
 
 

@@ -30,6 +30,8 @@ class AuditAction(enum.StrEnum):
     USER_BANNED = "accounts.user.banned", "user_id", "reason", "banned_at"
     USER_UNBANNED = "accounts.user.unbanned", "user_id", "reason", "unbanned_at", "previous"
     USER_PROFILE_UPDATED = "accounts.profile.updated"
+    # flags: {"is_staff" | "is_superuser" | "is_active": {"from": bool, "to": bool}}
+    USER_FLAGS_CHANGED = "accounts.user.flags_changed", "user_id", "flags"
     API_TOKEN_CREATED = "accounts.api_token.created", "token_id", "prefix", "label"
     API_TOKEN_REVOKED = "accounts.api_token.revoked", "token_id", "prefix"
     SIGNIN_RATE_LIMITED = "accounts.signin.rate_limited", "ip_limited", "known_account"
@@ -56,12 +58,25 @@ class AuditAction(enum.StrEnum):
     )
     MEMBERSHIP_REMOVED = "assemblies.membership.removed", "user_id", "role"
     INVITATION_SENT = "assemblies.invitation.sent", "assembly_id", "role"
-    INVITATION_REVOKED = "assemblies.invitation.revoked", "assembly_id", "superseded"
+    INVITATION_REVOKED = (
+        "assemblies.invitation.revoked",
+        "assembly_id",
+        "superseded",
+        "reason",  # "email not sent" when the system withdrew it
+    )
     INVITATION_ACCEPTED = "assemblies.invitation.accepted", "assembly_id", "role"
 
     # assemblies: quotas and imports
     QUOTAS_IMPORTED = "assemblies.quotas.imported", "filename", "quotas", "replaced"
-    QUOTAS_CHANGED = "assemblies.quotas.changed", "model", "saved", "deleted"
+    QUOTAS_CHANGED = (
+        "assemblies.quotas.changed",
+        "model",
+        "saved",
+        "deleted",
+        "added",  # [{category, value, min, max, min_flex, max_flex}]
+        "changed",  # [{category, value, old: {bounds}, new: {bounds}}]
+        "removed",  # [{category, value, min, max, min_flex, max_flex}]
+    )
     REGISTRANTS_IMPORTED = (
         "assemblies.registrants.imported",
         "filename",

@@ -88,3 +88,55 @@ def test_api_token_admin_read_only_and_never_shows_hash(admin_client, admin_user
     html = admin_client.get("/admin/accounts/apitoken/").content.decode()
     assert token.prefix in html and token.token_hash not in html and plain not in html
     assert admin_client.get("/admin/accounts/apitoken/add/").status_code == 403
+
+
+# --- staff and superuser flags are audited (issue 13, defect 8) ----------------------------
+
+
+def change_user(client, target, **flags):
+    data = {"email": target.email, "display_name": target.display_name, **flags}
+    return client.post(f"{CHANGELIST}{target.pk}/change/", data)
+
+
+def test_user_admin_making_staff_and_superuser_is_audited(admin_client, admin_user):
+    target = UserFactory()
+    response = change_user(admin_client, target, is_active="on", is_staff="on", is_superuser="on")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert target.is_staff and target.is_superuser
+    event = AuditEvent.objects.get(action=AuditAction.USER_FLAGS_CHANGED)
+    assert event.actor == admin_user and event.target_id == str(target.pk)
+    assert event.data == {
+        "user_id": target.pk,
+        "flags": {
+            "is_staff": {"from": False, "to": True},
+            "is_superuser": {"from": False, "to": True},
+        },
+    }
+    assert target.email not in str(event.data) + event.target_label
+
+
+def test_user_admin_removing_staff_is_audited(admin_client):
+    target = UserFactory(is_staff=True)
+    assert change_user(admin_client, target, is_active="on").status_code == 302
+    event = AuditEvent.objects.get(action=AuditAction.USER_FLAGS_CHANGED)
+    assert event.data["flags"] == {"is_staff": {"from": True, "to": False}}
+
+
+def test_user_admin_save_without_flag_change_writes_no_flag_event(admin_client):
+    target = UserFactory(is_staff=True)
+    change_user(admin_client, target, is_active="on", is_staff="on", display_name="Renamed")
+    assert User.objects.get(pk=target.pk).display_name == "Renamed"
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_FLAGS_CHANGED).exists()
+
+
+def test_user_admin_staff_editor_cannot_make_superuser(client):
+    from django.contrib.auth.models import Permission
+
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_user", "view_user"])
+    )
+    client.force_login(editor)
+    change_user(client, editor, is_active="on", is_staff="on", is_superuser="on")
+    assert not User.objects.get(pk=editor.pk).is_superuser

@@ -16,9 +16,14 @@ from accounts.services.tokens import (
     api_token_create,
     api_token_revoke,
 )
-from accounts.services.users import BanReasonRequiredError, user_ban, user_unban
+from accounts.services.users import (
+    BanReasonRequiredError,
+    user_ban,
+    user_flags_set,
+    user_unban,
+)
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Conflict, Invalid
+from opendlp.core.errors import Conflict, Forbidden, Invalid
 from opendlp.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
 
@@ -193,3 +198,31 @@ def test_api_token_revoke_someone_elses_token_raises(user):
     with pytest.raises(ApiToken.DoesNotExist):
         api_token_revoke(user=user, token_id=token.pk)
     assert api_token_authenticate(token=plain) is not None
+
+
+# --- staff and superuser flags (issue 13, defect 8) --------------------------------------
+
+
+def test_user_flags_set_audits_changed_flags_without_email():
+    actor = UserFactory(is_staff=True, is_superuser=True)
+    target = UserFactory()
+    user, changed = user_flags_set(user_id=target.pk, actor=actor, is_staff=True, is_active=True)
+    assert user.is_staff and changed == {"is_staff": {"from": False, "to": True}}
+    event = AuditEvent.objects.get(action=AuditAction.USER_FLAGS_CHANGED)
+    assert event.actor == actor and event.data == {"user_id": target.pk, "flags": changed}
+    assert target.email not in str(event.data) + event.target_label
+
+
+def test_user_flags_set_unchanged_writes_nothing():
+    target = UserFactory(is_staff=True)
+    assert user_flags_set(user_id=target.pk, is_staff=True)[1] == {}
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_FLAGS_CHANGED).exists()
+
+
+def test_user_flags_set_superuser_by_non_superuser_refused():
+    staff = UserFactory(is_staff=True)
+    with pytest.raises(Forbidden) as refused:
+        user_flags_set(user_id=staff.pk, actor=staff, is_superuser=True)
+    assert refused.value.code == "superuser_required"
+    assert not User.objects.get(pk=staff.pk).is_superuser
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_FLAGS_CHANGED).exists()
