@@ -8,15 +8,16 @@ Authentication for every protected endpoint is either a personal API token sent 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
-from pydantic import Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from accounts.models import User
 from accounts.selectors import user_may_ban
@@ -119,16 +120,74 @@ class ErrorOut(Schema):
     message: str = Field(description="What went wrong, for people.")
 
 
-class BanIn(Schema):
+#: Characters no API text may hold: C0 controls but tab, LF and CR, and DEL. PostgreSQL cannot
+#: store NUL at all; the others have no place in a person's text. As a JSON Schema ``pattern``.
+_UNSTORABLE_CLASS = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F"
+#: Pattern of :data:`ApiText`: no character of :data:`_UNSTORABLE_CLASS`.
+API_TEXT_PATTERN = rf"^[^{_UNSTORABLE_CLASS}]*$"
+#: Pattern of :data:`ApiRequiredText`: the same, and at least one character that is not space.
+API_REQUIRED_TEXT_PATTERN = rf"^[^{_UNSTORABLE_CLASS}]*[^\s{_UNSTORABLE_CLASS}][^{_UNSTORABLE_CLASS}]*$"
+_UNSTORABLE = re.compile(f"[{_UNSTORABLE_CLASS}]")
+
+
+def _storable(value: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise ValueError("must not contain control characters such as NUL (\\u0000)")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must contain a character that is not a space")
+    return value
+
+
+#: A string of a request body: control characters (NUL included) are refused with 422.
+#: Lone surrogates are refused by pydantic itself. Use it for every string an endpoint takes
+#: (``tests/accounts/test_api.py`` checks the OpenAPI document for its pattern).
+ApiText = Annotated[
+    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": API_TEXT_PATTERN})
+]
+#: :data:`ApiText` that must also hold a character other than white space (422 otherwise).
+ApiRequiredText = Annotated[
+    str,
+    AfterValidator(_storable),
+    AfterValidator(_not_blank),
+    Field(json_schema_extra={"pattern": API_REQUIRED_TEXT_PATTERN}),
+]
+
+
+class BodyIn(BaseModel):
+    """Base of every request body: it must be a JSON object (422 for a list, string, ...).
+
+    A plain pydantic model: django-ninja's ``Schema`` reads fields as attributes of any
+    value, so ``[]`` or ``"x"`` passed for an empty object.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
+
+class BanIn(BodyIn):
     """Body of ``POST /api/users/{id}/ban``."""
 
-    reason: str = Field(min_length=1, max_length=BAN_REASON_MAX_LENGTH)
+    reason: ApiRequiredText = Field(
+        min_length=1,
+        max_length=BAN_REASON_MAX_LENGTH,
+        description="Why; at least one character that is not a space, no control characters.",
+    )
 
 
-class UnbanIn(Schema):
+class UnbanIn(BodyIn):
     """Optional body of ``POST /api/users/{id}/unban``."""
 
-    reason: str = Field(default="", max_length=BAN_REASON_MAX_LENGTH)
+    reason: ApiText = Field(
+        default="", max_length=BAN_REASON_MAX_LENGTH, description="A note for the audit log."
+    )
 
 
 class UserBanOut(Schema):
@@ -172,9 +231,11 @@ def user_ban_endpoint(request: HttpRequest, id: int, payload: BanIn) -> dict[str
     url_name="user_unban",
 )
 def user_unban_endpoint(
-    request: HttpRequest, id: int, payload: UnbanIn | None = None
+    request: HttpRequest, id: int, payload: UnbanIn = Body(default_factory=UnbanIn)
 ) -> dict[str, Any]:
-    """Lift a user's ban (staff only). Unbanning a user who is not banned changes nothing."""
-    reason = payload.reason if payload else ""
-    user, changed = user_unban(user_id=id, reason=reason, actor=request.auth)  # type: ignore[attr-defined]
+    """Lift a user's ban (staff only). Unbanning a user who is not banned changes nothing.
+
+    The body is optional: none at all, or a JSON object (``null`` or a list is refused).
+    """
+    user, changed = user_unban(user_id=id, reason=payload.reason, actor=request.auth)  # type: ignore[attr-defined]
     return _ban_state(user, changed)
