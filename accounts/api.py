@@ -126,7 +126,9 @@ _UNSTORABLE_CLASS = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F"
 #: Pattern of :data:`ApiText`: no character of :data:`_UNSTORABLE_CLASS`.
 API_TEXT_PATTERN = rf"^[^{_UNSTORABLE_CLASS}]*$"
 #: Pattern of :data:`ApiRequiredText`: the same, and at least one character that is not space.
-API_REQUIRED_TEXT_PATTERN = rf"^[^{_UNSTORABLE_CLASS}]*[^\s{_UNSTORABLE_CLASS}][^{_UNSTORABLE_CLASS}]*$"
+API_REQUIRED_TEXT_PATTERN = (
+    rf"^[^{_UNSTORABLE_CLASS}]*[^\s{_UNSTORABLE_CLASS}][^{_UNSTORABLE_CLASS}]*$"
+)
 _UNSTORABLE = re.compile(f"[{_UNSTORABLE_CLASS}]")
 
 
@@ -224,6 +226,10 @@ def user_ban_endpoint(request: HttpRequest, id: int, payload: BanIn) -> dict[str
     return _ban_state(user, changed)
 
 
+#: No body at all reads as ``{}``; JSON ``null`` is refused like any body that is not an object.
+_OPTIONAL_UNBAN_BODY = Body(default_factory=UnbanIn)
+
+
 @router.post(
     "/users/{id}/unban",
     auth=STAFF_AUTH,
@@ -231,7 +237,7 @@ def user_ban_endpoint(request: HttpRequest, id: int, payload: BanIn) -> dict[str
     url_name="user_unban",
 )
 def user_unban_endpoint(
-    request: HttpRequest, id: int, payload: UnbanIn = Body(default_factory=UnbanIn)
+    request: HttpRequest, id: int, payload: UnbanIn = _OPTIONAL_UNBAN_BODY
 ) -> dict[str, Any]:
     """Lift a user's ban (staff only). Unbanning a user who is not banned changes nothing.
 

@@ -26,3 +26,7 @@ urlpatterns = [
     path("a/", include("assemblies.urls")),
     path("api/", include("opendlp.api")),
 ]
+
+# Under /api/ these answer the API's JSON error shape; elsewhere Django's own pages.
+handler400 = "opendlp.api.bad_request"
+handler500 = "opendlp.api.server_error"

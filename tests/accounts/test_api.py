@@ -192,7 +192,9 @@ def test_unban_reason_with_nul_or_control_character_422_and_nothing_stored(
 
 
 def test_ban_reason_keeps_newlines_and_tabs(client, staff, user):
-    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam\n\tagain"}, **bearer(staff))
+    response = post(
+        client, f"/api/users/{user.pk}/ban", {"reason": "spam\n\tagain"}, **bearer(staff)
+    )
     assert response.status_code == 200
     assert User.objects.get(pk=user.pk).ban_reason == "spam\n\tagain"
 
@@ -233,7 +235,9 @@ def test_ban_whitespace_only_reason_is_a_validation_error_as_the_schema_says(cli
 def test_ban_and_unban_non_object_body_422(client, staff, user, body, action):
     user_ban(user_id=user.pk, reason="spam")
     response = client.post(
-        f"/api/users/{user.pk}/{action}", data=body, content_type="application/json",
+        f"/api/users/{user.pk}/{action}",
+        data=body,
+        content_type="application/json",
         **bearer(staff),
     )
     assert_error(response, 422, "validation_error")
@@ -244,7 +248,9 @@ def test_ban_and_unban_non_object_body_422(client, staff, user, body, action):
 
 def test_unban_malformed_json_400(client, staff, user):
     response = client.post(
-        f"/api/users/{user.pk}/unban", data='{"reason": ', content_type="application/json",
+        f"/api/users/{user.pk}/unban",
+        data='{"reason": ',
+        content_type="application/json",
         **bearer(staff),
     )
     assert_error(response, 400, "bad_request")
