@@ -19,8 +19,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from accounts.models import User
-from accounts.selectors import user_may_ban
+from accounts.models import ApiToken, User
+from accounts.selectors import two_factor_required, two_factor_since, user_may_ban
 from accounts.services.tokens import api_token_authenticate
 from accounts.services.users import BAN_REASON_MAX_LENGTH, user_ban, user_unban
 from opendlp.core.audit import audit_credential_set
@@ -40,7 +40,32 @@ class ApiError(HttpError):
         self.code = code
 
 
-def _staff_check(user: User, *, staff: bool) -> User:
+def _two_factor_check(user: User, *, token: ApiToken | None = None) -> None:
+    """Staff act through the API only with two-factor authentication when it is required.
+
+    A token minted before its owner's TOTP was set up is refused for good (it may have been
+    minted by whoever held the password alone); the owner mints a new one.
+    """
+    if not two_factor_required(user=user):
+        return
+    since = two_factor_since(user=user)
+    if since is None:
+        raise ApiError(
+            403,
+            "mfa_required",
+            "Staff must set up two-factor authentication (on the account page) to use the API.",
+        )
+    if token is not None and token.created_at < since:
+        raise ApiError(
+            403,
+            "token_predates_2fa",
+            "This token was created before two-factor authentication was set up on its "
+            "account; create a new token on the account page.",
+        )
+
+
+def _user_check(user: User, *, staff: bool, token: ApiToken | None = None) -> User:
+    _two_factor_check(user, token=token)
     if staff and not user_may_ban(user=user):
         raise ApiError(403, "staff_only", "Only site staff who manage users can do this.")
     return user
@@ -52,6 +77,10 @@ class ApiTokenAuth(HttpBearer):
     Returns the token's user; an unknown, malformed or revoked token is refused with 401
     (the session is not consulted when a bearer token was sent). The audit log records
     the rest of the request as acting through ``api_token:<id>``.
+
+    With ``MFA_REQUIRED_FOR_STAFF`` on, a staff user's token is honoured only while the
+    user has TOTP and only if it was created after the TOTP was set up (403
+    ``mfa_required`` / ``token_predates_2fa``): tokens minted before 2FA never come back.
 
     Args:
         staff: when True, a user who is not staff is refused with 403.
@@ -69,20 +98,22 @@ class ApiTokenAuth(HttpBearer):
 
         Raises:
             ApiError: 401 ``invalid_token`` for an unknown, malformed or revoked token;
+                403 ``mfa_required`` or ``token_predates_2fa`` for staff (see above);
                 403 ``staff_only`` when ``staff`` is required and the user may not ban.
         """
         api_token = api_token_authenticate(token=token.strip())
         if api_token is None:
             raise ApiError(401, "invalid_token", "The API token is invalid or revoked.")
         audit_credential_set(f"api_token:{api_token.pk}")
-        return _staff_check(api_token.user, staff=self.staff)
+        return _user_check(api_token.user, staff=self.staff, token=api_token)
 
 
 class SessionAuth(APIKeyCookie):
     """The signed-in browser session; unsafe methods also need Django's CSRF token.
 
     Anonymous requests give ``None`` (so 401 when nothing else authenticates); a session
-    request that fails the CSRF check is refused with 403, as django-ninja does it.
+    request that fails the CSRF check is refused with 403, as django-ninja does it; staff
+    without TOTP while ``MFA_REQUIRED_FOR_STAFF`` is on are refused with 403 ``mfa_required``.
     """
 
     param_name = settings.SESSION_COOKIE_NAME
@@ -98,7 +129,7 @@ class SessionAuth(APIKeyCookie):
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False):
             if check_csrf(request) is not None:
                 raise ApiError(403, "csrf_failed", "CSRF check failed.")
-        return _staff_check(user, staff=self.staff)
+        return _user_check(user, staff=self.staff)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         """Unused: :meth:`__call__` reads ``request.user`` set by the session middleware."""

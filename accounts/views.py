@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import ApiToken, User
 from accounts.selectors import api_tokens_for, audit_events_by
-from accounts.services.tokens import api_token_create, api_token_revoke
+from accounts.services.tokens import TwoFactorRequiredError, api_token_create, api_token_revoke
 from accounts.services.users import profile_update
 from opendlp.core.errors import DomainError
 
@@ -80,6 +81,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
         return _account_page(request, form=form, status=400)
     try:
         _, plain = api_token_create(user=_user(request), name=form.cleaned_data["name"])
+    except TwoFactorRequiredError as exc:
+        messages.warning(request, str(exc))
+        return redirect(f"{reverse('mfa_activate_totp')}?next={reverse('accounts:account')}")
     except DomainError as exc:  # the token limit (409), or a name the form let through
         form.add_error(None, str(exc))
         return _account_page(request, form=form, status=exc.status)

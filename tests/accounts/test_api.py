@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from accounts.models import User
@@ -254,3 +255,66 @@ def test_unban_malformed_json_400(client, staff, user):
         **bearer(staff),
     )
     assert_error(response, 400, "bad_request")
+
+
+# --- Staff without two-factor authentication (issue 13, item 9) ---
+
+
+def with_totp(user):
+    """Give ``user`` a TOTP authenticator, set up now."""
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return user
+
+
+def session_client(user) -> tuple[Client, str]:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.get("/lottery/")
+    return browser, browser.cookies["csrftoken"].value
+
+
+def test_ban_by_staff_session_without_2fa_403_when_required(staff, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    browser, csrf = session_client(staff)
+    url = f"/api/users/{user.pk}/ban"
+    assert_error(post(browser, url, {"reason": "spam"}, HTTP_X_CSRFTOKEN=csrf), 403, "mfa_required")
+    unban = post(browser, f"/api/users/{user.pk}/unban", HTTP_X_CSRFTOKEN=csrf)
+    assert_error(unban, 403, "mfa_required")
+    assert not User.objects.get(pk=user.pk).is_banned
+
+
+def test_ban_by_staff_token_without_2fa_403_when_required(client, staff, user, settings):
+    auth = bearer(staff)  # minted before the requirement was switched on
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **auth)
+    assert_error(response, 403, "mfa_required")
+    assert not User.objects.get(pk=user.pk).is_banned
+
+
+def test_staff_token_minted_before_2fa_stays_refused_after_2fa_setup(client, staff, user, settings):
+    old = bearer(staff)  # minted before the requirement, without 2FA
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    with_totp(staff)
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **old)
+    assert_error(response, 403, "token_predates_2fa")
+    new = bearer(staff)
+    assert post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **new).status_code == 200
+
+
+def test_ban_by_staff_session_with_2fa_200_when_required(staff, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    browser, csrf = session_client(with_totp(staff))
+    response = post(browser, f"/api/users/{user.pk}/ban", {"reason": "spam"}, HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 200
+
+
+def test_staff_without_2fa_allowed_when_not_required(client, staff, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **bearer(staff))
+    assert response.status_code == 200
+
+
+def test_non_staff_token_needs_no_2fa_when_required(client, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = post(client, "/api/lotteries/today/ballots", {}, **bearer(user))
+    assert response.status_code == 201

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import ApiToken
 from accounts.services.tokens import api_token_authenticate, api_token_create
@@ -72,3 +73,12 @@ def test_token_revoke_get_not_allowed(client, user):
     token, _ = api_token_create(user=user, name="old")
     client.force_login(user)
     assert client.get(f"/account/tokens/{token.pk}/revoke/").status_code == 405
+
+
+def test_token_create_by_staff_without_2fa_refused_when_required(client, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    response = client.post("/account/tokens/", {"name": "script"})
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_activate_totp"))
+    assert not ApiToken.objects.exists()
