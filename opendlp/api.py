@@ -10,7 +10,9 @@ Failures outside an endpoint (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` read b
 middleware, the database down while middleware loads the session, any uncaught error) reach
 Django's error views; :func:`bad_request` and :func:`server_error`, set as ``handler400`` and
 ``handler500`` in the root URLconf, answer them in the same JSON shape under ``/api/``. With
-``DEBUG`` on, Django shows its technical page instead, as for every other page.
+``DEBUG`` on, Django shows its technical page instead, as for every other page. Last,
+:class:`ApiErrorShapeMiddleware` rewrites any other error page under ``/api/`` (django-ninja's
+plain 405, Django's 404 for ``/api/`` itself) into the shape, keeping status and ``Allow``.
 """
 
 from __future__ import annotations
@@ -199,6 +201,44 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return unavailable_response(request)
     return error_response(request, 500, "server_error", "Something went wrong on our side.")
+
+
+class ApiErrorShapeMiddleware:
+    """Under ``/api/``, answer every error response that is not JSON in the API's shape.
+
+    The net under the handlers above: django-ninja's own ``405 Method not allowed`` (plain
+    text) and Django's HTML 404 for ``/api/`` become ``{"error", "message"}`` with the same
+    status; the ``Allow`` and ``Retry-After`` headers are kept. With ``DEBUG`` on, server
+    errors keep Django's technical page. Listed in ``MIDDLEWARE`` after
+    ``SecurityMiddleware``.
+    """
+
+    #: Headers of the original response that the JSON answer keeps.
+    KEPT_HEADERS = ("Allow", "Retry-After")
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self.get_response(request)
+        status = response.status_code
+        if status < 400 or not _is_api(request):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if settings.DEBUG and status >= 500:
+            return response
+        if status == 404:
+            message = "There is no such API endpoint."
+        elif status == 405:
+            message = f"{request.method} is not allowed here; use {response.get('Allow', '')}."
+        else:
+            message = response.reason_phrase
+        answer = error_response(request, status, STATUS_CODES.get(status, "error"), message)
+        for header in self.KEPT_HEADERS:
+            if header in response:
+                answer[header] = response[header]
+        return answer
 
 
 #: For ``path("api/", include("opendlp.api"))`` in the root URLconf; namespace ``api``.

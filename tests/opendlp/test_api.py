@@ -158,3 +158,23 @@ def test_api_huge_user_id_404_json(unraised, staff):
     )
     assert response.status_code in (404, 422), response.content
     assert response.json().keys() == {"error", "message"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/api/users/1/ban"),
+        ("PUT", "/api/lotteries/2025-01-01"),
+        ("DELETE", "/api/lotteries/today/ballots"),
+    ],
+)
+def test_api_wrong_method_405_json_with_allow(client, method, url):
+    response = client.generic(method, url)
+    assert_error(response, 405, "method_not_allowed")
+    assert response["Allow"]
+
+
+@pytest.mark.django_db
+def test_api_root_404_json(client):
+    assert_error(client.get("/api/"), 404, "not_found")
