@@ -57,7 +57,6 @@ def _account_page(
     request: HttpRequest,
     *,
     form: ApiTokenForm,
-    new_token: str = "",
     status: int = 200,
     profile_form: ProfileForm | None = None,
 ) -> HttpResponse:
@@ -69,7 +68,8 @@ def _account_page(
         {
             "tokens": api_tokens_for(user=user),
             "form": form,
-            "new_token": new_token or request.session.pop(NEW_TOKEN_SESSION_KEY, ""),
+            # Shown once: taken out of the session by the page that shows it.
+            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, ""),
             "mfa_required": mfa_required,
             "mfa_since": two_factor_since(user=user) if mfa_required else None,
             "profile_form": profile_form

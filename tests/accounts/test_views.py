@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from accounts.models import ApiToken
@@ -99,3 +100,15 @@ def test_token_create_by_staff_without_2fa_refused_when_required(client, setting
     response = client.post("/account/tokens/", {"name": "script"})
     assert response.status_code == 302 and response.url.startswith(reverse("mfa_activate_totp"))
     assert not ApiToken.objects.exists()
+
+
+def test_account_page_marks_staff_tokens_created_before_2fa(client, settings):
+    staff = UserFactory(is_staff=True)
+    api_token_create(user=staff, name="old script")
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    client.force_login(staff)
+    assert "Staff need two-factor authentication" in client.get("/account/").content.decode()
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    html = client.get("/account/").content.decode()
+    assert "created before two-factor authentication" in html
+    assert "Staff need two-factor authentication" not in html
