@@ -1,15 +1,21 @@
-"""Middleware: staff must have two-factor authentication before they use the admin."""
+"""Middleware: staff must have two-factor authentication before they use the admin.
+
+The other staff powers check it where they are used: the JSON API's authentication
+(``accounts/api.py``) and the minting of API tokens (``api_token_create``). One rule,
+:func:`accounts.selectors.two_factor_missing`, decides for all of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from accounts.selectors import two_factor_missing
 
 
 class StaffTwoFactorMiddleware:
@@ -17,7 +23,8 @@ class StaffTwoFactorMiddleware:
 
     Active when ``settings.MFA_REQUIRED_FOR_STAFF`` is true (the default outside DEBUG).
     Only paths under the admin are guarded; the account pages stay reachable so the user
-    can set 2FA up. One indexed query per admin request.
+    can set 2FA up. The path is checked first, so other requests never load the user here;
+    one indexed query per admin request.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -35,9 +42,7 @@ class StaffTwoFactorMiddleware:
     def _must_set_up_2fa(request: HttpRequest) -> bool:
         if not getattr(settings, "MFA_REQUIRED_FOR_STAFF", False):
             return False
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_staff:
-            return False
         if not request.path.startswith(reverse("admin:index")):
             return False
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        user = getattr(request, "user", None)
+        return user is not None and two_factor_missing(user=user)

@@ -8,6 +8,6 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account, name="account"),
     path("profile/", views.profile, name="profile"),
-    path("tokens/", views.token_create, name="token_create"),
+    path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

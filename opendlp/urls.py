@@ -4,6 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_login_for_staff
 from opendlp import views
 
 admin.site.site_header = "Open Democratic Lottery Platform"
@@ -11,8 +12,9 @@ admin.site.site_title = "Open DLP admin"
 admin.site.index_title = "Organiser dashboard"
 # The admin signs in through allauth, so its rate limits and two-factor step apply there too.
 # (allauth's documented pattern; mypy forbids assigning to a method, but this shadows it on
-# this one instance only.)
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# this one instance only.) A signed-in user who is not staff gets the account page and a
+# message instead of allauth's bare 403.
+admin.site.login = admin_login_for_staff(secure_admin_login(admin.site.login))  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,3 +28,7 @@ urlpatterns = [
     path("a/", include("assemblies.urls")),
     path("api/", include("opendlp.api")),
 ]
+
+# Under /api/ these answer the API's JSON error shape; elsewhere Django's own pages.
+handler400 = "opendlp.api.bad_request"
+handler500 = "opendlp.api.server_error"

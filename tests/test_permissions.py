@@ -149,6 +149,8 @@ def test_permission_table(client, world, what, method, url, body, expected, role
 
 
 def test_admin_sign_in_refuses_public_user(client, world):
+    """Refused, with the account page and a reason rather than a bare 403 (issue 13, 18)."""
     client.force_login(world["users"]["public"])
     response = client.get(reverse("admin:assemblies_assembly_changelist"), follow=True)
-    assert response.status_code == 403
+    assert response.redirect_chain[-1][0] == reverse("accounts:account")
+    assert response.status_code == 200 and "no assemblies yet" in response.content.decode()

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, User, token_digest
+from accounts.selectors import two_factor_missing
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Conflict, Invalid
+from opendlp.core.errors import Conflict, Forbidden, Invalid
 from opendlp.core.services import audit_event_record
 
 #: Every plain token starts with this, so leaked tokens are easy to recognise and scan for.
@@ -28,6 +29,12 @@ class ApiTokenLimitError(Conflict):
     """You already have the maximum number of active tokens; revoke one first."""
 
     code = "token_limit"
+
+
+class TwoFactorRequiredError(Forbidden):
+    """Set up two-factor authentication before creating API tokens: staff need it."""
+
+    code = "mfa_required"
 
 
 def api_token_prefix(token: str) -> str | None:
@@ -66,10 +73,15 @@ def api_token_create(*, user: User, name: str, now: datetime | None = None) -> t
             (code ``invalid_name``).
         ApiTokenLimitError: the user already has :data:`API_TOKEN_MAX_ACTIVE` active tokens
             (a :class:`~opendlp.core.errors.Conflict`, code ``token_limit``).
+        TwoFactorRequiredError: ``user`` is staff without TOTP while
+            ``MFA_REQUIRED_FOR_STAFF`` is on (a :class:`~opendlp.core.errors.Forbidden`, code
+            ``mfa_required``): a token carries its owner's staff powers.
     """
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise Invalid("A token name of 1 to 100 characters is required.", code="invalid_name")
+    if two_factor_missing(user=user):
+        raise TwoFactorRequiredError()
     now = now or timezone.now()
     with transaction.atomic():
         owner = User.objects.select_for_update().get(pk=user.pk)

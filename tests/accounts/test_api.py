@@ -1,6 +1,10 @@
 """``POST /api/users/{id}/ban`` and ``/unban``: staff only, one error shape."""
 
+import json
+import re
+
 import pytest
+from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from accounts.models import User
@@ -112,11 +116,6 @@ def test_ban_invalid_reason_422(client, staff, user, body):
     assert not User.objects.get(pk=user.pk).is_banned
 
 
-def test_ban_blank_reason_422(client, staff, user):
-    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "   "}, **bearer(staff))
-    assert_error(response, 422, "reason_required")
-
-
 def test_ban_staff_session_needs_csrf(staff, user):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(staff)
@@ -158,3 +157,164 @@ def test_ban_by_organiser_without_user_permission_403(client, user):
     assert_error(response, 403, "staff_only")
     user.refresh_from_db()
     assert not user.is_banned
+
+
+# --- Input strings: NUL and other characters the database cannot store (issue 13, item 4) ---
+
+UNSTORABLE = ["a\u0000b", "\u0000", "tab\u0007bell", "lone \ud800 surrogate"]
+
+
+@pytest.mark.parametrize("reason", UNSTORABLE)
+def test_ban_reason_with_nul_or_control_character_422_and_nothing_stored(
+    client, staff, user, reason
+):
+    body = json.dumps({"reason": reason})  # "\u0000" escapes in the JSON text, as sent
+    response = client.post(
+        f"/api/users/{user.pk}/ban", data=body, content_type="application/json", **bearer(staff)
+    )
+    assert_error(response, 422, "validation_error")
+    assert "reason" in response.json()["message"]
+    assert not User.objects.get(pk=user.pk).is_banned
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_BANNED).exists()
+
+
+@pytest.mark.parametrize("reason", UNSTORABLE)
+def test_unban_reason_with_nul_or_control_character_422_and_nothing_stored(
+    client, staff, user, reason
+):
+    user_ban(user_id=user.pk, reason="spam")
+    body = json.dumps({"reason": reason})
+    response = client.post(
+        f"/api/users/{user.pk}/unban", data=body, content_type="application/json", **bearer(staff)
+    )
+    assert_error(response, 422, "validation_error")
+    assert User.objects.get(pk=user.pk).is_banned
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_UNBANNED).exists()
+
+
+def test_ban_reason_keeps_newlines_and_tabs(client, staff, user):
+    response = post(
+        client, f"/api/users/{user.pk}/ban", {"reason": "spam\n\tagain"}, **bearer(staff)
+    )
+    assert response.status_code == 200
+    assert User.objects.get(pk=user.pk).ban_reason == "spam\n\tagain"
+
+
+def test_every_request_body_string_refuses_control_characters_in_the_schema(client):
+    """The sweep: every string a request body takes publishes the pattern that refuses NUL."""
+    document = client.get("/api/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    seen = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media in content.values():
+                schema = media["schema"]
+                ref = (schema.get("$ref") or schema["allOf"][0]["$ref"]).rsplit("/", 1)[-1]
+                for name, field in schemas[ref]["properties"].items():
+                    if field.get("type") == "string":
+                        seen += 1
+                        assert re.search(field["pattern"], "ok"), (path, method, name)
+                        assert not re.search(field["pattern"], "a\u0000b"), (path, method, name)
+    assert seen >= 2  # ban and unban reasons
+
+
+# --- The error contract of the bodies (issue 13, item 15) ---
+
+
+def test_ban_whitespace_only_reason_is_a_validation_error_as_the_schema_says(client, staff, user):
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": " \t\n "}, **bearer(staff))
+    assert_error(response, 422, "validation_error")
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["BanIn"]
+    pattern = schema["properties"]["reason"]["pattern"]
+    assert not re.search(pattern, " \t\n ") and re.search(pattern, " spam ")
+    assert not User.objects.get(pk=user.pk).is_banned
+
+
+@pytest.mark.parametrize("body", ["[]", '"spam"', "1", "null", '[{"reason": "spam"}]'])
+@pytest.mark.parametrize("action", ["ban", "unban"])
+def test_ban_and_unban_non_object_body_422(client, staff, user, body, action):
+    user_ban(user_id=user.pk, reason="spam")
+    response = client.post(
+        f"/api/users/{user.pk}/{action}",
+        data=body,
+        content_type="application/json",
+        **bearer(staff),
+    )
+    assert_error(response, 422, "validation_error")
+    assert "object" in response.json()["message"]
+    assert User.objects.get(pk=user.pk).is_banned
+    assert AuditEvent.objects.filter(action=AuditAction.USER_UNBANNED).count() == 0
+
+
+def test_unban_malformed_json_400(client, staff, user):
+    response = client.post(
+        f"/api/users/{user.pk}/unban",
+        data='{"reason": ',
+        content_type="application/json",
+        **bearer(staff),
+    )
+    assert_error(response, 400, "bad_request")
+
+
+# --- Staff without two-factor authentication (issue 13, item 9) ---
+
+
+def with_totp(user):
+    """Give ``user`` a TOTP authenticator, set up now."""
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return user
+
+
+def session_client(user) -> tuple[Client, str]:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.get("/lottery/")
+    return browser, browser.cookies["csrftoken"].value
+
+
+def test_ban_by_staff_session_without_2fa_403_when_required(staff, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    browser, csrf = session_client(staff)
+    url = f"/api/users/{user.pk}/ban"
+    assert_error(post(browser, url, {"reason": "spam"}, HTTP_X_CSRFTOKEN=csrf), 403, "mfa_required")
+    unban = post(browser, f"/api/users/{user.pk}/unban", HTTP_X_CSRFTOKEN=csrf)
+    assert_error(unban, 403, "mfa_required")
+    assert not User.objects.get(pk=user.pk).is_banned
+
+
+def test_ban_by_staff_token_without_2fa_403_when_required(client, staff, user, settings):
+    auth = bearer(staff)  # minted before the requirement was switched on
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **auth)
+    assert_error(response, 403, "mfa_required")
+    assert not User.objects.get(pk=user.pk).is_banned
+
+
+def test_staff_token_minted_before_2fa_stays_refused_after_2fa_setup(client, staff, user, settings):
+    old = bearer(staff)  # minted before the requirement, without 2FA
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    with_totp(staff)
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **old)
+    assert_error(response, 403, "token_predates_2fa")
+    new = bearer(staff)
+    assert post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **new).status_code == 200
+
+
+def test_ban_by_staff_session_with_2fa_200_when_required(staff, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    browser, csrf = session_client(with_totp(staff))
+    response = post(browser, f"/api/users/{user.pk}/ban", {"reason": "spam"}, HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 200
+
+
+def test_staff_without_2fa_allowed_when_not_required(client, staff, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    response = post(client, f"/api/users/{user.pk}/ban", {"reason": "spam"}, **bearer(staff))
+    assert response.status_code == 200
+
+
+def test_non_staff_token_needs_no_2fa_when_required(client, user, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = post(client, "/api/lotteries/today/ballots", {}, **bearer(user))
+    assert response.status_code == 201
