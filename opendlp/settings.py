@@ -180,6 +180,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Selection runs: the sweep (every 5 minutes) fails a run no worker picked up within this many
+# seconds (while no other run keeps the workers busy), and a running run without a heartbeat
+# for this many seconds (its worker died).
+SELECTION_PENDING_TIMEOUT = env.int("SELECTION_PENDING_TIMEOUT", default=300)
+SELECTION_HEARTBEAT_TIMEOUT = env.int("SELECTION_HEARTBEAT_TIMEOUT", default=600)
 
 # Email: the console by default; e.g. smtp+tls://user:password@host:587 in production.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -18,6 +18,9 @@ from opendlp.celery import app as celery_app
 
 SERVICE_MARKERS = ("postgres", "redis", "browser")
 
+#: A Redis URL on a port nothing listens on: a real server that refuses every connection.
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+
 # Tests create many users: a fast hasher keeps each from costing PBKDF2's ~0.3 s of CPU.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _service_skips: list[str] = []
@@ -67,6 +70,26 @@ def _celery_eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def unreachable_broker():
+    """Point the Celery app at a closed port and turn eager mode off, so that enqueuing a task
+    really tries (and fails) to reach the broker. Only the network endpoint is changed."""
+    conf = celery_app.conf
+    previous = conf.broker_url, conf.task_always_eager
+    _celery_pools_reset()  # pooled connections to the real broker would still work
+    conf.broker_url, conf.task_always_eager = UNREACHABLE_REDIS, False
+    yield
+    _celery_pools_reset()
+    conf.broker_url, conf.task_always_eager = previous
+
+
+def _celery_pools_reset() -> None:
+    """Forget the app's connection and producer pools (what Celery does after a fork), so the
+    next message opens a connection to the broker now configured."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)

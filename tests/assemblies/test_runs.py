@@ -35,6 +35,7 @@ from opendlp.celery import app as celery_app
 from opendlp.core.models import AuditEvent
 from selection.errors import SelectionCancelled
 from tests.assemblies.conftest import first_fit
+from tests.assemblies.factories import AssemblyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +350,56 @@ def test_run_fails_at_once_when_worker_process_is_lost(small_assembly):
     assert run.status == RunStatus.FAILED
     assert "worker process running this selection was lost" in run.error
     assert AuditEvent.objects.filter(action="assemblies.selection.failed").exists()
+
+
+# --- outages: broker down, pending runs never picked up --------------------------------------
+
+
+def test_start_with_broker_unreachable_fails_run_visibly(
+    small_assembly, unreachable_broker, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = selection_run_start(assembly_id=small_assembly.pk, kind=RunKind.TEST)
+    assert run.status == RunStatus.FAILED and "job queue is unreachable" in run.error
+    stored = SelectionRun.objects.get(pk=run.pk)
+    assert stored.status == RunStatus.FAILED and stored.error == run.error
+    assert "job queue is unreachable" in caplog.text
+    assert AuditEvent.objects.filter(action="assemblies.selection.failed").exists()
+    # nothing stays blocked: the next run can be asked for at once
+    assert start(small_assembly, kind=RunKind.PANEL).status == RunStatus.PENDING
+
+
+def test_pending_run_not_picked_up_is_failed_within_minutes(small_assembly, settings):
+    settings.SELECTION_PENDING_TIMEOUT = 300
+    run = start(small_assembly)
+    SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    assert selection_runs_fail_stale() == [run.pk]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "No worker picked the run up" in run.error
+
+
+def test_pending_run_younger_than_timeout_is_left_alone(small_assembly, settings):
+    settings.SELECTION_PENDING_TIMEOUT = 300
+    run = start(small_assembly)
+    SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=4))
+    assert selection_runs_fail_stale() == []
+
+
+def test_pending_run_waiting_behind_a_live_run_is_left_alone(small_assembly, settings):
+    settings.SELECTION_PENDING_TIMEOUT = 300
+    other = AssemblyFactory(slug="busy", title="Busy assembly")
+    busy = SelectionRun.objects.create(
+        assembly=other, kind=RunKind.TEST, algorithm="leximin", seed="s", panel_size=1
+    )
+    SelectionRun.objects.filter(pk=busy.pk).update(status="running", heartbeat_at=timezone.now())
+    run = start(small_assembly)
+    SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    assert selection_runs_fail_stale() == []  # the workers may be busy with the live run
+
+
+def test_running_timeout_is_a_setting(small_assembly, settings):
+    settings.SELECTION_HEARTBEAT_TIMEOUT = 120
+    run = start(small_assembly)
+    old = timezone.now() - timedelta(minutes=3)
+    SelectionRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=old)
+    assert selection_runs_fail_stale() == [run.pk]
