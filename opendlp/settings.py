@@ -141,12 +141,14 @@ MFA_TOTP_ISSUER = "Open DLP"
 # Staff and organisers must set up two-factor authentication before using the admin.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
 
-# Cache: Redis when REDIS_URL is set, otherwise this process's memory.
+# Cache: Redis when REDIS_URL is set, otherwise this process's memory. While Redis is
+# unreachable the cache falls back to this process's memory (opendlp/core/cache.py): pages and
+# sign-in keep working and rate limits count per process, with one warning per outage.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "opendlp.core.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="opendlp"),
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},

@@ -7,8 +7,13 @@ so CI can never pass by silently skipping them.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -90,6 +95,39 @@ def _celery_pools_reset() -> None:
     next message opens a connection to the broker now configured."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="session")
+def unreachable_cache_settings() -> dict:
+    """``CACHES`` exactly as ``opendlp/settings.py`` builds them for a ``REDIS_URL`` whose port
+    is closed (read in a fresh interpreter, since settings are read once at start-up)."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CACHES))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opendlp.settings", "DEBUG": "true"}
+    env["REDIS_URL"] = UNREACHABLE_REDIS
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def cache_down(settings, unreachable_cache_settings):
+    """The site's cache is its Redis server at a closed port: every connection is refused."""
+    settings.CACHES = unreachable_cache_settings
+    from django.core.cache import cache
+
+    with contextlib.suppress(Exception):  # a backend without a fallback raises here
+        cache.clear()  # forget what this process kept while Redis was down in earlier tests
+    yield
 
 
 @pytest.fixture(autouse=True)
