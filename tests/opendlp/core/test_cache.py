@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from assemblies.models import AssemblyStatus
+from opendlp.core.cache import FallbackRedisCache
 from tests.accounts.factories import UserFactory
 from tests.assemblies.factories import AssemblyFactory
 
@@ -73,3 +74,18 @@ def test_healthz_with_cache_unreachable_still_reports_it(client, cache_down):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["checks"]["cache"]["status"] == "error"
+
+
+@pytest.mark.redis
+def test_cache_back_after_outage_uses_redis_again_and_says_so(settings, caplog):
+    params = copy.deepcopy(settings.CACHES["default"])
+    reachable = FallbackRedisCache(params["LOCATION"], params)
+    reachable.redis_failed(ConnectionRefusedError("refused"))  # as after a failed call
+    reachable.set("during", "memory")
+    assert reachable.fallback.get("during") == "memory"  # Redis left alone meanwhile
+    reachable.redis_retry_at = 0.0  # the fallback window is over
+    caplog.set_level(logging.WARNING)
+    reachable.set("after", "redis")
+    assert reachable.server_check() is None and cache.get("after") == "redis"
+    assert reachable.get("during") is None  # what memory kept is not copied back
+    assert "cache server answers again" in caplog.text
