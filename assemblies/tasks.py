@@ -11,7 +11,9 @@ import logging
 import smtplib
 from typing import Any
 
+from billiard.exceptions import WorkerLostError
 from celery import Task, shared_task
+from celery.signals import task_failure
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +43,56 @@ class SelectionTask(Task):
             logger.exception("could not mark selection run %s failed", run_id)
 
 
+#: The name of the selection task (the worker-lost handler below matches on it).
+RUN_SELECTION = "assemblies.run_selection"
+
+#: Why a run failed when the pool process executing it died (killed, out of memory).
+WORKER_LOST_MESSAGE = (
+    "The worker process running this selection was lost ({error}); nobody was selected. "
+    "A common cause is the worker running out of memory; start the run again."
+)
+
+
+# acks_late without reject_on_worker_lost: when the pool child dies, the message is acked and
+# the task fails with WorkerLostError in the worker's main process (see the handler below), so
+# the run fails at once instead of being redelivered (which would crash the same way).
 @shared_task(
-    name="assemblies.run_selection",
+    name=RUN_SELECTION,
     base=SelectionTask,
     soft_time_limit=SELECTION_SOFT_TIME_LIMIT,
     time_limit=SELECTION_TIME_LIMIT,
     acks_late=True,
+    reject_on_worker_lost=False,
 )
 def run_selection(run_id: int) -> str:
     """Execute selection run ``run_id``; returns its final status."""
     from assemblies.services.execution import selection_run_execute  # leaf
 
     return selection_run_execute(run_id=run_id).status
+
+
+@task_failure.connect
+def _selection_worker_lost(sender: Any = None, exception: Any = None, **kwargs: Any) -> None:
+    """Fail the run at once when the pool process executing it is killed.
+
+    :class:`SelectionTask.on_failure` runs inside the pool process, which is gone in that case;
+    Celery then sends ``task_failure`` from the worker's main process with a
+    :class:`~billiard.exceptions.WorkerLostError`, handled here (other failures are left to
+    ``on_failure``). Without it, the run would stay ``running`` until the stale-run sweep.
+    """
+    if getattr(sender, "name", None) != RUN_SELECTION or not isinstance(exception, WorkerLostError):
+        return
+    args, task_kwargs = kwargs.get("args") or (), kwargs.get("kwargs") or {}
+    run_id = task_kwargs.get("run_id", args[0] if args else None)
+    if run_id is None:
+        return
+    from assemblies.services.execution import selection_run_fail  # leaf
+
+    logger.error("selection run %s: worker process lost (%s)", run_id, exception)
+    try:
+        selection_run_fail(run_id=int(run_id), message=WORKER_LOST_MESSAGE.format(error=exception))
+    except Exception:  # noqa: BLE001 - the sweep will catch it later
+        logger.exception("could not mark selection run %s failed", run_id)
 
 
 @shared_task(name="assemblies.close_due_registrations", soft_time_limit=300, time_limit=360)

@@ -148,7 +148,7 @@ def _ballot_insert(*, user_id: int, day: dt.date, now: dt.datetime) -> tuple[Bal
             if ballot_id is not None:
                 if lottery_created:
                     # After commit, a worker closes any lottery left open from earlier days.
-                    transaction.on_commit(lottery_close_due_task.delay, robust=True)
+                    transaction.on_commit(_close_due_enqueue)
                 ballot = Ballot(id=ballot_id, lottery=lottery, user_id=user_id, submitted_at=now)
                 return ballot, True
         # A repeat submission, or a concurrent one of this user that committed first.
@@ -157,6 +157,21 @@ def _ballot_insert(*, user_id: int, day: dt.date, now: dt.datetime) -> tuple[Bal
             raise LotteryClosedError(f"The lottery of {day.isoformat()} is closed.")
         existing.lottery = lottery
         return existing, False
+
+
+def _close_due_enqueue() -> None:
+    """After commit: ask a worker to close any lottery left open from earlier days. When the job
+    queue is unreachable the ballot stands (it is committed) and a warning is logged; the hourly
+    catch-up closes those lotteries once the queue is back."""
+    try:
+        lottery_close_due_task.delay()
+    except Exception as exc:  # noqa: BLE001 - never fail a committed ballot over the queue
+        logger.warning(
+            "the job queue is unreachable (%s: %s); earlier lotteries will be closed by the "
+            "hourly catch-up",
+            type(exc).__name__,
+            exc,
+        )
 
 
 def _draw(*, lottery: Lottery, seed: str) -> tuple[int | None, int, int]:

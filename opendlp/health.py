@@ -19,7 +19,12 @@ def check_database() -> None:
 
 
 def check_cache() -> None:
-    """Write, read back and delete a unique key; raises on failure or a wrong read."""
+    """Write, read back and delete a unique key; raises on failure or a wrong read. A cache
+    that falls back to memory while its server is down is checked on the server itself."""
+    server_check = getattr(cache, "server_check", None)
+    if server_check is not None:  # opendlp.core.cache.FallbackRedisCache
+        server_check()
+        return
     key = f"healthz:{uuid.uuid4().hex}"
     cache.set(key, "ok", timeout=10)
     value = cache.get(key)

@@ -142,12 +142,14 @@ MFA_TOTP_ISSUER = "Open DLP"
 # Staff and organisers must set up two-factor authentication before using the admin.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
 
-# Cache: Redis when REDIS_URL is set, otherwise this process's memory.
+# Cache: Redis when REDIS_URL is set, otherwise this process's memory. While Redis is
+# unreachable the cache falls back to this process's memory (opendlp/core/cache.py): pages and
+# sign-in keep working and rate limits count per process, with one warning per outage.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "opendlp.core.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="opendlp"),
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
@@ -181,6 +183,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Selection runs: the sweep (every 5 minutes) fails a run no worker picked up within this many
+# seconds (while no other run keeps the workers busy), and a running run without a heartbeat
+# for this many seconds (its worker died).
+SELECTION_PENDING_TIMEOUT = env.int("SELECTION_PENDING_TIMEOUT", default=300)
+SELECTION_HEARTBEAT_TIMEOUT = env.int("SELECTION_HEARTBEAT_TIMEOUT", default=600)
 
 # Email: the console by default; e.g. smtp+tls://user:password@host:587 in production.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

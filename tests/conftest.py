@@ -7,7 +7,12 @@ skip fails the run (:mod:`tests.ci_skips`), so CI can never pass by silently ski
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +24,9 @@ from opendlp.celery import app as celery_app
 pytest_plugins = ["tests.ci_skips"]
 
 SERVICE_MARKERS = ("postgres", "redis", "browser", "shared_data")
+
+#: A Redis URL on a port nothing listens on: a real server that refuses every connection.
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
 # Tests create many users: a fast hasher keeps each from costing PBKDF2's ~0.3 s of CPU.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -59,6 +67,59 @@ def _celery_eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def unreachable_broker():
+    """Point the Celery app at a closed port and turn eager mode off, so that enqueuing a task
+    really tries (and fails) to reach the broker. Only the network endpoint is changed."""
+    conf = celery_app.conf
+    previous = conf.broker_url, conf.task_always_eager
+    _celery_pools_reset()  # pooled connections to the real broker would still work
+    conf.broker_url, conf.task_always_eager = UNREACHABLE_REDIS, False
+    yield
+    _celery_pools_reset()
+    conf.broker_url, conf.task_always_eager = previous
+
+
+def _celery_pools_reset() -> None:
+    """Forget the app's connection and producer pools (what Celery does after a fork), so the
+    next message opens a connection to the broker now configured."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="session")
+def unreachable_cache_settings() -> dict:
+    """``CACHES`` exactly as ``opendlp/settings.py`` builds them for a ``REDIS_URL`` whose port
+    is closed (read in a fresh interpreter, since settings are read once at start-up)."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CACHES))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opendlp.settings", "DEBUG": "true"}
+    env["REDIS_URL"] = UNREACHABLE_REDIS
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def cache_down(settings, unreachable_cache_settings):
+    """The site's cache is its Redis server at a closed port: every connection is refused."""
+    settings.CACHES = unreachable_cache_settings
+    from django.core.cache import cache
+
+    with contextlib.suppress(Exception):  # a backend without a fallback raises here
+        cache.clear()  # forget what this process kept while Redis was down in earlier tests
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,8 @@ from assemblies.models import (
     PendingImport,
     RegistrantStatus,
     RunKind,
+    RunStatus,
+    SelectionRun,
 )
 from assemblies.selectors.assemblies import assembly_feasibility, status_counts
 from assemblies.selectors.previews import quotas_import_preview, registrants_import_preview
@@ -244,6 +246,13 @@ class AssemblyPages(MembershipAdmin):
             ),
         )
 
+    def run_requested_message(self, request: HttpRequest, run: SelectionRun, what: str) -> None:
+        """Say that a run was requested, or why it failed at once (the job queue is down)."""
+        if run.status == RunStatus.FAILED:
+            self.message_user(request, f"{what} run #{run.pk} failed: {run.error}", messages.ERROR)
+        else:
+            self.message_user(request, f"{what} run #{run.pk} requested.", messages.SUCCESS)
+
     def select_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Ask for a selection run (algorithm, seed, test run), then go to its page."""
         assembly = self.assembly_or_404(request, object_id, "manage")
@@ -266,7 +275,7 @@ class AssemblyPages(MembershipAdmin):
             except DomainError as exc:
                 self.refuse(request, exc)
             else:
-                self.message_user(request, f"Selection run #{run.pk} requested.", messages.SUCCESS)
+                self.run_requested_message(request, run, "Selection")
                 return HttpResponseRedirect(
                     reverse("admin:assemblies_selectionrun_change", args=[run.pk])
                 )
@@ -305,9 +314,7 @@ class AssemblyPages(MembershipAdmin):
             except DomainError as exc:
                 self.refuse(request, exc)
             else:
-                self.message_user(
-                    request, f"Replacement run #{run.pk} requested.", messages.SUCCESS
-                )
+                self.run_requested_message(request, run, "Replacement")
                 return HttpResponseRedirect(
                     reverse("admin:assemblies_selectionrun_change", args=[run.pk])
                 )

@@ -9,7 +9,8 @@ Three checks, each refusing a submission before anything is stored:
   (``settings.REGISTRATION_FORM_MAX_AGE``), is refused;
 * **rate limits** per client IP and per email address, counted in the cache (Redis in
   production) in fixed windows (``settings.REGISTRATION_RATE_LIMIT_IP`` and
-  ``settings.REGISTRATION_RATE_LIMIT_EMAIL``).
+  ``settings.REGISTRATION_RATE_LIMIT_EMAIL``). While Redis is unreachable the cache counts in
+  each web process's memory (:mod:`opendlp.core.cache`): the limits still hold, per process.
 """
 
 from __future__ import annotations

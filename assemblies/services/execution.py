@@ -9,7 +9,9 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assemblies import engine
@@ -34,14 +36,6 @@ from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
 
 logger = logging.getLogger(__name__)
-
-
-#: A running run whose heartbeat is older than this is considered dead (see the sweep).
-STALE_AFTER = timedelta(minutes=10)
-
-
-#: A pending run that no worker picked up within this time is failed by the sweep.
-PENDING_STALE_AFTER = timedelta(hours=6)
 
 
 #: Seconds between progress writes of a running selection.
@@ -249,22 +243,44 @@ def selection_run_fail(
 def selection_runs_fail_stale(
     *,
     now: datetime | None = None,
-    stale_after: timedelta = STALE_AFTER,
-    pending_after: timedelta = PENDING_STALE_AFTER,
+    stale_after: timedelta | None = None,
+    pending_after: timedelta | None = None,
 ) -> list[int]:
-    """Fail runs whose worker died: running with no heartbeat for ``stale_after``, or pending
-    and never picked up for ``pending_after``. Returns the ids failed (each in its own
-    transaction; a second sweep finds nothing)."""
+    """Fail runs whose worker died or that no worker will pick up (the beat sweep calls it).
+
+    * A ``running`` run whose heartbeat is older than ``stale_after`` (default
+      ``settings.SELECTION_HEARTBEAT_TIMEOUT`` seconds): its worker died.
+    * A ``pending`` run older than ``pending_after`` (default
+      ``settings.SELECTION_PENDING_TIMEOUT`` seconds): its message was lost. Only while the
+      workers are idle as far as runs show: none is running with a live heartbeat and none was
+      executed and ended within ``pending_after``; otherwise the run may be queued behind
+      another draw, and failing it would only send the organiser to the back of the queue.
+
+    Each run is failed in its own transaction with a message; registrants are never touched.
+
+    Returns:
+        The ids of the runs failed (a second sweep finds nothing).
+    """
     now = now or timezone.now()
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.SELECTION_HEARTBEAT_TIMEOUT)
+    if pending_after is None:
+        pending_after = timedelta(seconds=settings.SELECTION_PENDING_TIMEOUT)
     stale = list(
         SelectionRun.objects.filter(
             status=RunStatus.RUNNING, heartbeat_at__lt=now - stale_after
         ).values_list("pk", flat=True)
-    ) + list(
-        SelectionRun.objects.filter(
-            status=RunStatus.PENDING, created_at__lt=now - pending_after
-        ).values_list("pk", flat=True)
     )
+    workers_busy = SelectionRun.objects.filter(
+        Q(status=RunStatus.RUNNING, heartbeat_at__gte=now - stale_after)
+        | Q(started_at__isnull=False, finished_at__gte=now - pending_after)
+    ).exists()
+    if not workers_busy:
+        stale += list(
+            SelectionRun.objects.filter(
+                status=RunStatus.PENDING, created_at__lt=now - pending_after
+            ).values_list("pk", flat=True)
+        )
     failed = []
     for run_id in stale:
         with transaction.atomic():
@@ -281,7 +297,8 @@ def selection_runs_fail_stale(
                 RunStatus.FAILED,
                 "The worker stopped answering (no heartbeat); nobody was selected."
                 if run.status == RunStatus.RUNNING
-                else "No worker picked the run up; nobody was selected.",
+                else "No worker picked the run up (the job queue may have lost it); nobody was "
+                "selected. Start the run again.",
             )
             failed.append(run_id)
     return failed

@@ -208,8 +208,11 @@ def _email_after_commit(*, registrant: Registrant, base_url: str, language: str 
         # An explicit kwargsrepr spares Celery a safe-repr of the arguments per message.
         send_confirmation_email.apply_async(kwargs=kwargs, argsrepr="()", kwargsrepr=repr(kwargs))
         return
-    except Exception:  # noqa: BLE001 - broker down: fall back to sending in the request
-        logger.warning("broker unavailable; sending confirmation email in the request")
+    except Exception as exc:  # noqa: BLE001 - broker down: fall back to sending in the request
+        logger.warning(
+            "the job queue is unreachable (%s); sending the confirmation email in the request",
+            type(exc).__name__,
+        )
     try:
         _confirmation_email_deliver(registrant=registrant, base_url=base_url, language=language)
     except Exception:  # noqa: BLE001 - the registration stands; the person can ask again

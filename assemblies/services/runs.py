@@ -4,10 +4,12 @@ The run itself is executed by :mod:`assemblies.services.execution`."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from kombu.exceptions import OperationalError
 
 from assemblies import engine
 from assemblies.errors import (
@@ -26,14 +28,47 @@ from assemblies.models import (
 )
 from assemblies.selectors.households import household_check_or_refuse
 from assemblies.services._common import _lock_assembly, run_finish
+from assemblies.services.execution import selection_run_fail
 from assemblies.states import PANEL_STATUSES
 from assemblies.tasks import run_selection
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
 
+logger = logging.getLogger(__name__)
 
-def _enqueue(run_id: int) -> None:
-    transaction.on_commit(lambda: run_selection.delay(run_id))
+#: Why a run failed when the job queue (the Celery broker) could not take it.
+QUEUE_UNREACHABLE_MESSAGE = (
+    "The job queue is unreachable ({error}), so no worker can run this selection; nobody was "
+    "selected. Start the run again once the queue is back."
+)
+QUEUE_REFUSED_MESSAGE = (
+    "The job queue did not take this selection ({error}); nobody was selected. Start the run again."
+)
+
+
+def _enqueue(run: SelectionRun) -> None:
+    """After commit, hand ``run`` to a worker. When the job queue cannot take it, the run is
+    failed at once with a message (and ``run`` is updated in place, so the caller sees it)
+    instead of staying pending and blocking the assembly."""
+
+    def send() -> None:
+        try:
+            run_selection.delay(run.pk)
+        except Exception as exc:  # noqa: BLE001 - any failure to enqueue would strand the run
+            unreachable = isinstance(exc, OperationalError | OSError)
+            error = type(exc).__name__
+            logger.error(
+                "selection run %s not queued: the job queue is %s (%s: %s)",
+                run.pk,
+                "unreachable" if unreachable else "refusing it",
+                error,
+                exc,
+            )
+            text = QUEUE_UNREACHABLE_MESSAGE if unreachable else QUEUE_REFUSED_MESSAGE
+            failed = selection_run_fail(run_id=run.pk, message=text.format(error=error))
+            run.status, run.error, run.finished_at = failed.status, failed.error, failed.finished_at
+
+    transaction.on_commit(send)
 
 
 def selection_run_start(
@@ -60,7 +95,9 @@ def selection_run_start(
         enqueue: False to run it yourself with :func:`selection_run_execute` (``--sync``).
 
     Returns:
-        The pending (new or already active) :class:`SelectionRun`.
+        The pending (new or already active) :class:`SelectionRun`. When the job queue cannot
+        take a new run, the run is failed after commit with a message saying so (the returned
+        object shows it once the outermost transaction has committed) and the error is logged.
 
     Raises:
         ServiceError: another kind of run is active; the assembly is archived or (for a panel
@@ -119,7 +156,7 @@ def selection_run_start(
                 },
             )
             if enqueue:
-                _enqueue(run.pk)
+                _enqueue(run)
             return run
     except IntegrityError:
         # Another request created the active run between our check and our insert.

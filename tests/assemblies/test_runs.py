@@ -4,7 +4,12 @@ stand-in (the real engine is exercised in test_engine.py and test_end_to_end.py)
 from datetime import timedelta
 
 import pytest
+from billiard.einfo import ExceptionInfo
+from billiard.exceptions import WorkerLostError
+from celery import uuid
+from celery.worker.request import Request
 from django.utils import timezone
+from kombu import Connection
 
 from assemblies import engine
 from assemblies.errors import ServiceError
@@ -26,9 +31,11 @@ from assemblies.services.execution import (
 from assemblies.services.registrants import registrant_status_change
 from assemblies.services.runs import replacements_select, selection_run_cancel, selection_run_start
 from assemblies.tasks import fail_stale_runs, run_selection
+from opendlp.celery import app as celery_app
 from opendlp.core.models import AuditEvent
 from selection.errors import SelectionCancelled
 from tests.assemblies.conftest import first_fit
+from tests.assemblies.factories import AssemblyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +315,91 @@ def test_periodic_tasks_are_registered():
 
     for spec in periodic_tasks():
         assert spec.task in app.tasks
+
+
+def _delivered_run_message(run_id):
+    """A run_selection message as a worker receives it: published to and read back from
+    kombu's in-memory transport (a real message, so the worker's ack/reject really runs)."""
+    task_message = celery_app.amqp.as_task_v2(uuid(), "assemblies.run_selection", args=(run_id,))
+    with Connection("memory://") as connection:
+        queue = connection.SimpleQueue(f"worker-lost-{run_id}")
+        queue.put(
+            task_message.body,
+            headers=task_message.headers,
+            serializer="json",
+            **task_message.properties,
+        )
+        message = queue.get(timeout=5)
+        queue.close()
+    return message
+
+
+def test_run_fails_at_once_when_worker_process_is_lost(small_assembly):
+    run = start(small_assembly, kind=RunKind.TEST)
+    SelectionRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=timezone.now())
+    request = Request(
+        _delivered_run_message(run.pk),
+        app=celery_app,
+        task=celery_app.tasks["assemblies.run_selection"],
+    )
+    try:  # what the prefork pool reports when the child running the task is killed
+        raise WorkerLostError("Worker exited prematurely: signal 9 (SIGKILL) Job: 0.")
+    except WorkerLostError:
+        request.on_failure(ExceptionInfo(), send_failed_event=False)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "worker process running this selection was lost" in run.error
+    assert AuditEvent.objects.filter(action="assemblies.selection.failed").exists()
+
+
+# --- outages: broker down, pending runs never picked up --------------------------------------
+
+
+def test_start_with_broker_unreachable_fails_run_visibly(
+    small_assembly, unreachable_broker, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = selection_run_start(assembly_id=small_assembly.pk, kind=RunKind.TEST)
+    assert run.status == RunStatus.FAILED and "job queue is unreachable" in run.error
+    stored = SelectionRun.objects.get(pk=run.pk)
+    assert stored.status == RunStatus.FAILED and stored.error == run.error
+    assert "job queue is unreachable" in caplog.text
+    assert AuditEvent.objects.filter(action="assemblies.selection.failed").exists()
+    # nothing stays blocked: the next run can be asked for at once
+    assert start(small_assembly, kind=RunKind.PANEL).status == RunStatus.PENDING
+
+
+def test_pending_run_not_picked_up_is_failed_within_minutes(small_assembly, settings):
+    settings.SELECTION_PENDING_TIMEOUT = 300
+    run = start(small_assembly)
+    SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    assert selection_runs_fail_stale() == [run.pk]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "No worker picked the run up" in run.error
+
+
+def test_pending_run_younger_than_timeout_is_left_alone(small_assembly, settings):
+    settings.SELECTION_PENDING_TIMEOUT = 300
+    run = start(small_assembly)
+    SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=4))
+    assert selection_runs_fail_stale() == []
+
+
+def test_pending_run_waiting_behind_a_live_run_is_left_alone(small_assembly, settings):
+    settings.SELECTION_PENDING_TIMEOUT = 300
+    other = AssemblyFactory(slug="busy", title="Busy assembly")
+    busy = SelectionRun.objects.create(
+        assembly=other, kind=RunKind.TEST, algorithm="leximin", seed="s", panel_size=1
+    )
+    SelectionRun.objects.filter(pk=busy.pk).update(status="running", heartbeat_at=timezone.now())
+    run = start(small_assembly)
+    SelectionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    assert selection_runs_fail_stale() == []  # the workers may be busy with the live run
+
+
+def test_running_timeout_is_a_setting(small_assembly, settings):
+    settings.SELECTION_HEARTBEAT_TIMEOUT = 120
+    run = start(small_assembly)
+    old = timezone.now() - timedelta(minutes=3)
+    SelectionRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=old)
+    assert selection_runs_fail_stale() == [run.pk]

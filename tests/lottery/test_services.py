@@ -403,3 +403,13 @@ def test_ballot_submit_lost_race_returns_the_winning_ballot(user, noon, monkeypa
     ballot, created = ballot_submit(user=user, now=noon(DAY))
     assert not created and ballot.pk == first.pk
     assert Ballot.objects.filter(user=user).count() == 1
+
+
+def test_first_ballot_with_broker_unreachable_is_kept_and_logged(
+    user, django_capture_on_commit_callbacks, unreachable_broker, caplog
+):
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        ballot, created = ballot_submit(user=user, now=now)
+    assert created and Ballot.objects.filter(pk=ballot.pk).exists()
+    assert "job queue is unreachable" in caplog.text and "hourly catch-up" in caplog.text

@@ -54,6 +54,8 @@ class Command(NulSafeCommand):
             raise service_error(exc) from exc
         self.stdout.write(f"run {run.pk}")
         if enqueue:
+            if run.status == RunStatus.FAILED:  # the job queue could not take it
+                raise CommandError(f"Selection run {run.pk} failed: {run.error}")
             self.stdout.write(f"Selection run {run.pk} is {run.status}; a worker will run it.")
             return
         if run.status == RunStatus.PENDING:

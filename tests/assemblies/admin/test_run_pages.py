@@ -178,3 +178,18 @@ def test_manager_edits_registrant_contact_details(as_manager, small_assembly):
     assert registrant.name == "Eve Renamed" and registrant.answers["gender"] == "woman"
     event = AuditEvent.objects.get(action="assemblies.registrant.changed")
     assert event.data["fields"] == ["name"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_select_form_with_broker_unreachable_shows_message_not_500(
+    client, manager, small_assembly, unreachable_broker
+):
+    client.force_login(manager)
+    url = reverse("admin:assemblies_assembly_select", args=[small_assembly.pk])
+    response = client.post(url, {"algorithm": "leximin", "test_run": "on"}, follow=True)
+    assert response.status_code == 200
+    run = SelectionRun.objects.get()
+    assert run.status == RunStatus.FAILED and "job queue is unreachable" in run.error
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("job queue is unreachable" in m for m in shown), shown
+    assert not any("requested" in m for m in shown)
