@@ -182,7 +182,14 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Email: the console by default; e.g. smtp+tls://user:password@host:587 in production.
-globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# "The console" logs each email through LOGGING (link tokens redacted, shown by the worker);
+# EMAIL_CONSOLE_SHOW_LINKS=true (with DEBUG only) prints raw emails, to click links locally.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend" and not (
+    DEBUG and env.bool("EMAIL_CONSOLE_SHOW_LINKS", default=False)
+):
+    _email["EMAIL_BACKEND"] = "opendlp.core.mail.LoggingEmailBackend"
+globals().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Open DLP <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
