@@ -190,7 +190,14 @@ SELECTION_PENDING_TIMEOUT = env.int("SELECTION_PENDING_TIMEOUT", default=300)
 SELECTION_HEARTBEAT_TIMEOUT = env.int("SELECTION_HEARTBEAT_TIMEOUT", default=600)
 
 # Email: the console by default; e.g. smtp+tls://user:password@host:587 in production.
-globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# "The console" logs each email through LOGGING (link tokens redacted, shown by the worker);
+# EMAIL_CONSOLE_SHOW_LINKS=true (with DEBUG only) prints raw emails, to click links locally.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend" and not (
+    DEBUG and env.bool("EMAIL_CONSOLE_SHOW_LINKS", default=False)
+):
+    _email["EMAIL_BACKEND"] = "opendlp.core.mail.LoggingEmailBackend"
+globals().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Open DLP <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -251,11 +258,16 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logging: one console handler (stderr) with one line format and the redaction filter, used
+# by the web process, the Celery worker and beat alike (opendlp/celery.py applies this dict in
+# the worker and beat instead of Celery's own set-up). Celery and the apps propagate to root.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "opendlp.core.redaction.RedactingFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
         "mail_admins": {
@@ -267,10 +279,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Django's own loggers propagate to root; keep their default handlers off.
+        # Django's own loggers would also use Django's default handlers; send them here only.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver's request lines: through the redaction filter (tokens in paths).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -144,3 +144,32 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Close connections after each request in tests (live server threads included), so the
     test database can be dropped at the end of the run."""
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_audit_truncate_trigger():
+    """Let Django's test flush (TRUNCATE of every table, after ``transaction=True`` tests)
+    empty the audit log: on PostgreSQL the flush turns the table's TRUNCATE trigger
+    (opendlp migration 0004) off and on again inside the flush's own transaction."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from opendlp.core.models import AuditEvent
+
+    table, trigger = AuditEvent._meta.db_table, "opendlp_auditevent_no_truncate"
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if table not in tables or not statements:
+            return statements
+        return [
+            f"ALTER TABLE {table} DISABLE TRIGGER {trigger}",
+            *statements,
+            f"ALTER TABLE {table} ENABLE TRIGGER {trigger}",
+        ]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield

@@ -53,8 +53,21 @@ def test_defaults_need_no_servers(tmp_path):
     assert values["name"] == str(tmp_path / "db.sqlite3")
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["broker"] == "filesystem://"
-    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["email"] == "opendlp.core.mail.LoggingEmailBackend"
     assert values["tz"] == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({"DEBUG": "true"}, "django.core.mail.backends.console.EmailBackend"),
+        ({"DEBUG": "false", "SECRET_KEY": "x" * 60}, "opendlp.core.mail.LoggingEmailBackend"),
+    ],
+)
+def test_email_console_show_links_prints_raw_emails_only_in_debug(env, backend):
+    result = run_python(PRINT_SETTINGS, EMAIL_CONSOLE_SHOW_LINKS="true", **env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["email"] == backend
 
 
 def test_redis_url_selects_redis_cache_and_broker():
