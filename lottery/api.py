@@ -11,14 +11,19 @@ import hmac
 from typing import Any, Literal
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 from pydantic import Field
 
 from accounts.api import USER_AUTH, ApiError, ErrorOut
 from lottery.models import Ballot, Lottery
-from lottery.selectors import lottery_ballot_total, lottery_get, lottery_winner
+from lottery.selectors import (
+    lottery_ballot_total,
+    lottery_eligible_ids,
+    lottery_get,
+    lottery_winner,
+)
 from lottery.services import ballot_submit, lottery_close
 
 router = Router(tags=["lotteries"])
@@ -60,7 +65,6 @@ class WinnerOut(Schema):
     id: int = Field(description="The winning ballot's id.")
     date: dt.date
     submitted_at: dt.datetime
-    display_name: str = Field(description="The winner's display name (never the email).")
 
 
 class LotteryOut(Schema):
@@ -84,7 +88,6 @@ def _winner(ballot: Ballot, date: dt.date) -> dict[str, Any]:
         "id": ballot.pk,
         "date": date,
         "submitted_at": ballot.submitted_at,
-        "display_name": ballot.owner_display_name,
     }
 
 
@@ -137,6 +140,31 @@ def lottery_detail_endpoint(request: HttpRequest, date: dt.date) -> dict[str, An
 def lottery_winner_endpoint(request: HttpRequest, date: dt.date) -> dict[str, Any]:
     """The winning ballot of a date; 404 when there is no lottery, or it is open or void."""
     return _winner(lottery_winner(date=date), date)
+
+
+@router.get(
+    "/lotteries/{date}/ballots",
+    response={404: ErrorOut, 422: ErrorOut},
+    url_name="lottery_ballots",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": (
+                    "The eligible ballot ids of a closed lottery, increasing, each followed by "
+                    "a newline: the text whose SHA-256 is the lottery's digest."
+                ),
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def lottery_ballots_endpoint(request: HttpRequest, date: dt.date) -> StreamingHttpResponse:
+    """The eligible ballots of a closed lottery (numbers only), so anyone can recompute its
+    digest and winner; 404 while it is open."""
+    _, ids = lottery_eligible_ids(date=date)
+    return StreamingHttpResponse(
+        (f"{ballot_id}\n" for ballot_id in ids), content_type="text/plain; charset=us-ascii"
+    )
 
 
 @router.post(

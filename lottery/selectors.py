@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,31 @@ def lottery_ballot_total(*, lottery: Lottery) -> int:
     if lottery.ballot_count is not None:
         return lottery.ballot_count
     return Ballot.objects.filter(lottery=lottery).count()
+
+
+def lottery_eligible_ids(*, date: dt.date) -> tuple[Lottery, Iterator[int]]:
+    """The eligible ballot ids of a closed lottery, increasing, streamed from the database:
+    the list its digest and draw were computed from (published so anyone can check them).
+
+    Returns:
+        ``(lottery, ids)``; ``ids`` is consumed once, in chunks, never held whole.
+
+    Raises:
+        LotteryNotFoundError: no lottery on that date, or it is still open (nothing is
+            fixed before the close).
+    """
+    lottery = lottery_get(date=date)
+    if lottery.is_open:
+        raise LotteryNotFoundError(
+            f"The lottery of {date.isoformat()} is still open: its ballots are not final."
+        )
+    ids = (
+        Ballot.objects.filter(lottery=lottery, excluded=False)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .iterator(chunk_size=10_000)
+    )
+    return lottery, ids
 
 
 def lotteries_closed() -> models.QuerySet[Lottery]:

@@ -26,4 +26,5 @@ urlpatterns = [
     path("", views.lottery_index, name="index"),
     path("enter/", views.ballot_enter, name="enter"),
     path("<lottery_date:date>/", views.lottery_detail, name="detail"),
+    path("<lottery_date:date>/ballots.txt", views.lottery_ballots, name="ballots"),
 ]

@@ -7,13 +7,13 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from lottery.draw import DRAW_DOMAIN
 from lottery.errors import LotteryError, LotteryNotFoundError
-from lottery.selectors import lottery_overview, lottery_page
+from lottery.selectors import lottery_eligible_ids, lottery_overview, lottery_page
 from lottery.services import ballot_submit
 
 #: Closed lotteries listed per page on ``/lottery/``.
@@ -56,3 +56,19 @@ def lottery_detail(request: HttpRequest, date: dt.date) -> HttpResponse:
         "lottery/detail.html",
         {"page": page, "lottery": page.lottery, "draw_domain": DRAW_DOMAIN.decode("ascii")},
     )
+
+
+@require_GET
+def lottery_ballots(request: HttpRequest, date: dt.date) -> StreamingHttpResponse:
+    """``GET /lottery/<YYYY-MM-DD>/ballots.txt``: the eligible ballot ids of a closed lottery,
+    increasing, each followed by a newline: exactly the text whose SHA-256 is the published
+    digest (ballot ids are numbers, not names). 404 while the lottery is open."""
+    try:
+        lottery, ids = lottery_eligible_ids(date=date)
+    except LotteryNotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    response = StreamingHttpResponse(
+        (f"{ballot_id}\n" for ballot_id in ids), content_type="text/plain; charset=us-ascii"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ballots-{date.isoformat()}.txt"'
+    return response

@@ -1,6 +1,7 @@
 """The lottery JSON API: every status code the issue lists, and the one error shape."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.test import Client
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services.tokens import api_token_create, api_token_revoke
+from lottery.draw import winner_index
 from lottery.models import Ballot, Lottery
 from lottery.selectors import lottery_today
 from lottery.services import ballot_submit, lottery_close
@@ -163,11 +165,11 @@ def test_lottery_detail_drawn_shows_draw_and_winner(client, drawn, yesterday):
         "id": winner.pk,
         "date": yesterday.isoformat(),
         "submitted_at": body["winner"]["submitted_at"],
-        "display_name": winner.user.display_name,
     }
     submitted = dt.datetime.fromisoformat(body["winner"]["submitted_at"])
     assert abs(submitted - winner.submitted_at) < dt.timedelta(milliseconds=1)
     assert "@" not in str(body)  # never an email
+    assert winner.user.display_name not in str(body)  # nor a name: ballot numbers only
 
 
 def test_lottery_detail_missing_404(client):
@@ -186,15 +188,28 @@ def test_winner_drawn_200(client, drawn, yesterday):
     body = client.get(f"/api/lotteries/{yesterday.isoformat()}/winner").json()
     assert body["id"] == drawn.winning_ballot_id
     assert body["date"] == yesterday.isoformat()
-    assert body["display_name"] == drawn.winning_ballot.user.display_name
+    assert "display_name" not in body
 
 
-def test_winner_without_display_name_uses_participant_number(client, yesterday):
-    anonymous = UserFactory(display_name="")
-    ballot_submit(user=anonymous, now=timezone.now() - dt.timedelta(days=1))
-    lottery_close(date=yesterday)
-    body = client.get(f"/api/lotteries/{yesterday.isoformat()}/winner").json()
-    assert body["display_name"] == f"Participant {anonymous.pk}"
+# --- GET /api/lotteries/{date}/ballots -------------------------------------------------------
+
+
+def test_lottery_ballots_text_hashes_to_the_digest_and_names_the_winner(client, drawn, yesterday):
+    response = client.get(f"/api/lotteries/{yesterday.isoformat()}/ballots")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    text = b"".join(response.streaming_content)
+    assert hashlib.sha256(text).hexdigest() == drawn.digest
+    ids = [int(line) for line in text.decode().splitlines()]
+    assert ids == sorted(ids) and len(ids) == drawn.ballot_count
+    index = winner_index(seed_hex=drawn.seed, count=len(ids))
+    assert ids[index] == drawn.winning_ballot_id
+
+
+def test_lottery_ballots_open_404(client, user):
+    ballot, _ = ballot_submit(user=user)
+    today = ballot.lottery.date.isoformat()
+    assert client.get(f"/api/lotteries/{today}").json()["status"] == "open"
+    assert_error(client.get(f"/api/lotteries/{today}/ballots"), 404, "not_found")
 
 
 def test_winner_open_404(client, user):

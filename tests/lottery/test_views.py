@@ -1,6 +1,8 @@
 """The lottery pages: today's lottery with its one button, a day's result, pagination."""
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from django.utils import timezone
@@ -99,7 +101,41 @@ def test_detail_drawn_shows_winner_seed_digest_and_how_to_verify(client):
     assert f"#{lottery.winning_ballot_id}" in html
     assert f"verify_lottery {lottery.date.isoformat()}" in html
     assert lottery.winning_ballot.user.email not in html
+    assert lottery.winning_ballot.user.display_name not in html  # ballot numbers, not names
     assert "<script" not in html
+    assert f"/lottery/{lottery.date.isoformat()}/ballots.txt" in html
+    assert "ids = [...]" not in html
+
+
+def test_index_shows_ballot_numbers_not_names(client):
+    closed = closed_days(2)
+    html = client.get("/lottery/").content.decode()
+    for lottery in closed:
+        assert f"#{lottery.winning_ballot_id}" in html
+        assert lottery.winning_ballot.user.display_name not in html
+
+
+def test_ballots_download_runs_the_printed_check(client, tmp_path):
+    """The script printed on the day page, run as printed on the downloaded file."""
+    for _ in range(4):
+        ballot_submit(user=UserFactory(), now=timezone.now() - dt.timedelta(days=1))
+    lottery = lottery_close(date=lottery_today() - dt.timedelta(days=1))
+    day = lottery.date.isoformat()
+    response = client.get(f"/lottery/{day}/ballots.txt")
+    assert response.status_code == 200
+    (tmp_path / f"ballots-{day}.txt").write_bytes(b"".join(response.streaming_content))
+    html = client.get(f"/lottery/{day}/").content.decode()
+    script = html.split("<pre><code>")[1].split("</code></pre>")[0]
+    script = script.replace("&lt;", "<").replace("&quot;", '"').replace("&#x27;", "'")
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == f"winning ballot: {lottery.winning_ballot_id}"
+
+
+def test_ballots_download_of_an_open_lottery_404(client, user):
+    ballot, _ = ballot_submit(user=user)
+    assert client.get(f"/lottery/{ballot.lottery.date.isoformat()}/ballots.txt").status_code == 404
 
 
 def test_detail_shows_own_winning_ballot(client):
