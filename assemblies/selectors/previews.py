@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -16,9 +16,12 @@ from django.db import models
 from assemblies import engine
 from assemblies.columns import ColumnRole, column_roles
 from assemblies.models import (
+    ACTIVE_IMPORT_STATUSES,
     ACTIVE_RUN_STATUSES,
     PERSONAL_FIELDS,
     Assembly,
+    ImportJob,
+    ImportJobAction,
     Quota,
     Registrant,
     RegistrantStatus,
@@ -43,6 +46,11 @@ class QuotaPreview:
     def ok(self) -> bool:
         """True when the file can be imported."""
         return not self.problems and bool(self.rows)
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has."""
+        return len(self.problems)
 
 
 def quotas_import_preview(*, assembly: Assembly, text: str, filename: str) -> QuotaPreview:
@@ -77,6 +85,17 @@ def _unmatched_registrants(assembly: Assembly, rows: Sequence[Any]) -> int:
     return count
 
 
+#: Problems kept in a stored preview (the count says how many there were in all).
+PROBLEMS_KEPT = 1000
+
+#: A progress callback: ``(phase, rows done, rows in all)``.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    """The default progress callback: nothing."""
+
+
 @dataclass
 class RegistrantPreview:
     """What a registrants import would do.
@@ -85,7 +104,8 @@ class RegistrantPreview:
         rows_read: data rows read. columns: role of every column (id, category, contact,
         extra). creates / updates / skipped: rows that would create a registrant, update the
         one with the same external id, or be skipped (that registrant was erased).
-        problems: every problem with line and column (import impossible when any).
+        problems: every problem with line and column (import impossible when any); a stored
+        preview keeps the first :data:`PROBLEMS_KEPT`, and ``problem_count`` counts them all.
         sample: the first rows as ``(line, id, answers)``. warnings: texts to show.
     """
 
@@ -99,11 +119,54 @@ class RegistrantPreview:
     problems: list[engine.Problem] = field(default_factory=list)
     sample: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems_total: int | None = None
 
     @property
     def ok(self) -> bool:
         """True when the file can be imported."""
-        return not self.problems and self.rows_read > 0
+        return not self.problem_count and self.rows_read > 0
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has (all of them, also in a stored preview)."""
+        return len(self.problems) if self.problems_total is None else self.problems_total
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (for :attr:`ImportJob.result`), with at most :data:`PROBLEMS_KEPT`
+        problems; :meth:`from_dict` reads it back."""
+        return {
+            "filename": self.filename,
+            "id_column": self.id_column,
+            "rows_read": self.rows_read,
+            "columns": [[c.column, c.role, c.target, c.household] for c in self.columns],
+            "creates": self.creates,
+            "updates": self.updates,
+            "skipped": self.skipped,
+            "problems": [
+                [p.message, p.file, p.line, p.column, p.value]
+                for p in self.problems[:PROBLEMS_KEPT]
+            ],
+            "problem_count": self.problem_count,
+            "sample": [list(s) for s in self.sample],
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RegistrantPreview:
+        """The preview stored by :meth:`to_dict` (missing keys read as empty)."""
+        return cls(
+            filename=data.get("filename", ""),
+            id_column=data.get("id_column", ""),
+            rows_read=data.get("rows_read", 0),
+            columns=[ColumnRole(*c) for c in data.get("columns", [])],
+            creates=data.get("creates", 0),
+            updates=data.get("updates", 0),
+            skipped=data.get("skipped", 0),
+            problems=[engine.Problem(*p) for p in data.get("problems", [])],
+            problems_total=data.get("problem_count"),
+            sample=[(s[0], s[1], s[2]) for s in data.get("sample", [])],
+            warnings=list(data.get("warnings", [])),
+        )
 
 
 def _max_length(name: str) -> int:
@@ -116,15 +179,36 @@ _FIELD_LIMITS = {f: _max_length(f) for f in PERSONAL_FIELDS}
 
 
 def read_registrants(
-    assembly: Assembly, text: str, filename: str, id_column: str
+    assembly: Assembly,
+    text: str,
+    filename: str,
+    id_column: str,
+    progress: Progress = _no_progress,
 ) -> tuple[engine.ParsedRegistrants | None, list[ColumnRole], list[engine.Problem]]:
     """Parse with the engine (answers, ids) and check contact fields here; every problem of
-    both passes is returned, sorted by line."""
+    both passes is returned, sorted by line (the parsed file is None when there is any)."""
+    parsed, roles, problems, _ = _read(assembly, text, filename, id_column, progress)
+    return parsed, roles, problems
+
+
+def _read(
+    assembly: Assembly, text: str, filename: str, id_column: str, progress: Progress
+) -> tuple[
+    engine.ParsedRegistrants | None,
+    list[ColumnRole],
+    list[engine.Problem],
+    list[tuple[int, dict[str, str]]],
+]:
+    """:func:`read_registrants` plus the file's records ``(line, {column: cell})``."""
     quotas = quotas_of(assembly=assembly)
     if not quotas:
-        return None, [], [engine.Problem("There are no quotas yet: import the quotas first.")]
+        problem = engine.Problem("There are no quotas yet: import the quotas first.")
+        return None, [], [problem], []
     household = list(assembly.household_columns or []) if assembly.household_check else []
     categories = list(dict.fromkeys(q.category for q in quotas))
+    header, records = _csv_records(text)
+    total = len(records)
+    progress("reading the file", 0, total)
     parsed, problems = None, []
     try:
         parsed = engine.parse_registrants(
@@ -136,13 +220,14 @@ def read_registrants(
         )
     except engine.InputError as exc:
         problems = engine.problems_from(exc)
-    header, records = _csv_records(text)
+    progress("checking the contact fields", total // 2, total)
     roles = column_roles(
         header, categories=categories, id_column=id_column, household_columns=household
     )
     problems += _field_problems(records, roles, filename)
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    return (None if problems else parsed), roles, problems
+    progress("checked", total, total)
+    return (None if problems else parsed), roles, problems, records
 
 
 def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -226,7 +311,12 @@ def _is_contact_name(column: str) -> bool:
 
 
 def registrants_import_preview(
-    *, assembly: Assembly, text: str, filename: str, id_column: str | None = None
+    *,
+    assembly: Assembly,
+    text: str,
+    filename: str,
+    id_column: str | None = None,
+    progress: Progress = _no_progress,
 ) -> RegistrantPreview:
     """Read a registrants CSV against the assembly's quotas without writing anything.
 
@@ -234,14 +324,15 @@ def registrants_import_preview(
         assembly: the assembly. text: the CSV text. filename: for messages.
         id_column: the column of external ids (None: the assembly's ``id_column``; empty: no
             id column, every row creates a new registrant).
+        progress: called as ``progress(phase, rows done, rows in all)`` between the steps
+            (a background job writes it to its row).
 
     Returns:
         :class:`RegistrantPreview` with every problem (line and column) and the column roles.
     """
     id_column = assembly.id_column if id_column is None else id_column
     preview = RegistrantPreview(filename=filename, id_column=id_column or "")
-    parsed, roles, problems = read_registrants(assembly, text, filename, id_column or "")
-    records = _csv_records(text)[1]
+    parsed, roles, problems, records = _read(assembly, text, filename, id_column or "", progress)
     preview.problems = problems
     preview.columns = roles
     preview.rows_read = len(records)
@@ -251,15 +342,10 @@ def registrants_import_preview(
     preview.rows_read = len(parsed.rows)
     preview.sample = [(r.line, r.id, r.answers) for r in parsed.rows[:10]]
     if id_column:
-        ids = [r.id for r in parsed.rows]
-        existing = dict(
-            Registrant.objects.filter(assembly=assembly, external_id__in=ids).values_list(
-                "external_id", "status"
-            )
-        )
-        preview.skipped = sum(1 for s in existing.values() if s == RegistrantStatus.DELETED)
+        existing = existing_ids(assembly=assembly, ids={r.id for r in parsed.rows})
+        preview.skipped = sum(1 for _, s in existing.values() if s == RegistrantStatus.DELETED)
         preview.updates = len(existing) - preview.skipped
-        preview.creates = len(ids) - len(existing)
+        preview.creates = len(parsed.rows) - len(existing)
     else:
         preview.creates = len(parsed.rows)
         preview.warnings.append(
@@ -269,3 +355,43 @@ def registrants_import_preview(
     if SelectionRun.objects.filter(assembly=assembly, status__in=ACTIVE_RUN_STATUSES).exists():
         preview.problems.append(engine.Problem("A selection run is in progress; wait for it."))
     return preview
+
+
+def existing_ids(*, assembly: Assembly, ids: Collection[str]) -> dict[str, tuple[int, str]]:
+    """The assembly's registrants among external ``ids``: ``{external id: (pk, status)}``.
+
+    Reads every registrant of the assembly that has an external id (one query, streamed)
+    rather than sending a list of ``len(ids)`` values to the database.
+    """
+    found: dict[str, tuple[int, str]] = {}
+    rows = (
+        Registrant.objects.filter(assembly=assembly)
+        .exclude(external_id="")
+        .values_list("external_id", "pk", "status")
+    )
+    for external_id, pk, status in rows.iterator(chunk_size=5000):
+        if external_id in ids:
+            found[external_id] = (pk, status)
+    return found
+
+
+def import_job_latest(*, upload_id: Any, action: str) -> ImportJob | None:
+    """The newest :class:`ImportJob` of an upload doing ``action`` (any status), or None."""
+    return (
+        ImportJob.objects.filter(upload_id=upload_id, action=action)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def import_in_progress(*, assembly: Assembly) -> ImportJob | None:
+    """The assembly's import job that is pending or running, or None (a selection run must
+    not start while one is)."""
+    return ImportJob.objects.filter(
+        assembly=assembly, action=ImportJobAction.IMPORT, status__in=ACTIVE_IMPORT_STATUSES
+    ).first()
+
+
+def import_job_problems(job: ImportJob) -> list[engine.Problem]:
+    """The problems a failed import job stored (at most :data:`PROBLEMS_KEPT`)."""
+    return [engine.Problem(*p) for p in (job.result or {}).get("problems", [])]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from assemblies.models import (
     Assembly,
     AssemblyStatus,
+    ImportJob,
     PendingImport,
     Quota,
     Registrant,
@@ -102,28 +103,37 @@ def _user(client):
 
 
 def test_registrant_import_preview_lists_every_error_and_confirm_imports_nothing(
-    as_manager, small_assembly
+    as_manager, small_assembly, django_capture_on_commit_callbacks
 ):
     bad = "id,name,email,gender,age\nZ1,A,a@example.org,woman,young\nZ2,B,bad-email,robot,old\n"
-    preview_url = upload(as_manager, small_assembly, "registrants", bad, id_column="id")
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", bad, id_column="id")
     page = as_manager.get(preview_url).content.decode()
     assert "1 problem" in page and "<td>3</td><td>gender</td>" in page
     assert "line 3, column &#x27;email&#x27;" in page  # a warning
     assert "Import all rows" not in page
     before = Registrant.objects.count()
-    response = as_manager.post(preview_url, {"confirm": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_manager.post(preview_url, {"confirm": "1"})
     assert response.status_code == 302
+    job = ImportJob.objects.get(action="import")
+    assert job.status == "failed" and job.result["problem_count"] == 1
     assert Registrant.objects.count() == before
+    page = as_manager.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in page and "<td>3</td><td>gender</td>" in page
     assert PendingImport.objects.count() == 1  # kept: the organiser can still discard it
 
 
-def test_registrant_import_good_file(as_manager, small_assembly):
+def test_registrant_import_good_file(as_manager, small_assembly, django_capture_on_commit_callbacks):
     text = "id,name,gender,age,shoe\nZ1,Zed,man,young,44\nP01,Ann Again,woman,young,40\n"
-    preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
     page = as_manager.get(preview_url).content.decode()
     assert "2 rows read" in page and "kept as an extra column" in page
-    response = as_manager.post(preview_url, {"confirm": "1"}, follow=True)
-    assert "1 new registrants, 1 updated" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_manager.post(preview_url, {"confirm": "1"})
+    page = as_manager.get(response["Location"]).content.decode()
+    assert "1 new registrants, 1 updated" in page
     assert Registrant.objects.get(external_id="Z1").extra == {"shoe": "44"}
 
 
