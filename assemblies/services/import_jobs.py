@@ -233,7 +233,11 @@ def import_job_execute(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE) -> I
         The job, re-read from the database.
     """
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("pending").get(pk=job_id)
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("pending")
+            .get(pk=job_id)
+        )
         if job.status != ImportJobStatus.PENDING:
             return job
         if job.cancel_requested:
