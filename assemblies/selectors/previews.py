@@ -193,22 +193,23 @@ def read_registrants(
 
 def _read(
     assembly: Assembly, text: str, filename: str, id_column: str, progress: Progress
-) -> tuple[
-    engine.ParsedRegistrants | None,
-    list[ColumnRole],
-    list[engine.Problem],
-    list[tuple[int, dict[str, str]]],
-]:
-    """:func:`read_registrants` plus the file's records ``(line, {column: cell})``."""
+) -> tuple[engine.ParsedRegistrants | None, list[ColumnRole], list[engine.Problem], _Scan]:
+    """:func:`read_registrants` plus this module's own pass over the file (:class:`_Scan`)."""
     quotas = quotas_of(assembly=assembly)
     if not quotas:
         problem = engine.Problem("There are no quotas yet: import the quotas first.")
-        return None, [], [problem], []
+        return None, [], [problem], _Scan()
     household = list(assembly.household_columns or []) if assembly.household_check else []
     categories = list(dict.fromkeys(q.category for q in quotas))
-    header, records = _csv_records(text)
-    total = len(records)
-    progress("reading the file", 0, total)
+
+    def roles_of(header: list[str]) -> list[ColumnRole]:
+        return column_roles(
+            header, categories=categories, id_column=id_column, household_columns=household
+        )
+
+    progress("checking the contact fields", 0, 0)
+    scan = _scan(text, filename, roles_of)
+    progress("reading the answers", scan.rows // 2, scan.rows)
     parsed, problems = None, []
     try:
         parsed = engine.parse_registrants(
@@ -220,21 +221,46 @@ def _read(
         )
     except engine.InputError as exc:
         problems = engine.problems_from(exc)
-    progress("checking the contact fields", total // 2, total)
-    roles = column_roles(
-        header, categories=categories, id_column=id_column, household_columns=household
-    )
-    problems += _field_problems(records, roles, filename)
+    problems += scan.problems
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    progress("checked", total, total)
-    return (None if problems else parsed), roles, problems, records
+    progress("checked", scan.rows, scan.rows)
+    return (None if problems else parsed), scan.roles, problems, scan
 
 
-def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and ``(first line, {column: cell})`` of each non-empty record."""
+#: Invalid email addresses named in the preview's warning (the rest are counted).
+EMAILS_SHOWN = 20
+
+
+@dataclass
+class _Scan:
+    """One streamed pass over the CSV (no row is kept): the header's column roles, the
+    number of non-empty records, contact fields too long for the database and overlong ids
+    (problems), and invalid email addresses (a warning: imported as given, since published
+    files are often anonymised and confirmations go only to registrants who give one)."""
+
+    roles: list[ColumnRole] = field(default_factory=list)
+    rows: int = 0
+    problems: list[engine.Problem] = field(default_factory=list)
+    bad_emails: int = 0
+    bad_email_texts: list[str] = field(default_factory=list)
+
+    def email_warnings(self) -> list[str]:
+        """The warning about invalid email addresses, if any (a list of 0 or 1 texts)."""
+        if not self.bad_emails:
+            return []
+        more = self.bad_emails - len(self.bad_email_texts)
+        shown = "; ".join(self.bad_email_texts) + (f"; and {more} more" if more > 0 else "")
+        return [f"{self.bad_emails} row(s) have an email that is not a valid address: {shown}."]
+
+
+def _scan(text: str, filename: str, roles_of: Callable[[list[str]], list[ColumnRole]]) -> _Scan:
+    """Read the CSV once, row by row (see :class:`_Scan`); a malformed CSV stops the pass
+    quietly (the engine reports it with its line)."""
+    scan = _Scan()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header: list[str] = []
-    records = []
+    checks: list[tuple[int, ColumnRole]] = []
+    emails: list[tuple[int, str]] = []
     line = 1
     try:
         for cells in reader:
@@ -243,66 +269,49 @@ def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]
                 continue
             if not header:
                 header = [cell.strip() for cell in cells]
+                scan.roles = roles_of(header)
+                # As a dict of the row would: a repeated column name reads its last cell.
+                index = {name: i for i, name in enumerate(header)}
+                checks = [(index[r.column], r) for r in scan.roles if r.role in ("id", "contact")]
+                emails = [(i, r.column) for i, r in checks if r.target == "email"]
                 continue
-            records.append((start, dict(zip(header, cells, strict=False))))
+            scan.rows += 1
+            for i, role in checks:
+                value = cells[i].strip() if i < len(cells) else ""
+                problem = _field_problem(role, value, filename, start)
+                if problem is not None:
+                    scan.problems.append(problem)
+            for i, column in emails:
+                value = cells[i].strip() if i < len(cells) else ""
+                if value and not _email_valid(value):
+                    scan.bad_emails += 1
+                    if len(scan.bad_email_texts) < EMAILS_SHOWN:
+                        scan.bad_email_texts.append(f"line {start}, column {column!r}: {value!r}")
     except csv.Error:
         pass  # the engine reports malformed CSV with its line
-    return header, records
+    return scan
 
 
-def _field_problems(
-    records: list[tuple[int, dict[str, str]]], roles: list[ColumnRole], filename: str
-) -> list[engine.Problem]:
-    """Contact fields too long for the database, and overlong ids."""
-    problems = []
-    id_max = _max_length("external_id")
-    for line, cells in records:
-        for role in roles:
-            value = (cells.get(role.column) or "").strip()
-            if role.role == "id" and len(value) > id_max:
-                problems.append(
-                    engine.Problem(
-                        f"the id is longer than {id_max} characters",
-                        filename,
-                        line,
-                        role.column,
-                        value[:40],
-                    )
-                )
-            if role.role != "contact":
-                continue
-            if len(value) > _FIELD_LIMITS[role.target]:
-                problems.append(
-                    engine.Problem(
-                        f"longer than {_FIELD_LIMITS[role.target]} characters",
-                        filename,
-                        line,
-                        role.column,
-                        value[:40],
-                    )
-                )
-    return problems
+_ID_MAX = _max_length("external_id")
 
 
-def _email_warnings(
-    records: list[tuple[int, dict[str, str]]], roles: list[ColumnRole], limit: int = 20
-) -> list[str]:
-    """Rows whose email column does not hold a valid address (imported as given: published
-    files are often anonymised, and confirmations go only to registrants who give one)."""
-    columns = [r.column for r in roles if r.role == "contact" and r.target == "email"]
-    bad = []
-    for line, cells in records:
-        for column in columns:
-            value = (cells.get(column) or "").strip()
-            if value:
-                try:
-                    validate_email(value)
-                except ValidationError:
-                    bad.append(f"line {line}, column {column!r}: {value!r}")
-    if not bad:
-        return []
-    shown = "; ".join(bad[:limit]) + (f"; and {len(bad) - limit} more" if len(bad) > limit else "")
-    return [f"{len(bad)} row(s) have an email that is not a valid address: {shown}."]
+def _field_problem(role: ColumnRole, value: str, filename: str, line: int) -> engine.Problem | None:
+    """An id longer than the database keeps, or a contact field too long for its column."""
+    if role.role == "id" and len(value) > _ID_MAX:
+        message = f"the id is longer than {_ID_MAX} characters"
+    elif role.role == "contact" and len(value) > _FIELD_LIMITS[role.target]:
+        message = f"longer than {_FIELD_LIMITS[role.target]} characters"
+    else:
+        return None
+    return engine.Problem(message, filename, line, role.column, value[:40])
+
+
+def _email_valid(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _is_contact_name(column: str) -> bool:
@@ -332,11 +341,11 @@ def registrants_import_preview(
     """
     id_column = assembly.id_column if id_column is None else id_column
     preview = RegistrantPreview(filename=filename, id_column=id_column or "")
-    parsed, roles, problems, records = _read(assembly, text, filename, id_column or "", progress)
+    parsed, roles, problems, scan = _read(assembly, text, filename, id_column or "", progress)
     preview.problems = problems
     preview.columns = roles
-    preview.rows_read = len(records)
-    preview.warnings += _email_warnings(records, roles)
+    preview.rows_read = scan.rows
+    preview.warnings += scan.email_warnings()
     if parsed is None:
         return preview
     preview.rows_read = len(parsed.rows)
