@@ -126,7 +126,7 @@ class ImportPages(MembershipAdmin):
         discard it."""
         assembly = self.assembly_or_404(request, object_id, "manage")
         pending = PendingImport.objects.filter(
-            pk=pending_id, assembly=assembly, uploaded_by=request.user
+            pk=pending_id, assembly=assembly, uploaded_by_id=request.user.pk
         ).first()
         if pending is None:
             # Imported already (a repeated confirmation lands here): show that job.

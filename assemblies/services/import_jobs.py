@@ -333,7 +333,8 @@ def _import_succeeded(job_id: int, outcome: RegistrantImportOutcome) -> None:
             "skipped": outcome.skipped,
         },
     )
-    PendingImport.objects.filter(pk=pending_id).delete()
+    if pending_id is not None:
+        PendingImport.objects.filter(pk=pending_id).delete()
 
 
 def _end(job_id: int, status: str, message: str, result: dict | None = None) -> ImportJob:
