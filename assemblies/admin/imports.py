@@ -31,12 +31,8 @@ from assemblies.models import (
     ImportJobStatus,
     PendingImport,
 )
-from assemblies.selectors.previews import (
-    RegistrantPreview,
-    import_job_latest,
-    import_job_problems,
-    quotas_import_preview,
-)
+from assemblies.selectors.import_jobs import import_job_latest, import_job_problems
+from assemblies.selectors.previews import RegistrantPreview, quotas_import_preview
 from assemblies.services.import_jobs import import_job_cancel, import_job_start
 from assemblies.services.imports import pending_import_create, pending_import_discard
 from assemblies.services.quotas import quotas_import

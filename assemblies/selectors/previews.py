@@ -16,12 +16,9 @@ from django.db import models
 from assemblies import engine
 from assemblies.columns import ColumnRole, column_roles
 from assemblies.models import (
-    ACTIVE_IMPORT_STATUSES,
     ACTIVE_RUN_STATUSES,
     PERSONAL_FIELDS,
     Assembly,
-    ImportJob,
-    ImportJobAction,
     Quota,
     Registrant,
     RegistrantStatus,
@@ -382,25 +379,3 @@ def existing_ids(*, assembly: Assembly, ids: Collection[str]) -> dict[str, tuple
         if external_id in ids:
             found[external_id] = (pk, status)
     return found
-
-
-def import_job_latest(*, upload_id: Any, action: str) -> ImportJob | None:
-    """The newest :class:`ImportJob` of an upload doing ``action`` (any status), or None."""
-    return (
-        ImportJob.objects.filter(upload_id=upload_id, action=action)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
-def import_in_progress(*, assembly: Assembly) -> ImportJob | None:
-    """The assembly's import job that is pending or running, or None (a selection run must
-    not start while one is)."""
-    return ImportJob.objects.filter(
-        assembly=assembly, action=ImportJobAction.IMPORT, status__in=ACTIVE_IMPORT_STATUSES
-    ).first()
-
-
-def import_job_problems(job: ImportJob) -> list[engine.Problem]:
-    """The problems a failed import job stored (at most :data:`PROBLEMS_KEPT`)."""
-    return [engine.Problem(*p) for p in (job.result or {}).get("problems", [])]

@@ -11,11 +11,10 @@ holding the assembly lock across the file.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assemblies.errors import ImportRejected, ServiceError
@@ -28,6 +27,7 @@ from assemblies.models import (
 )
 from assemblies.selectors.previews import PROBLEMS_KEPT, registrants_import_preview
 from assemblies.services._common import _lock_assembly, _refuse_while_busy
+from assemblies.services._import_monitor import JobMonitor
 from assemblies.services.imports import (
     IMPORT_BATCH_SIZE,
     ImportCancelled,
@@ -48,10 +48,6 @@ STALE_AFTER = timedelta(minutes=10)
 
 #: A pending job that no worker picked up within this time is failed by the sweep.
 PENDING_STALE_AFTER = timedelta(minutes=15)
-
-#: Seconds between progress writes, and between reads of the cancel flag.
-PROGRESS_WRITE_INTERVAL = 1.0
-CANCEL_CHECK_INTERVAL = 1.0
 
 #: The message of a job whose task could not be sent to the queue.
 QUEUE_DOWN = "The task queue could not be reached, so the job never started; try again."
@@ -141,81 +137,6 @@ def _earlier_job(upload_id: Any, action: str) -> ImportJob | None:
     )
 
 
-class _JobMonitor:
-    """Progress and cancel callbacks of a running job: short writes, throttled.
-
-    While the import writes its batches inside its transaction, progress goes through a
-    second database connection (PostgreSQL), so the page sees it before the commit.
-    """
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.last_write = -PROGRESS_WRITE_INTERVAL
-        self.last_check = -CANCEL_CHECK_INTERVAL
-        self.cancelled = False
-        self._side: Any = None
-
-    def _due(self) -> bool:
-        now = time.monotonic()
-        if now - self.last_write < PROGRESS_WRITE_INTERVAL:
-            return False
-        self.last_write = now
-        return True
-
-    def progress(self, phase: str, done: int, total: int) -> None:
-        """Outside any transaction: update the job row."""
-        if not self._due():
-            return
-        ImportJob.objects.filter(pk=self.job_id, status=ImportJobStatus.RUNNING).update(
-            phase=str(phase)[:100],
-            progress_done=max(0, int(done)),
-            progress_total=max(0, int(total), int(done)),
-            heartbeat_at=timezone.now(),
-        )
-
-    def writing(self, phase: str, done: int, total: int) -> None:
-        """Inside the import's transaction: update the job row through the side connection
-        (on other databases the page sees the phase set before the writes began)."""
-        if connection.vendor != "postgresql" or not self._due():
-            return
-        if self._side is None:
-            self._side = connections.create_connection(connection.alias)
-        table = self._side.ops.quote_name(ImportJob._meta.db_table)
-        sql = (
-            f"UPDATE {table} SET phase = %s, progress_done = %s, "  # noqa: S608 - model table
-            "progress_total = %s, heartbeat_at = %s WHERE id = %s AND status = %s"
-        )
-        with self._side.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    str(phase)[:100],
-                    max(0, int(done)),
-                    max(0, int(total), int(done)),
-                    timezone.now(),
-                    self.job_id,
-                    ImportJobStatus.RUNNING.value,
-                ],
-            )
-
-    def should_cancel(self) -> bool:
-        """True once the job's cancel flag is set or the job is no longer running."""
-        now = time.monotonic()
-        if self.cancelled or now - self.last_check < CANCEL_CHECK_INTERVAL:
-            return self.cancelled
-        self.last_check = now
-        row = ImportJob.objects.filter(pk=self.job_id).values_list("status", "cancel_requested")
-        found = row.first()
-        self.cancelled = found is None or found[0] != ImportJobStatus.RUNNING or bool(found[1])
-        return self.cancelled
-
-    def close(self) -> None:
-        """Close the side connection, if one was opened."""
-        if self._side is not None:
-            self._side.close()
-            self._side = None
-
-
 def import_job_execute(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE) -> ImportJob:
     """Execute a pending job (the Celery task calls this).
 
@@ -250,7 +171,7 @@ def import_job_execute(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE) -> I
         job.phase = "starting"
         job.save(update_fields=["status", "started_at", "heartbeat_at", "phase"])
     pending = job.pending
-    monitor = _JobMonitor(job.pk)
+    monitor = JobMonitor(job.pk)
     try:
         if job.action == ImportJobAction.PREVIEW:
             preview = registrants_import_preview(
@@ -268,8 +189,7 @@ def import_job_execute(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE) -> I
             id_column=job.id_column,
             progress=monitor.progress,
         )
-        monitor.last_write = -PROGRESS_WRITE_INTERVAL
-        monitor.progress("writing", len(parsed.rows), 2 * len(parsed.rows))
+        monitor.progress("writing", len(parsed.rows), 2 * len(parsed.rows), force=True)
         registrants_write(
             assembly_id=job.assembly_id,
             parsed=parsed,

@@ -23,15 +23,21 @@ from assemblies.models import (
     Registrant,
     RunStatus,
 )
-from assemblies.selectors.previews import RegistrantPreview, import_in_progress
-from assemblies.services import import_jobs
+from assemblies.selectors.import_jobs import import_in_progress
+from assemblies.selectors.previews import RegistrantPreview
+from assemblies.services._import_monitor import CANCEL_CHECK_INTERVAL, JobMonitor
 from assemblies.services.import_jobs import (
     import_job_cancel,
     import_job_execute,
     import_job_start,
     import_jobs_fail_stale,
 )
-from assemblies.services.imports import registrants_import
+from assemblies.services.imports import (
+    ImportCancelled,
+    registrants_check,
+    registrants_import,
+    registrants_write,
+)
 from assemblies.services.registration import registrant_register
 from assemblies.tasks import run_import_job
 from opendlp.core.models import AuditEvent
@@ -134,25 +140,40 @@ def test_registrants_import_failing_midway_leaves_nothing(small_assembly):
     assert Registrant.objects.get(external_id="P01").name == "Ann One"
 
 
-def test_import_job_cancelled_while_writing_imports_nothing(small_assembly):
-    job = import_job_start(pending_id=_upload(small_assembly).pk, action="import")
-    import_jobs.CANCEL_CHECK_INTERVAL, previous = 0.0, import_jobs.CANCEL_CHECK_INTERVAL
-    import_jobs.PROGRESS_WRITE_INTERVAL, previous_write = 0.0, import_jobs.PROGRESS_WRITE_INTERVAL
-    try:
-        original = import_jobs._JobMonitor.writing
+def test_registrants_write_cancelled_after_a_batch_imports_nothing(small_assembly):
+    parsed, roles = registrants_check(
+        assembly=small_assembly, text=NEW_PEOPLE, filename="people.csv", id_column="id"
+    )
+    asked = []
 
-        def cancel_after_first_batch(self, phase, done, total):
-            ImportJob.objects.filter(pk=self.job_id).update(cancel_requested=True)
-            original(self, phase, done, total)
+    def cancel_from_the_second_batch():
+        asked.append(1)
+        return len(asked) > 1
 
-        import_jobs._JobMonitor.writing = cancel_after_first_batch
-        job = import_job_execute(job_id=job.pk, batch_size=5)
-    finally:
-        import_jobs._JobMonitor.writing = original
-        import_jobs.CANCEL_CHECK_INTERVAL = previous
-        import_jobs.PROGRESS_WRITE_INTERVAL = previous_write
-    assert job.status == ImportJobStatus.CANCELLED, job.error
+    with pytest.raises(ImportCancelled):
+        registrants_write(
+            assembly_id=small_assembly.pk,
+            parsed=parsed,
+            roles=roles,
+            filename="people.csv",
+            id_column="id",
+            should_cancel=cancel_from_the_second_batch,
+            batch_size=5,
+        )
+    assert len(asked) == 2  # one batch was written, then rolled back
     assert Registrant.objects.filter(assembly=small_assembly).count() == 12
+
+
+def test_running_import_job_sees_its_cancel_request(small_assembly):
+    job = ImportJobFactory(
+        pending=_upload(small_assembly), action="import", status=ImportJobStatus.RUNNING
+    )
+    monitor = JobMonitor(job.pk)
+    assert not monitor.should_cancel()
+    monitor.last_check = -CANCEL_CHECK_INTERVAL  # as if a second had passed
+    job = import_job_cancel(job_id=job.pk)
+    assert job.cancel_requested and job.status == ImportJobStatus.RUNNING
+    assert monitor.should_cancel()
 
 
 def test_import_confirmed_twice_makes_one_import(small_assembly):
@@ -270,7 +291,7 @@ def test_import_job_progress_is_visible_before_the_import_commits(small_assembly
     job = ImportJobFactory(
         pending=_upload(small_assembly), action="import", status=ImportJobStatus.RUNNING
     )
-    monitor = import_jobs._JobMonitor(job.pk)
+    monitor = JobMonitor(job.pk)
     with pytest.raises(RuntimeError), transaction.atomic():
         monitor.writing("writing", 5, 26)
         raise RuntimeError("the import's transaction rolls back")
