@@ -183,8 +183,6 @@ class ImportPages(MembershipAdmin):
             return HttpResponseRedirect(request.path)
         if action == ImportJobAction.PREVIEW:
             return HttpResponseRedirect(request.path)
-        if job.status == ImportJobStatus.FAILED and job.error:
-            self.message_user(request, job.error, messages.ERROR)
         return HttpResponseRedirect(self._job_url(job))
 
     def _quotas_confirm(

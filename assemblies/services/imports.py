@@ -7,9 +7,9 @@ run previews and imports for the admin live in :mod:`assemblies.services.import_
 Locking: an import never holds the assembly row across the file. It checks the assembly's
 state under a brief lock, reads and checks the whole file with no lock, writes every batch
 inside one transaction that does not lock the assembly (so a failure anywhere leaves nothing,
-and public registrations, which share-lock the assembly row, go on meanwhile), and locks the
-assembly only for its last statements: re-check that no selection run started, remember the
-header, audit, commit.
+and public registrations, which share-lock the assembly row, go on meanwhile), checks the
+rows' foreign keys (deferred to the commit otherwise), and locks the assembly only for its
+last statements: re-check that no selection run started, remember the header, audit, commit.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from assemblies import engine
@@ -227,6 +227,9 @@ def registrants_write(
                 done += len(batch)
                 progress("writing", done, total)
             progress("finishing", done, total)
+            # The foreign keys are checked at commit (deferred): check them now, before the
+            # assembly is locked, so the lock is held for a moment, not for a check per row.
+            connection.check_constraints(table_names=[Registrant._meta.db_table])
             assembly = _lock_assembly(assembly_id)
             _refuse_while_busy(assembly)
             _refuse_while_importing(assembly, job_id=job_id)
