@@ -90,14 +90,15 @@ def _registrations(stop_file: str) -> None:
     import django
 
     django.setup()
-    from assemblies.models import Assembly  # lazy
+    from assemblies.models import Assembly, Quota  # lazy
     from assemblies.services.registration import registrant_register  # lazy
 
     count, slowest = 0, 0.0
     while not Path(stop_file).exists():
         assembly = Assembly.objects.filter(slug=SLUG).first()
-        if assembly is None:
-            time.sleep(0.05)
+        quotas = sum(len(values) for values in QUESTIONS.values())
+        if assembly is None or Quota.objects.filter(assembly=assembly).count() < quotas:
+            time.sleep(0.05)  # the step's subprocess is still creating them
             continue
         started = time.perf_counter()
         registrant_register(

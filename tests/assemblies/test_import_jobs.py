@@ -22,6 +22,7 @@ from assemblies.models import (
     PendingImport,
     Registrant,
     RunStatus,
+    SelectionRun,
 )
 from assemblies.selectors.import_jobs import import_in_progress
 from assemblies.selectors.previews import RegistrantPreview
@@ -124,7 +125,7 @@ def test_registrants_import_failing_midway_leaves_nothing(small_assembly):
     its final check and the batches already written are gone."""
 
     def run_starts_after_first_batch(phase, done, total):
-        if phase == "writing" and not SelectionRunFactory._meta.model.objects.exists():
+        if phase == "writing" and not SelectionRun.objects.exists():
             SelectionRunFactory(assembly=small_assembly, status=RunStatus.RUNNING)
 
     with pytest.raises(ServiceError, match="selection run is in progress"):
