@@ -95,6 +95,46 @@ def _selection_worker_lost(sender: Any = None, exception: Any = None, **kwargs: 
         logger.exception("could not mark selection run %s failed", run_id)
 
 
+#: A big registrants file (200,000 rows) is checked and written in minutes; limits 1 h / 1 h 5 min.
+IMPORT_SOFT_TIME_LIMIT = 3600
+IMPORT_TIME_LIMIT = IMPORT_SOFT_TIME_LIMIT + 300
+
+
+class ImportJobTask(Task):
+    """Marks the import job failed whenever the task itself fails (time limit, crash)."""
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        job_id = kwargs.get("job_id") if kwargs else None
+        if job_id is None and args:
+            job_id = args[0]
+        if job_id is None:
+            return
+        from assemblies.services.import_jobs import import_job_fail  # leaf
+
+        try:
+            import_job_fail(
+                job_id=int(job_id), message=f"The worker failed: {type(exc).__name__}: {exc}"
+            )
+        except Exception:  # noqa: BLE001 - the sweep will catch it later
+            logger.exception("could not mark import job %s failed", job_id)
+
+
+@shared_task(
+    name="assemblies.run_import_job",
+    base=ImportJobTask,
+    soft_time_limit=IMPORT_SOFT_TIME_LIMIT,
+    time_limit=IMPORT_TIME_LIMIT,
+    acks_late=True,
+)
+def run_import_job(job_id: int) -> str:
+    """Execute the preview or import job ``job_id``; returns its final status."""
+    from assemblies.services.import_jobs import import_job_execute  # leaf
+
+    return import_job_execute(job_id=job_id).status
+
+
 @shared_task(name="assemblies.close_due_registrations", soft_time_limit=300, time_limit=360)
 def close_due_registrations() -> dict[str, Any]:
     """Close registrations whose closing time has passed and start automatic draws."""
@@ -106,11 +146,14 @@ def close_due_registrations() -> dict[str, Any]:
 
 @shared_task(name="assemblies.fail_stale_runs", soft_time_limit=120, time_limit=180)
 def fail_stale_runs() -> list[int]:
-    """Fail selection runs whose worker died; purge stale uploads. Returns failed run ids."""
+    """Fail selection runs and import jobs whose worker died; purge stale uploads. Returns
+    failed run ids."""
     from assemblies.services.execution import selection_runs_fail_stale  # leaf
+    from assemblies.services.import_jobs import import_jobs_fail_stale  # leaf
     from assemblies.services.imports import pending_imports_purge  # leaf
 
     failed = selection_runs_fail_stale()
+    import_jobs_fail_stale()
     pending_imports_purge()
     return failed
 

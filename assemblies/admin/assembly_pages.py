@@ -1,38 +1,31 @@
-"""The assembly's own admin pages beyond the change form: imports with preview, exports,
-feasibility, selection and replacement requests, and the open/close/archive buttons.
+"""The assembly's own admin pages beyond the change form: exports, feasibility, selection
+and replacement requests, and the open/close/archive buttons; the import pages come from
+:class:`~assemblies.admin.imports.ImportPages`.
 
 Each view checks the organiser's role, calls one service or selector, and reports the outcome
 with ``message_user``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 
-from assemblies.admin.base import MembershipAdmin
-from assemblies.errors import ImportRejected
+from assemblies.admin.imports import ImportPages
 from assemblies.exports import panel_csv, registrants_csv
 from assemblies.forms import (
-    CsvUploadForm,
-    RegistrantsUploadForm,
     ReplacementRequestForm,
     SelectionRequestForm,
 )
 from assemblies.models import (
-    Assembly,
     AssemblyStatus,
-    PendingImport,
     RegistrantStatus,
     RunKind,
     RunStatus,
     SelectionRun,
 )
 from assemblies.selectors.assemblies import assembly_feasibility, status_counts
-from assemblies.selectors.previews import quotas_import_preview, registrants_import_preview
 from assemblies.selectors.runs import active_run
 from assemblies.services.assemblies import (
     assembly_archive,
@@ -40,12 +33,6 @@ from assemblies.services.assemblies import (
     assembly_export_record,
     assembly_open_registration,
 )
-from assemblies.services.imports import (
-    pending_import_create,
-    pending_import_discard,
-    registrants_import,
-)
-from assemblies.services.quotas import quotas_import
 from assemblies.services.runs import replacements_select, selection_run_start
 from opendlp.core.errors import DomainError
 
@@ -57,7 +44,7 @@ def csv_response(body: str, filename: str) -> HttpResponse:
     return response
 
 
-class AssemblyPages(MembershipAdmin):
+class AssemblyPages(ImportPages):
     """Custom pages of :class:`~assemblies.admin.assembly.AssemblyAdmin`, its base class."""
 
     # --- custom pages -----------------------------------------------------------------------
@@ -66,14 +53,7 @@ class AssemblyPages(MembershipAdmin):
         view = self.admin_site.admin_view
         name = "assemblies_assembly_"
         return [
-            path(
-                "<int:object_id>/import/<str:kind>/", view(self.import_view), name=f"{name}import"
-            ),
-            path(
-                "<int:object_id>/import-preview/<uuid:pending_id>/",
-                view(self.import_preview_view),
-                name=f"{name}import_preview",
-            ),
+            *self.import_urls(),
             path(
                 "<int:object_id>/export/<str:what>.csv",
                 view(self.export_view),
@@ -97,120 +77,6 @@ class AssemblyPages(MembershipAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def _change_url(self, assembly: Assembly) -> str:
-        return reverse("admin:assemblies_assembly_change", args=[assembly.pk])
-
-    def import_view(self, request: HttpRequest, object_id: int, kind: str) -> HttpResponse:
-        """Step 1 of an import: upload the CSV (kept server-side for the preview)."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        if kind not in PendingImport.Kind.values:
-            return HttpResponse(status=404)
-        form_class = RegistrantsUploadForm if kind == "registrants" else CsvUploadForm
-        initial = {"id_column": assembly.id_column} if kind == "registrants" else {}
-        form = form_class(request.POST or None, request.FILES or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            options = {}
-            if kind == "registrants":
-                options["id_column"] = form.cleaned_data.get("id_column", "").strip()
-            pending = pending_import_create(
-                assembly=assembly,
-                user=request.user,
-                kind=kind,
-                filename=form.cleaned_data["file"].name,
-                text=form.cleaned_data["text"],
-                options=options,
-            )
-            return HttpResponseRedirect(
-                reverse("admin:assemblies_assembly_import_preview", args=[assembly.pk, pending.pk])
-            )
-        return render(
-            request,
-            "admin/assemblies/assembly/import_upload.html",
-            self.page_context(
-                request, f"Import {kind} into {assembly}", original=assembly, form=form, kind=kind
-            ),
-        )
-
-    def import_preview_view(
-        self, request: HttpRequest, object_id: int, pending_id: Any
-    ) -> HttpResponse:
-        """Step 2: show what the file contains (every problem with line and column); on POST
-        import it all or nothing, or discard it."""
-        assembly = self.assembly_or_404(request, object_id, "manage")
-        pending = get_object_or_404(
-            PendingImport, pk=pending_id, assembly=assembly, uploaded_by=request.user
-        )
-        if request.method == "POST":
-            if "discard" in request.POST:
-                pending_import_discard(pending_id=pending.pk)
-                self.message_user(request, "The upload was discarded; nothing was imported.")
-                return HttpResponseRedirect(self._change_url(assembly))
-            return self._import_confirm(request, assembly, pending)
-        if pending.kind == PendingImport.Kind.QUOTAS:
-            preview: Any = quotas_import_preview(
-                assembly=assembly, text=pending.text, filename=pending.filename
-            )
-        else:
-            preview = registrants_import_preview(
-                assembly=assembly,
-                text=pending.text,
-                filename=pending.filename,
-                id_column=pending.options.get("id_column", ""),
-            )
-        return render(
-            request,
-            "admin/assemblies/assembly/import_preview.html",
-            self.page_context(
-                request,
-                f"Check the {pending.kind} file before importing",
-                original=assembly,
-                pending=pending,
-                preview=preview,
-            ),
-        )
-
-    def _import_confirm(
-        self, request: HttpRequest, assembly: Assembly, pending: PendingImport
-    ) -> HttpResponse:
-        try:
-            if pending.kind == PendingImport.Kind.QUOTAS:
-                quota_outcome = quotas_import(
-                    assembly_id=assembly.pk,
-                    text=pending.text,
-                    filename=pending.filename,
-                    actor=request.user,
-                )
-                text = (
-                    f"Imported {quota_outcome.imported} quotas in "
-                    f"{len(quota_outcome.categories)} categories "
-                    f"(replacing {quota_outcome.replaced})."
-                )
-            else:
-                outcome = registrants_import(
-                    assembly_id=assembly.pk,
-                    text=pending.text,
-                    filename=pending.filename,
-                    id_column=pending.options.get("id_column", ""),
-                    actor=request.user,
-                )
-                text = (
-                    f"Imported {outcome.rows} rows: {outcome.created} new registrants, "
-                    f"{outcome.updated} updated, {outcome.skipped} skipped (erased)."
-                )
-        except ImportRejected as exc:
-            self.message_user(
-                request,
-                f"Nothing was imported: {len(exc.problems)} problem(s) in the file.",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.path)
-        except DomainError as exc:
-            self.refuse(request, exc, prefix="Nothing was imported")
-            return HttpResponseRedirect(request.path)
-        pending_import_discard(pending_id=pending.pk)
-        self.message_user(request, text, messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(assembly))
 
     def export_view(self, request: HttpRequest, object_id: int, what: str) -> HttpResponse:
         """CSV downloads: all registrants with their status (managers) or the current panel

@@ -1,6 +1,7 @@
 """Tables of the assemblies context (docs/architecture.md), one module per family:
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
-invitations), ``registrant`` (registrants, pending uploads) and ``run`` (selection runs).
+invitations), ``registrant`` (registrants, pending uploads), ``imports`` (background preview
+and import jobs of uploads) and ``run`` (selection runs).
 
 Every invariant that must always hold is a database constraint; workflows live in the
 ``assemblies.services`` package. Import from here: this module is the app's model registry.
@@ -12,6 +13,13 @@ from assemblies.models.assembly import (
     AssemblyStatus,
     Category,
     Quota,
+)
+from assemblies.models.imports import (
+    ACTIVE_IMPORT_STATUSES,
+    FINISHED_IMPORT_STATUSES,
+    ImportJob,
+    ImportJobAction,
+    ImportJobStatus,
 )
 from assemblies.models.organisers import (
     AssemblyMembership,
@@ -37,6 +45,7 @@ from assemblies.models.run import (
 )
 
 __all__ = [
+    "ACTIVE_IMPORT_STATUSES",
     "ACTIVE_RUN_STATUSES",
     "Algorithm",
     "Assembly",
@@ -44,7 +53,11 @@ __all__ = [
     "AssemblyStatus",
     "Category",
     "ERASED_ID_PREFIX",
+    "FINISHED_IMPORT_STATUSES",
     "FINISHED_RUN_STATUSES",
+    "ImportJob",
+    "ImportJobAction",
+    "ImportJobStatus",
     "Invitation",
     "PERSONAL_FIELDS",
     "PendingImport",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -45,6 +45,11 @@ class QuotaPreview:
         """True when the file can be imported."""
         return not self.problems and bool(self.rows)
 
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has."""
+        return len(self.problems)
+
 
 def quotas_import_preview(*, assembly: Assembly, text: str, filename: str) -> QuotaPreview:
     """Read a quota CSV without writing anything.
@@ -78,6 +83,17 @@ def _unmatched_registrants(assembly: Assembly, rows: Sequence[Any]) -> int:
     return count
 
 
+#: Problems kept in a stored preview (the count says how many there were in all).
+PROBLEMS_KEPT = 1000
+
+#: A progress callback: ``(phase, rows done, rows in all)``.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    """The default progress callback: nothing."""
+
+
 @dataclass
 class RegistrantPreview:
     """What a registrants import would do.
@@ -86,7 +102,8 @@ class RegistrantPreview:
         rows_read: data rows read. columns: role of every column (id, category, contact,
         extra). creates / updates / skipped: rows that would create a registrant, update the
         one with the same external id, or be skipped (that registrant was erased).
-        problems: every problem with line and column (import impossible when any).
+        problems: every problem with line and column (import impossible when any); a stored
+        preview keeps the first :data:`PROBLEMS_KEPT`, and ``problem_count`` counts them all.
         sample: the first rows as ``(line, id, answers)``. warnings: texts to show.
     """
 
@@ -100,11 +117,54 @@ class RegistrantPreview:
     problems: list[engine.Problem] = field(default_factory=list)
     sample: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems_total: int | None = None
 
     @property
     def ok(self) -> bool:
         """True when the file can be imported."""
-        return not self.problems and self.rows_read > 0
+        return not self.problem_count and self.rows_read > 0
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has (all of them, also in a stored preview)."""
+        return len(self.problems) if self.problems_total is None else self.problems_total
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (for :attr:`ImportJob.result`), with at most :data:`PROBLEMS_KEPT`
+        problems; :meth:`from_dict` reads it back."""
+        return {
+            "filename": self.filename,
+            "id_column": self.id_column,
+            "rows_read": self.rows_read,
+            "columns": [[c.column, c.role, c.target, c.household] for c in self.columns],
+            "creates": self.creates,
+            "updates": self.updates,
+            "skipped": self.skipped,
+            "problems": [
+                [p.message, p.file, p.line, p.column, p.value]
+                for p in self.problems[:PROBLEMS_KEPT]
+            ],
+            "problem_count": self.problem_count,
+            "sample": [list(s) for s in self.sample],
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RegistrantPreview:
+        """The preview stored by :meth:`to_dict` (missing keys read as empty)."""
+        return cls(
+            filename=data.get("filename", ""),
+            id_column=data.get("id_column", ""),
+            rows_read=data.get("rows_read", 0),
+            columns=[ColumnRole(*c) for c in data.get("columns", [])],
+            creates=data.get("creates", 0),
+            updates=data.get("updates", 0),
+            skipped=data.get("skipped", 0),
+            problems=[engine.Problem(*p) for p in data.get("problems", [])],
+            problems_total=data.get("problem_count"),
+            sample=[(s[0], s[1], s[2]) for s in data.get("sample", [])],
+            warnings=list(data.get("warnings", [])),
+        )
 
 
 def _max_length(name: str) -> int:
@@ -117,15 +177,37 @@ _FIELD_LIMITS = {f: _max_length(f) for f in PERSONAL_FIELDS}
 
 
 def read_registrants(
-    assembly: Assembly, text: str, filename: str, id_column: str
+    assembly: Assembly,
+    text: str,
+    filename: str,
+    id_column: str,
+    progress: Progress = _no_progress,
 ) -> tuple[engine.ParsedRegistrants | None, list[ColumnRole], list[engine.Problem]]:
     """Parse with the engine (answers, ids) and check contact fields here; every problem of
-    both passes is returned, sorted by line."""
+    both passes is returned, sorted by line (the parsed file is None when there is any)."""
+    parsed, roles, problems, _ = _read(assembly, text, filename, id_column, progress)
+    return parsed, roles, problems
+
+
+def _read(
+    assembly: Assembly, text: str, filename: str, id_column: str, progress: Progress
+) -> tuple[engine.ParsedRegistrants | None, list[ColumnRole], list[engine.Problem], _Scan]:
+    """:func:`read_registrants` plus this module's own pass over the file (:class:`_Scan`)."""
     quotas = quotas_of(assembly=assembly)
     if not quotas:
-        return None, [], [engine.Problem("There are no quotas yet: import the quotas first.")]
+        problem = engine.Problem("There are no quotas yet: import the quotas first.")
+        return None, [], [problem], _Scan()
     household = list(assembly.household_columns or []) if assembly.household_check else []
     categories = list(dict.fromkeys(q.category for q in quotas))
+
+    def roles_of(header: list[str]) -> list[ColumnRole]:
+        return column_roles(
+            header, categories=categories, id_column=id_column, household_columns=household
+        )
+
+    progress("checking the contact fields", 0, 0)
+    scan = _scan(text, filename, roles_of)
+    progress("reading the answers", scan.rows // 2, scan.rows)
     parsed, problems = None, []
     try:
         parsed = engine.parse_registrants(
@@ -137,20 +219,46 @@ def read_registrants(
         )
     except engine.InputError as exc:
         problems = engine.problems_from(exc)
-    header, records = _csv_records(text)
-    roles = column_roles(
-        header, categories=categories, id_column=id_column, household_columns=household
-    )
-    problems += _field_problems(records, roles, filename)
+    problems += scan.problems
     problems.sort(key=lambda p: (p.line or 0, p.column or ""))
-    return (None if problems else parsed), roles, problems
+    progress("checked", scan.rows, scan.rows)
+    return (None if problems else parsed), scan.roles, problems, scan
 
 
-def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and ``(first line, {column: cell})`` of each non-empty record."""
+#: Invalid email addresses named in the preview's warning (the rest are counted).
+EMAILS_SHOWN = 20
+
+
+@dataclass
+class _Scan:
+    """One streamed pass over the CSV (no row is kept): the header's column roles, the
+    number of non-empty records, contact fields too long for the database and overlong ids
+    (problems), and invalid email addresses (a warning: imported as given, since published
+    files are often anonymised and confirmations go only to registrants who give one)."""
+
+    roles: list[ColumnRole] = field(default_factory=list)
+    rows: int = 0
+    problems: list[engine.Problem] = field(default_factory=list)
+    bad_emails: int = 0
+    bad_email_texts: list[str] = field(default_factory=list)
+
+    def email_warnings(self) -> list[str]:
+        """The warning about invalid email addresses, if any (a list of 0 or 1 texts)."""
+        if not self.bad_emails:
+            return []
+        more = self.bad_emails - len(self.bad_email_texts)
+        shown = "; ".join(self.bad_email_texts) + (f"; and {more} more" if more > 0 else "")
+        return [f"{self.bad_emails} row(s) have an email that is not a valid address: {shown}."]
+
+
+def _scan(text: str, filename: str, roles_of: Callable[[list[str]], list[ColumnRole]]) -> _Scan:
+    """Read the CSV once, row by row (see :class:`_Scan`); a malformed CSV stops the pass
+    quietly (the engine reports it with its line)."""
+    scan = _Scan()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header: list[str] = []
-    records = []
+    checks: list[tuple[int, ColumnRole]] = []
+    emails: list[tuple[int, str]] = []
     line = 1
     try:
         for cells in reader:
@@ -159,66 +267,49 @@ def _csv_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]
                 continue
             if not header:
                 header = [cell.strip() for cell in cells]
+                scan.roles = roles_of(header)
+                # As a dict of the row would: a repeated column name reads its last cell.
+                index = {name: i for i, name in enumerate(header)}
+                checks = [(index[r.column], r) for r in scan.roles if r.role in ("id", "contact")]
+                emails = [(i, r.column) for i, r in checks if r.target == "email"]
                 continue
-            records.append((start, dict(zip(header, cells, strict=False))))
+            scan.rows += 1
+            for i, role in checks:
+                value = cells[i].strip() if i < len(cells) else ""
+                problem = _field_problem(role, value, filename, start)
+                if problem is not None:
+                    scan.problems.append(problem)
+            for i, column in emails:
+                value = cells[i].strip() if i < len(cells) else ""
+                if value and not _email_valid(value):
+                    scan.bad_emails += 1
+                    if len(scan.bad_email_texts) < EMAILS_SHOWN:
+                        scan.bad_email_texts.append(f"line {start}, column {column!r}: {value!r}")
     except csv.Error:
         pass  # the engine reports malformed CSV with its line
-    return header, records
+    return scan
 
 
-def _field_problems(
-    records: list[tuple[int, dict[str, str]]], roles: list[ColumnRole], filename: str
-) -> list[engine.Problem]:
-    """Contact fields too long for the database, and overlong ids."""
-    problems = []
-    id_max = _max_length("external_id")
-    for line, cells in records:
-        for role in roles:
-            value = (cells.get(role.column) or "").strip()
-            if role.role == "id" and len(value) > id_max:
-                problems.append(
-                    engine.Problem(
-                        f"the id is longer than {id_max} characters",
-                        filename,
-                        line,
-                        role.column,
-                        value[:40],
-                    )
-                )
-            if role.role != "contact":
-                continue
-            if len(value) > _FIELD_LIMITS[role.target]:
-                problems.append(
-                    engine.Problem(
-                        f"longer than {_FIELD_LIMITS[role.target]} characters",
-                        filename,
-                        line,
-                        role.column,
-                        value[:40],
-                    )
-                )
-    return problems
+_ID_MAX = _max_length("external_id")
 
 
-def _email_warnings(
-    records: list[tuple[int, dict[str, str]]], roles: list[ColumnRole], limit: int = 20
-) -> list[str]:
-    """Rows whose email column does not hold a valid address (imported as given: published
-    files are often anonymised, and confirmations go only to registrants who give one)."""
-    columns = [r.column for r in roles if r.role == "contact" and r.target == "email"]
-    bad = []
-    for line, cells in records:
-        for column in columns:
-            value = (cells.get(column) or "").strip()
-            if value:
-                try:
-                    validate_email(value)
-                except ValidationError:
-                    bad.append(f"line {line}, column {column!r}: {value!r}")
-    if not bad:
-        return []
-    shown = "; ".join(bad[:limit]) + (f"; and {len(bad) - limit} more" if len(bad) > limit else "")
-    return [f"{len(bad)} row(s) have an email that is not a valid address: {shown}."]
+def _field_problem(role: ColumnRole, value: str, filename: str, line: int) -> engine.Problem | None:
+    """An id longer than the database keeps, or a contact field too long for its column."""
+    if role.role == "id" and len(value) > _ID_MAX:
+        message = f"the id is longer than {_ID_MAX} characters"
+    elif role.role == "contact" and len(value) > _FIELD_LIMITS[role.target]:
+        message = f"longer than {_FIELD_LIMITS[role.target]} characters"
+    else:
+        return None
+    return engine.Problem(message, filename, line, role.column, value[:40])
+
+
+def _email_valid(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _is_contact_name(column: str) -> bool:
@@ -227,7 +318,12 @@ def _is_contact_name(column: str) -> bool:
 
 
 def registrants_import_preview(
-    *, assembly: Assembly, text: str, filename: str, id_column: str | None = None
+    *,
+    assembly: Assembly,
+    text: str,
+    filename: str,
+    id_column: str | None = None,
+    progress: Progress = _no_progress,
 ) -> RegistrantPreview:
     """Read a registrants CSV against the assembly's quotas without writing anything.
 
@@ -235,34 +331,28 @@ def registrants_import_preview(
         assembly: the assembly. text: the CSV text. filename: for messages.
         id_column: the column of external ids (None: the assembly's ``id_column``; empty: no
             id column, every row creates a new registrant).
+        progress: called as ``progress(phase, rows done, rows in all)`` between the steps
+            (a background job writes it to its row).
 
     Returns:
         :class:`RegistrantPreview` with every problem (line and column) and the column roles.
     """
     id_column = assembly.id_column if id_column is None else id_column
     preview = RegistrantPreview(filename=filename, id_column=id_column or "")
-    parsed, roles, problems = read_registrants(assembly, text, filename, id_column or "")
-    records = _csv_records(text)[1]
+    parsed, roles, problems, scan = _read(assembly, text, filename, id_column or "", progress)
     preview.problems = problems
     preview.columns = roles
-    preview.rows_read = len(records)
-    preview.warnings += _email_warnings(records, roles)
+    preview.rows_read = scan.rows
+    preview.warnings += scan.email_warnings()
     if parsed is None:
         return preview
     preview.rows_read = len(parsed.rows)
     preview.sample = [(r.line, r.id, r.answers) for r in parsed.rows[:10]]
     if id_column:
-        ids = [r.id for r in parsed.rows]
-        stored = stored_external_ids(assembly=assembly, ids=ids)  # erased ones: pseudonyms
-        existing = {
-            stored[external_id]: status
-            for external_id, status in Registrant.objects.filter(
-                assembly=assembly, external_id__in=list(stored)
-            ).values_list("external_id", "status")
-        }
-        preview.skipped = sum(1 for s in existing.values() if s == RegistrantStatus.DELETED)
+        existing = existing_ids(assembly=assembly, ids={r.id for r in parsed.rows})
+        preview.skipped = sum(1 for _, s in existing.values() if s == RegistrantStatus.DELETED)
         preview.updates = len(existing) - preview.skipped
-        preview.creates = len(ids) - len(existing)
+        preview.creates = len(parsed.rows) - len(existing)
     else:
         preview.creates = len(parsed.rows)
         preview.warnings.append(
@@ -272,3 +362,25 @@ def registrants_import_preview(
     if SelectionRun.objects.filter(assembly=assembly, status__in=ACTIVE_RUN_STATUSES).exists():
         preview.problems.append(engine.Problem("A selection run is in progress; wait for it."))
     return preview
+
+
+def existing_ids(*, assembly: Assembly, ids: Collection[str]) -> dict[str, tuple[int, str]]:
+    """The assembly's registrants among external ``ids``: ``{external id: (pk, status)}``.
+    An erased registrant keeps only a keyed pseudonym of its id
+    (:func:`assemblies.models.stored_external_ids`), so it is found under the id given.
+
+    Reads every registrant of the assembly that has an external id (one query, streamed)
+    rather than sending a list of ``len(ids)`` values to the database.
+    """
+    stored = stored_external_ids(assembly=assembly, ids=ids)
+    found: dict[str, tuple[int, str]] = {}
+    rows = (
+        Registrant.objects.filter(assembly=assembly)
+        .exclude(external_id="")
+        .values_list("external_id", "pk", "status")
+    )
+    for external_id, pk, status in rows.iterator(chunk_size=5000):
+        given = stored.get(external_id)
+        if given is not None:
+            found[given] = (pk, status)
+    return found

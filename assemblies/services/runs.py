@@ -27,6 +27,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.households import household_check_or_refuse
+from assemblies.selectors.import_jobs import import_in_progress
 from assemblies.services._common import _lock_assembly, run_finish
 from assemblies.services.execution import selection_run_fail
 from assemblies.states import PANEL_STATUSES
@@ -173,6 +174,8 @@ def _check_can_start(assembly: Assembly, kind: str, panel_size: int | None) -> i
         raise ServiceError("The assembly is archived.")
     if not Quota.objects.filter(assembly=assembly).exists():
         raise ServiceError("There are no quotas yet: import or add them first.")
+    if import_in_progress(assembly=assembly) is not None:
+        raise ServiceError("An import of registrants is in progress; wait for it to finish.")
     pool = Registrant.objects.filter(assembly=assembly, status=RegistrantStatus.POOL).count()
     if kind == RunKind.REPLACEMENT:
         kept = Registrant.objects.filter(assembly=assembly, status__in=PANEL_STATUSES).count()

@@ -84,6 +84,14 @@ class AuditAction(enum.StrEnum):
         "created",
         "updated",
         "skipped",
+        "job_id",
+    )
+    REGISTRANTS_IMPORT_REQUESTED = "assemblies.registrants.import_requested", "job_id", "filename"
+    REGISTRANTS_IMPORT_FAILED = (
+        "assemblies.registrants.import_failed",
+        "job_id",
+        "status",
+        "message",
     )
     REGISTRANTS_EXPORTED = "assemblies.registrants.exported", "what"
 

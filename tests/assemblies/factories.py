@@ -10,6 +10,8 @@ from assemblies.models import (
     Assembly,
     AssemblyMembership,
     Category,
+    ImportJob,
+    ImportJobAction,
     Invitation,
     PendingImport,
     Quota,
@@ -125,3 +127,21 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     token_hash = factory.Sequence(lambda n: hashlib.sha256(f"token-{n}".encode()).hexdigest())
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=7))
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """A pending preview job of a registrants upload (the upload made alongside)."""
+
+    class Meta:
+        model = ImportJob
+
+    pending = factory.SubFactory(
+        PendingImportFactory,
+        kind=PendingImport.Kind.REGISTRANTS,
+        filename="people.csv",
+        text="id,gender,age\nQ1,woman,young\n",
+    )
+    assembly = factory.LazyAttribute(lambda o: o.pending.assembly)
+    upload_id = factory.LazyAttribute(lambda o: o.pending.pk)
+    action = ImportJobAction.PREVIEW
+    filename = factory.LazyAttribute(lambda o: o.pending.filename)

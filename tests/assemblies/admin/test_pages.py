@@ -11,6 +11,7 @@ from django.urls import reverse
 from assemblies.models import (
     Assembly,
     AssemblyStatus,
+    ImportJob,
     PendingImport,
     Quota,
     Registrant,
@@ -18,7 +19,7 @@ from assemblies.models import (
 )
 from opendlp.core.models import AuditEvent
 from tests.assemblies.conftest import SMALL_QUOTAS
-from tests.assemblies.factories import AssemblyFactory, RegistrantFactory
+from tests.assemblies.factories import AssemblyFactory, ImportJobFactory, RegistrantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,28 +103,39 @@ def _user(client):
 
 
 def test_registrant_import_preview_lists_every_error_and_confirm_imports_nothing(
-    as_manager, small_assembly
+    as_manager, small_assembly, django_capture_on_commit_callbacks
 ):
     bad = "id,name,email,gender,age\nZ1,A,a@example.org,woman,young\nZ2,B,bad-email,robot,old\n"
-    preview_url = upload(as_manager, small_assembly, "registrants", bad, id_column="id")
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", bad, id_column="id")
     page = as_manager.get(preview_url).content.decode()
     assert "1 problem" in page and "<td>3</td><td>gender</td>" in page
     assert "line 3, column &#x27;email&#x27;" in page  # a warning
     assert "Import all rows" not in page
     before = Registrant.objects.count()
-    response = as_manager.post(preview_url, {"confirm": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_manager.post(preview_url, {"confirm": "1"})
     assert response.status_code == 302
+    job = ImportJob.objects.get(action="import")
+    assert job.status == "failed" and job.result["problem_count"] == 1
     assert Registrant.objects.count() == before
+    page = as_manager.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in page and "<td>3</td><td>gender</td>" in page
     assert PendingImport.objects.count() == 1  # kept: the organiser can still discard it
 
 
-def test_registrant_import_good_file(as_manager, small_assembly):
+def test_registrant_import_good_file(
+    as_manager, small_assembly, django_capture_on_commit_callbacks
+):
     text = "id,name,gender,age,shoe\nZ1,Zed,man,young,44\nP01,Ann Again,woman,young,40\n"
-    preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
     page = as_manager.get(preview_url).content.decode()
     assert "2 rows read" in page and "kept as an extra column" in page
-    response = as_manager.post(preview_url, {"confirm": "1"}, follow=True)
-    assert "1 new registrants, 1 updated" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_manager.post(preview_url, {"confirm": "1"})
+    page = as_manager.get(response["Location"]).content.decode()
+    assert "1 new registrants, 1 updated" in page
     assert Registrant.objects.get(external_id="Z1").extra == {"shoe": "44"}
 
 
@@ -339,3 +351,73 @@ def test_mark_action_refuses_a_panel_seat_nobody_drew(as_manager, small_assembly
     assert "never drawn" in page.content.decode()
     registrant.refresh_from_db()
     assert registrant.status == RegistrantStatus.WITHDRAWN
+
+
+def test_registrant_upload_starts_a_preview_job_and_the_page_shows_its_progress(
+    as_manager, small_assembly
+):
+    text = "id,name,gender,age\nZ1,Zed,man,young\n"
+    preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    job = ImportJob.objects.get()
+    assert (job.action, job.status) == ("preview", "pending")
+    page = as_manager.get(preview_url).content.decode()
+    assert 'id="run-progress"' in page and "Checking the file" in page
+    assert "Import all rows" not in page
+    progress_url = reverse(
+        "admin:assemblies_assembly_import_job_progress", args=[small_assembly.pk, job.pk]
+    )
+    assert as_manager.get(progress_url).json() == {
+        "status": "pending",
+        "phase": "",
+        "done": 0,
+        "total": 0,
+        "percent": 0,
+        "finished": False,
+        "cancel_requested": False,
+    }
+
+
+def test_registrant_import_confirmed_twice_through_the_admin_imports_once(
+    as_manager, small_assembly, django_capture_on_commit_callbacks
+):
+    text = "id,name,gender,age\nZ1,Zed,man,young\nZ2,Zoe,woman,old\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = as_manager.post(preview_url, {"confirm": "1"})
+        second = as_manager.post(preview_url, {"confirm": "1"})  # a double click
+    assert first["Location"] == second["Location"]
+    assert len(callbacks) == 1  # one job enqueued, run after the block
+    job = ImportJob.objects.get(action="import")
+    assert job.status == "succeeded"
+    late = as_manager.post(preview_url, {"confirm": "1"})  # the upload is gone by now
+    assert late["Location"] == first["Location"]
+    assert ImportJob.objects.filter(action="import").count() == 1
+    assert Registrant.objects.filter(external_id__in=["Z1", "Z2"]).count() == 2
+
+
+def test_import_job_page_cancels_a_pending_import(as_manager, small_assembly):
+    text = "id,name,gender,age\nZ1,Zed,man,young\n"
+    preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    job_url = as_manager.post(preview_url, {"confirm": "1"})["Location"]
+    job = ImportJob.objects.get(action="import")
+    page = as_manager.get(job_url).content.decode()
+    assert "Importing" in page and "Cancel: import nothing" in page
+    cancel_url = reverse(
+        "admin:assemblies_assembly_import_job_cancel", args=[small_assembly.pk, job.pk]
+    )
+    as_manager.post(cancel_url, {"next": "https://evil.example/"})
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    page = as_manager.get(job_url).content.decode()
+    assert "Nothing was imported" in page
+    assert not Registrant.objects.filter(external_id="Z1").exists()
+
+
+def test_import_job_page_of_another_assembly_is_404(as_manager, small_assembly):
+    other = AssemblyFactory()
+    job = ImportJobFactory(pending__assembly=other)
+    url = reverse("admin:assemblies_assembly_import_job", args=[other.pk, job.pk])
+    assert as_manager.get(url).status_code == 404
+    url = reverse("admin:assemblies_assembly_import_job", args=[small_assembly.pk, job.pk])
+    assert as_manager.get(url).status_code == 404
