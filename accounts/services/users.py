@@ -12,6 +12,7 @@ from accounts.models import User
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden, Invalid
 from opendlp.core.services import audit_event_record
+from opendlp.core.text import control_characters
 
 #: Longest ban or unban reason, in characters.
 BAN_REASON_MAX_LENGTH = 1000
@@ -59,6 +60,13 @@ def user_ensure(
 
 def _reason_clean(reason: str | None) -> str:
     reason = (reason or "").strip()
+    # Line breaks and tabs are fine in a note; NUL and other controls never reach the database.
+    refused = [c for c in control_characters(reason) if c not in ("U+0009", "U+000A", "U+000D")]
+    if refused:
+        raise Invalid(
+            f"The reason contains control characters ({', '.join(refused)}).",
+            code="reason_invalid",
+        )
     if len(reason) > BAN_REASON_MAX_LENGTH:
         raise Invalid(
             f"The reason must be at most {BAN_REASON_MAX_LENGTH} characters.",
@@ -91,7 +99,8 @@ def user_ban(
         BanReasonRequiredError: ``reason`` is blank (an :class:`~opendlp.core.errors.Invalid`,
             code ``reason_required``).
         opendlp.core.errors.Invalid: ``reason`` is longer than :data:`BAN_REASON_MAX_LENGTH`
-            (code ``reason_too_long``).
+            (code ``reason_too_long``) or holds a control character other than a line break
+            or tab, e.g. NUL (code ``reason_invalid``).
     """
     reason = _reason_clean(reason)
     if not reason:

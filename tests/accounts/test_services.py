@@ -78,6 +78,23 @@ def test_user_ban_reason_too_long_refused(user):
     assert refused.value.code == "reason_too_long"
 
 
+@pytest.mark.parametrize("service", [user_ban, user_unban])
+@pytest.mark.parametrize("reason", ["spam\x00", "spam\x1b[31m", "a\u2028b"])
+def test_user_ban_state_reason_with_control_characters_refused(user, service, reason):
+    if service is user_unban:
+        user_ban(user_id=user.pk, reason="first")
+    before = User.objects.get(pk=user.pk).is_banned
+    with pytest.raises(Invalid) as refused:
+        service(user_id=user.pk, reason=reason)
+    assert refused.value.code == "reason_invalid"
+    assert User.objects.get(pk=user.pk).is_banned == before
+
+
+def test_user_ban_reason_keeps_line_breaks_and_tabs(user):
+    banned, _ = user_ban(user_id=user.pk, reason="line one\n\tline two")
+    assert banned.ban_reason == "line one\n\tline two"
+
+
 def test_user_ban_unknown_user_raises(db):
     with pytest.raises(User.DoesNotExist):
         user_ban(user_id=999_999, reason="spam")
