@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from selection import select
 from selection.draw import draw_panel, quantise
 from selection.model import PanelShare, Person, Pool, Quota, QuotaTable
 from selection.result import input_digest
@@ -88,3 +89,27 @@ def test_quantise_matches_the_vector():
     assert [{"counts": [list(c) for c in s.counts], "weight": s.weight} for s in shares] == (
         data["shares"]
     )
+
+
+SELECT = json.loads(
+    (Path(__file__).parent / "vectors" / "select_v1.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "case", SELECT["cases"], ids=lambda c: f"{c['kind']}-{c['algorithm']}-{c['seed'][:14]}"
+)
+def test_select_draws_the_vector_panel_from_inputs_and_seed(case):
+    """Whole draws, inputs to panel: the panel draw and the replacement draw (kept members
+    reduce the quotas, the rest of the pool is drawn from)."""
+    quotas = QuotaTable(Quota(*row) for row in SELECT["quotas"])
+    if case["kept"]:
+        quotas = quotas.reduced_by({(c, v): n for c, v, n in case["kept"]})
+    excluded = set(case.get("excluded", []))
+    pool = Pool(Person(pid, answers) for pid, answers in SELECT["pool"] if pid not in excluded)
+    result = select(
+        quotas, pool, case["panel_size"], algorithm=case["algorithm"], seed=case["seed"]
+    )
+    assert result.panel == case["panel"]
+    assert result.input_digest == case["input_digest"]
+    assert {k: round(v, 12) for k, v in result.probabilities.items()} == case["probabilities"]
