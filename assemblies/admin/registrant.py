@@ -29,6 +29,7 @@ from assemblies.models import (
 )
 from assemblies.selectors.assemblies import assemblies_visible_to
 from assemblies.services.assemblies import assembly_export_record
+from assemblies.services.overrides import registrant_seat_override
 from assemblies.services.registrants import (
     mover_for,
     registrant_erase,
@@ -96,7 +97,14 @@ class RegistrantAdmin(MembershipAdmin):
     search_fields = ("name", "email", "external_id")
     list_per_page = 100
     show_full_result_count = False
-    actions = ("mark_confirmed", "mark_withdrawn", "mark_selected", "erase", "export_csv")
+    actions = (
+        "mark_confirmed",
+        "mark_withdrawn",
+        "mark_selected",
+        "seat_by_override",
+        "erase",
+        "export_csv",
+    )
     readonly_fields = (
         "public_id",
         "assembly",
@@ -303,6 +311,48 @@ class RegistrantAdmin(MembershipAdmin):
                 "Erase personal data?",
                 registrants=allowed,
                 selected_ids=[r.pk for r in allowed],
+                action_checkbox_name=ACTION_CHECKBOX_NAME,
+            ),
+        )
+
+    @admin.action(
+        description="Seat on the panel by manual override (reason published)",
+        permissions=["manage"],
+    )
+    def seat_by_override(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask for the reason, then seat one registrant without a draw (audited, public)."""
+        registrants = list(queryset.select_related("assembly")[:2])
+        if len(registrants) != 1:
+            self.message_user(request, "Select exactly one registrant.", messages.WARNING)
+            return None
+        registrant = registrants[0]
+        error = ""
+        if request.POST.get("confirm") == "yes":
+            try:
+                registrant_seat_override(
+                    registrant_id=registrant.pk,
+                    reason=request.POST.get("reason", ""),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                self.message_user(
+                    request,
+                    f"{registrant.display_name} is on the panel by manual override; the "
+                    "reason is shown on the assembly's public draw records.",
+                    messages.SUCCESS,
+                )
+                return None
+        return render(
+            request,
+            "admin/assemblies/registrant/override_confirm.html",
+            self.page_context(
+                request,
+                "Seat by manual override?",
+                registrant=registrant,
+                error=error,
+                reason=request.POST.get("reason", ""),
                 action_checkbox_name=ACTION_CHECKBOX_NAME,
             ),
         )

@@ -29,6 +29,7 @@ from assemblies.models.organisers import (
 from assemblies.models.registrant import (
     ERASED_ID_PREFIX,
     PERSONAL_FIELDS,
+    PanelOverride,
     PendingImport,
     Registrant,
     RegistrantSource,
@@ -62,6 +63,7 @@ __all__ = [
     "PERSONAL_FIELDS",
     "PendingImport",
     "Quota",
+    "PanelOverride",
     "Registrant",
     "RegistrantSource",
     "RegistrantStatus",

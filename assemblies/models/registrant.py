@@ -205,3 +205,28 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} upload {self.filename}"
+
+
+class PanelOverride(models.Model):
+    """A manager's manual override: a registrant seated on the panel without a draw.
+
+    Only a draw changes who is on a panel; this is the one audited exception (e.g. a
+    registrant wrongly withdrawn and not redrawn). It needs a reason, never makes the panel
+    larger than the panel size, and is shown on the public draw record with its reason.
+    """
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="overrides")
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="panel_overrides"
+    )
+    reason = models.TextField(help_text="Why the registrant was seated without a draw (public).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Manual override for registrant {self.registrant.public_id}"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from assemblies import engine
-from assemblies.models import Assembly, RunStatus, SelectionRun
+from assemblies.models import Assembly, PanelOverride, RunStatus, SelectionRun
 from assemblies.selectors.runs import (
     QuotaOutcome,
     run_probabilities_sorted,
@@ -44,7 +44,8 @@ class DrawRecord:
     ``report``: the engine's result (seed, input digest, figures, panel); ``quotas``: target,
     pool and panel counts per quota; ``probabilities``: every pool member's probability,
     ascending (for the chart); ``rows``: the pool, by id; ``categories``: the quota categories,
-    in table order.
+    in table order; ``overrides``: manual overrides of the assembly's panel made after this
+    draw (each with the registrant's public id, the time and the published reason).
     """
 
     run: SelectionRun
@@ -53,6 +54,7 @@ class DrawRecord:
     probabilities: list[float]
     rows: list[RecordRow]
     categories: list[str]
+    overrides: list[PanelOverride]
 
 
 def published_run(*, assembly: Assembly, run_id: int) -> SelectionRun:
@@ -94,6 +96,11 @@ def draw_record(*, run: SelectionRun) -> DrawRecord:
         probabilities=run_probabilities_sorted(run=run),
         rows=rows,
         categories=categories,
+        overrides=list(
+            PanelOverride.objects.filter(
+                assembly_id=run.assembly_id, created_at__gte=run.finished_at
+            ).select_related("registrant")
+        ),
     )
 
 

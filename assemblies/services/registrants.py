@@ -144,7 +144,10 @@ def _refuse_panel_return(registrant: Registrant) -> None:
         ServiceError: no draw chose them, or the panel is full (a replacement took the seat).
     """
     if registrant.selected_by_id is None:
-        raise ServiceError("Only a draw puts people on the panel: this registrant was never drawn.")
+        raise ServiceError(
+            "Only a draw puts people on the panel: this registrant was never drawn. A "
+            "manager can seat them by manual override, with a reason that is published."
+        )
     seated = Registrant.objects.filter(
         assembly_id=registrant.assembly_id, status__in=PANEL_STATUSES
     ).count()

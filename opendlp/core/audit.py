@@ -108,6 +108,13 @@ class AuditAction(enum.StrEnum):
     )
     REGISTRANT_CHANGED = "assemblies.registrant.changed", "assembly_id", "public_id", "fields"
     REGISTRANT_ERASED = "assemblies.registrant.erased", "assembly_id", "public_id", "from", "by"
+    REGISTRANT_SEATED_BY_OVERRIDE = (
+        "assemblies.registrant.seated_by_override",
+        "assembly_id",
+        "public_id",
+        "from",
+        "reason",
+    )
 
     # assemblies: selection runs
     SELECTION_REQUESTED = (

@@ -138,3 +138,18 @@ def test_admin_publish_refused_for_callers(client, drawn):
     assert client.post(url).status_code in (403, 404)
     drawn.refresh_from_db()
     assert drawn.published_at is None
+
+
+def test_draw_record_lists_manual_overrides_after_the_draw(client, drawn):
+    from assemblies.services.overrides import registrant_seat_override
+    from assemblies.services.registrants import registrant_status_change
+
+    selection_run_publish(run_id=drawn.pk)
+    leaving = Registrant.objects.filter(assembly=drawn.assembly, status="selected").first()
+    registrant_status_change(registrant_id=leaving.pk, status="withdrawn")
+    seated = Registrant.objects.filter(assembly=drawn.assembly, status="pool").first()
+    registrant_seat_override(registrant_id=seated.pk, reason="Seat kept for a local member.")
+    page = client.get(record_url(drawn)).content.decode()
+    assert "Manual changes after this draw" in page
+    assert str(seated.public_id) in page and "Seat kept for a local member." in page
+    assert seated.name not in page
