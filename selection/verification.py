@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from selection.ceremony import distribution_digest
 from selection.draw import draw_panel, type_probabilities
 from selection.engine import ALGORITHMS, compute_distribution
 from selection.errors import InputError
@@ -153,6 +154,19 @@ def verify(
             out.failed(f"the probabilities differ from the stored distribution by {worst:.3g}")
     if result.algorithm != "legacy":
         _check_distribution(out, result, quotas, pool, k)
+    if "distribution_sha256" in result.extra:
+        fixed = distribution_digest(
+            algorithm=result.algorithm,
+            input_digest=result.input_digest,
+            panel_size=k,
+            households=house,
+            types=result.types,
+            distribution=result.distribution,
+        )
+        if fixed == result.extra["distribution_sha256"]:
+            out.passed("the distribution is the one whose digest was published before the seed")
+        else:
+            out.failed("the distribution differs from the one published before the seed")
     _check_figures(out, report, result, tolerance)
     if recompute:
         try:

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 from assemblies.engine.draws import (
     algorithms,
     draw,
+    draw_prepared,
     engine_version,
     feasibility,
     is_cancelled,
     is_engine_error,
     is_infeasible,
+    prepare,
     verify,
 )
 from assemblies.engine.inputs import (
@@ -79,8 +81,10 @@ __all__ = [
     "algorithms",
     "decode_csv",
     "draw",
+    "draw_prepared",
     "engine_version",
     "feasibility",
+    "prepare",
     "household_hash",
     "is_cancelled",
     "is_engine_error",

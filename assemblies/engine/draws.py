@@ -128,3 +128,48 @@ def verify(
     return verification.verify(
         dict(report), quotas, pool, size, households=households, recompute=recompute
     )
+
+
+def prepare(
+    snapshot: Mapping[str, Any],
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Phase 1 of a two-phase (ceremony) run: the distribution, fixed, without a seed.
+
+    Returns:
+        :func:`selection.ceremony.distribution_prepare`'s dict (with ``distribution_sha256``).
+
+    Raises:
+        The same errors as :func:`draw`.
+    """
+    quotas, pool, size, households = snapshot_inputs(snapshot)
+    from selection.ceremony import distribution_prepare  # lazy
+
+    return distribution_prepare(
+        quotas,
+        pool,
+        size,
+        algorithm=snapshot["algorithm"],
+        households=households,
+        progress=progress,
+        should_cancel=should_cancel,
+    )
+
+
+def draw_prepared(
+    snapshot: Mapping[str, Any], prepared: Mapping[str, Any], seed: str
+) -> dict[str, Any]:
+    """Phase 2: draw from the fixed distribution with the seed made in public.
+
+    Returns:
+        The report (``SelectionResult.to_dict()``, ``extra.distribution_sha256`` set).
+
+    Raises:
+        InputError: an empty seed, or inputs or distribution changed since phase 1.
+    """
+    quotas, pool, _, _ = snapshot_inputs(snapshot)
+    from selection.ceremony import distribution_draw  # lazy
+
+    return distribution_draw(prepared, seed, quotas, pool).to_dict()

@@ -18,16 +18,22 @@ class RunKind(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
-    """``pending -> running -> succeeded | failed | cancelled``."""
+    """``pending -> running -> succeeded | failed | cancelled``; a two-phase (ceremony) run
+    goes ``running -> awaiting_seed`` (distribution fixed and published) and, once its seed
+    is entered, ``succeeded``."""
 
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
+    AWAITING_SEED = "awaiting_seed", "Awaiting the seed"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
 
 
-ACTIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
+#: Statuses that hold the assembly: no other run, no import, until the run ends.
+ACTIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.AWAITING_SEED)
+#: Statuses in which a worker has the run (the page shows progress and refreshes).
+WORKING_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 FINISHED_RUN_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
@@ -45,7 +51,9 @@ class SelectionRun(models.Model):
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="runs")
     kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.PANEL)
     algorithm = models.CharField(max_length=16, choices=Algorithm.choices, default="leximin")
-    seed = models.CharField(max_length=200)
+    seed = models.CharField(
+        max_length=200, blank=True, help_text="Empty until a ceremony run's seed is entered."
+    )
     panel_size = models.PositiveIntegerField(help_text="People to draw in this run.")
     status = models.CharField(
         max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True
@@ -71,6 +79,18 @@ class SelectionRun(models.Model):
     error = models.TextField(blank=True)
     verification = models.JSONField(default=dict, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
+    ceremony = models.BooleanField(
+        default=False,
+        help_text="Two phases: fix and publish the distribution, then draw with a seed made "
+        "in public.",
+    )
+    prepared = models.JSONField(
+        default=dict, blank=True, help_text="The fixed distribution of a two-phase run."
+    )
+    distribution_sha256 = models.CharField(max_length=64, blank=True)
+    distribution_fixed_at = models.DateTimeField(null=True, blank=True)
+    seed_entered_at = models.DateTimeField(null=True, blank=True)
+    witnesses = models.TextField(blank=True, help_text="Witnesses of the seed (optional, public).")
     published_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -82,7 +102,7 @@ class SelectionRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["assembly"],
-                condition=Q(status__in=["pending", "running"]),
+                condition=Q(status__in=["pending", "running", "awaiting_seed"]),
                 name="assemblies_run_one_active_per_assembly",
                 violation_error_message="A selection run is already in progress.",
             ),
@@ -104,7 +124,7 @@ class SelectionRun(models.Model):
     @property
     def is_active(self) -> bool:
         """True while pending or running."""
-        return self.status in ACTIVE_RUN_STATUSES
+        return self.status in WORKING_RUN_STATUSES
 
     @property
     def percent(self) -> int:

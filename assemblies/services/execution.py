@@ -161,6 +161,11 @@ def selection_run_execute(*, run_id: int) -> SelectionRun:
         )
     monitor = _RunMonitor(run.pk)
     try:
+        if run.ceremony:
+            prepared = engine.prepare(
+                snapshot, progress=monitor.progress, should_cancel=monitor.should_cancel
+            )
+            return _run_await_seed(run.pk, prepared)
         report = engine.draw(
             snapshot, progress=monitor.progress, should_cancel=monitor.should_cancel
         )
@@ -172,7 +177,7 @@ def selection_run_execute(*, run_id: int) -> SelectionRun:
         if not engine.is_engine_error(exc):
             logger.exception("selection run %s crashed", run.pk)
         return selection_run_fail(run_id=run.pk, message=_error_text(exc))
-    return _run_commit(run.pk, report)
+    return run_report_commit(run.pk, report)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -185,7 +190,35 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _run_commit(run_id: int, report: dict[str, Any]) -> SelectionRun:
+def _run_await_seed(run_id: int, prepared: dict[str, Any]) -> SelectionRun:
+    """Phase 1 of a ceremony run done: store the fixed distribution and its digest, audit the
+    digest (so its time is on the record) and wait for the seed."""
+    with transaction.atomic():
+        run = SelectionRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.RUNNING:
+            return run
+        if run.cancel_requested:
+            return run_finish(run, RunStatus.CANCELLED, "Cancelled.")
+        run.prepared = prepared
+        run.distribution_sha256 = prepared["distribution_sha256"]
+        run.distribution_fixed_at = timezone.now()
+        run.status = RunStatus.AWAITING_SEED
+        run.phase = "awaiting the seed"
+        run.save()
+        audit_event_record(
+            action=AuditAction.SELECTION_DISTRIBUTION_FIXED,
+            actor=None,
+            target=run,
+            data={"assembly_id": run.assembly_id, "distribution_sha256": run.distribution_sha256},
+        )
+    return run
+
+
+def run_report_commit(run_id: int, report: dict[str, Any]) -> SelectionRun:
+    """Inside one transaction: end a running run ``succeeded`` with the engine's ``report``
+    and, for panel and replacement runs, mark the drawn registrants ``selected`` (or end it
+    ``failed``/``cancelled`` with every registrant as it was, when the pool changed or a
+    cancel was asked). A run that is no longer running is returned unchanged."""
     with transaction.atomic():
         run = SelectionRun.objects.select_for_update().select_related("assembly").get(pk=run_id)
         if run.status != RunStatus.RUNNING:

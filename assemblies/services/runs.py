@@ -81,6 +81,7 @@ def selection_run_start(
     actor: Any = None,
     panel_size: int | None = None,
     enqueue: bool = True,
+    ceremony: bool = False,
 ) -> SelectionRun:
     """Ask for a selection run; the Celery task (enqueued after commit) executes it.
 
@@ -94,6 +95,10 @@ def selection_run_start(
         seed: the seed text (default: 256 random bits as hex), stored before the draw.
         panel_size: people to draw (default: the assembly's panel size).
         enqueue: False to run it yourself with :func:`selection_run_execute` (``--sync``).
+        ceremony: a two-phase panel run: the worker fixes the distribution and the run waits
+            for a seed made in public (``selection_run_seed_enter`` in
+            :mod:`assemblies.services.ceremony`); no seed may be given now, and ``legacy``
+            cannot be used.
 
     Returns:
         The pending (new or already active) :class:`SelectionRun`. When the job queue cannot
@@ -127,11 +132,18 @@ def selection_run_start(
                     "in progress; wait for it or cancel it."
                 )
             size = _check_can_start(assembly, kind, panel_size)
+            if ceremony:
+                if kind != RunKind.PANEL or algorithm == "legacy" or seed:
+                    raise ServiceError(
+                        "A public ceremony is a panel run with leximin, maximin or nash, and "
+                        "its seed is entered after the distribution is fixed, not before."
+                    )
             run = SelectionRun.objects.create(
                 assembly=assembly,
                 kind=kind,
                 algorithm=algorithm,
-                seed=seed or secrets.token_hex(32),
+                ceremony=ceremony,
+                seed="" if ceremony else (seed or secrets.token_hex(32)),
                 panel_size=size,
                 requested_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
@@ -154,6 +166,7 @@ def selection_run_start(
                     "algorithm": algorithm,
                     "panel_size": size,
                     "seed_given": bool(seed),
+                    "ceremony": ceremony,
                 },
             )
             if enqueue:
@@ -259,6 +272,8 @@ def selection_run_cancel(*, run_id: int, actor: Any = None) -> SelectionRun:
         )
         if run.status == RunStatus.PENDING:
             return run_finish(run, RunStatus.CANCELLED, "Cancelled before it started.")
+        if run.status == RunStatus.AWAITING_SEED:
+            return run_finish(run, RunStatus.CANCELLED, "Cancelled before the seed was entered.")
         run.cancel_requested = True
         run.save(update_fields=["cancel_requested"])
     return run

@@ -124,6 +124,7 @@ class AuditAction(enum.StrEnum):
         "algorithm",
         "panel_size",
         "seed_given",
+        "ceremony",
     )
     SELECTION_STARTED = "assemblies.selection.started", "input_sha256", "pool"
     SELECTION_SUCCEEDED = "assemblies.selection.succeeded", "assembly_id", "kind", "selected"
@@ -132,6 +133,12 @@ class AuditAction(enum.StrEnum):
     SELECTION_CANCEL_REQUESTED = "assemblies.selection.cancel_requested", "status"
     SELECTION_VERIFIED = "assemblies.selection.verified", "ok", "recomputed"
     SELECTION_PUBLISHED = "assemblies.selection.published", "assembly_id", "kind"
+    SELECTION_DISTRIBUTION_FIXED = (
+        "assemblies.selection.distribution_fixed",
+        "assembly_id",
+        "distribution_sha256",
+    )
+    SELECTION_SEED_ENTERED = "assemblies.selection.seed_entered", "assembly_id", "seed", "witnessed"
 
     # lottery
     LOTTERY_CLOSED = (
