@@ -99,6 +99,12 @@ class SelectionRequestForm(forms.Form):
         label="Test run",
         help_text="Draw without selecting anybody (the pool stays as it is).",
     )
+    ceremony = forms.BooleanField(
+        required=False,
+        label="Public ceremony (two phases)",
+        help_text="First fix and publish the distribution; then, in front of witnesses, type "
+        "a seed made in public (e.g. dice rolls) to draw the panel. Leave the seed empty.",
+    )
 
 
 class ReplacementRequestForm(forms.Form):

@@ -21,4 +21,9 @@ urlpatterns = [
     path("<slug:slug>/erase/<str:token>/", registration.erase, name="erase"),
     path("<slug:slug>/draws/<int:run_id>/", records.record, name="record"),
     path("<slug:slug>/draws/<int:run_id>/bundle.json", records.bundle, name="record_bundle"),
+    path(
+        "<slug:slug>/draws/<int:run_id>/distribution.json",
+        records.distribution,
+        name="record_distribution",
+    ),
 ]

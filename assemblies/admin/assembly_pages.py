@@ -137,6 +137,7 @@ class AssemblyPages(ImportPages):
                     algorithm=form.cleaned_data["algorithm"],
                     seed=form.cleaned_data["seed"].strip() or None,
                     actor=request.user,
+                    ceremony=form.cleaned_data["ceremony"],
                 )
             except DomainError as exc:
                 self.refuse(request, exc)

@@ -27,6 +27,7 @@ from assemblies.selectors.runs import (
     run_report,
 )
 from assemblies.services.assemblies import assembly_export_record
+from assemblies.services.ceremony import selection_run_seed_enter
 from assemblies.services.execution import selection_run_verify
 from assemblies.services.records import selection_run_publish
 from assemblies.services.runs import selection_run_cancel
@@ -76,6 +77,7 @@ class SelectionRunAdmin(MembershipAdmin):
             path("<int:run_id>/cancel/", view(self.cancel_view), name=f"{name}cancel"),
             path("<int:run_id>/verify/", view(self.verify_view), name=f"{name}verify"),
             path("<int:run_id>/publish/", view(self.publish_view), name=f"{name}publish"),
+            path("<int:run_id>/seed/", view(self.seed_view), name=f"{name}seed"),
             path(
                 "<int:run_id>/download/<str:what>",
                 view(self.download_view),
@@ -185,6 +187,31 @@ class SelectionRunAdmin(MembershipAdmin):
                     request, "Verification FAILED: see the findings below.", messages.ERROR
                 )
         return HttpResponseRedirect(page + "#verification")
+
+    def seed_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """POST: the seed made in public (and witnesses) of a ceremony run; draws the panel."""
+        run = self._run(request, run_id, "manage")
+        page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
+        if request.method == "POST":
+            try:
+                run = selection_run_seed_enter(
+                    run_id=run.pk,
+                    seed=request.POST.get("seed", ""),
+                    witnesses=request.POST.get("witnesses", ""),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.refuse(request, exc)
+            else:
+                if run.status == RunStatus.SUCCEEDED:
+                    self.message_user(
+                        request,
+                        f"The panel is drawn from the fixed distribution with seed {run.seed!r}.",
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(request, run.error or "The draw failed.", messages.ERROR)
+        return HttpResponseRedirect(page)
 
     def publish_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """GET: ask for confirmation; POST: publish the run's public draw record."""

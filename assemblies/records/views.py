@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from assemblies.charts import probability_chart_svg
-from assemblies.models import Assembly, AssemblyStatus
+from assemblies.models import Assembly, AssemblyStatus, RunStatus
 from assemblies.selectors.records import draw_bundle, draw_record, published_run
 from assemblies.selectors.registration import assembly_by_slug
 from opendlp.core.errors import NotFound
@@ -48,7 +48,7 @@ def record(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "record": data,
             "report": data.report,
             "page": page,
-            "panel": sorted(data.report.panel),
+            "panel": sorted(data.report.panel) if data.report else [],
             "chart": probability_chart_svg(data.probabilities, panel_size=data.run.panel_size),
         },
     )
@@ -62,9 +62,30 @@ def bundle(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         run = published_run(assembly=assembly, run_id=run_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    if run.status != RunStatus.SUCCEEDED:
+        raise Http404("The panel has not been drawn yet.")
     text = json.dumps(draw_bundle(run=run), indent=1, sort_keys=True, ensure_ascii=False)
     response = HttpResponse(text + "\n", content_type="application/json")
     response["Content-Disposition"] = (
         f'attachment; filename="{assembly.slug}-draw-{run.pk}-bundle.json"'
+    )
+    return response
+
+
+@require_safe
+def distribution(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """The fixed distribution of a published ceremony run (JSON), from the moment it is
+    fixed: anyone can keep a copy and check later that the draw used exactly this."""
+    assembly = _assembly(slug)
+    try:
+        run = published_run(assembly=assembly, run_id=run_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    if not run.ceremony or not run.prepared:
+        raise Http404("This draw was made in one phase.")
+    text = json.dumps(run.prepared, indent=1, sort_keys=True, ensure_ascii=False)
+    response = HttpResponse(text + "\n", content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{assembly.slug}-draw-{run.pk}-distribution.json"'
     )
     return response

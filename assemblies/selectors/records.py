@@ -21,8 +21,10 @@ from opendlp.core.errors import NotFound
 def published_runs(*, assembly: Assembly) -> QuerySet[SelectionRun]:
     """The assembly's published draw records, oldest first (the order they happened in)."""
     return SelectionRun.objects.filter(
-        assembly=assembly, published_at__isnull=False, status=RunStatus.SUCCEEDED
-    ).order_by("finished_at", "id")
+        assembly=assembly,
+        published_at__isnull=False,
+        status__in=[RunStatus.SUCCEEDED, RunStatus.AWAITING_SEED],
+    ).order_by("created_at", "id")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class DrawRecord:
     """
 
     run: SelectionRun
-    report: engine.SelectionResult
+    report: engine.SelectionResult | None
     quotas: list[QuotaOutcome]
     probabilities: list[float]
     rows: list[RecordRow]
@@ -70,11 +72,14 @@ def published_run(*, assembly: Assembly, run_id: int) -> SelectionRun:
 
 
 def draw_record(*, run: SelectionRun) -> DrawRecord:
-    """The public record of a published, succeeded run (see :class:`DrawRecord`)."""
+    """The public record of a published run (see :class:`DrawRecord`); ``report`` is None
+    while a ceremony run awaits its seed (the probabilities then come from the fixed
+    distribution and nobody is drawn yet)."""
     report = run_report(run=run)
-    if report is None:
+    if report is None and run.status != RunStatus.AWAITING_SEED:
         raise NotFound("This run has no result.")
-    chosen = set(report.panel)
+    chosen = set(report.panel) if report else set()
+    chances = report.probabilities if report else (run.prepared or {}).get("probabilities", {})
     snapshot: dict[str, Any] = run.input_snapshot or {}
     categories = list(dict.fromkeys(q["category"] for q in snapshot.get("quotas", [])))
     rows = sorted(
@@ -82,7 +87,7 @@ def draw_record(*, run: SelectionRun) -> DrawRecord:
             RecordRow(
                 id=str(person["id"]),
                 answers=[str(person["answers"].get(c, "")) for c in categories],
-                probability=report.probabilities.get(str(person["id"]), 0.0),
+                probability=float(chances.get(str(person["id"]), 0.0)),
                 selected=str(person["id"]) in chosen,
             )
             for person in snapshot.get("pool", [])
@@ -93,12 +98,14 @@ def draw_record(*, run: SelectionRun) -> DrawRecord:
         run=run,
         report=report,
         quotas=run_quota_outcomes(run=run),
-        probabilities=run_probabilities_sorted(run=run),
+        probabilities=(
+            run_probabilities_sorted(run=run) if report else sorted(map(float, chances.values()))
+        ),
         rows=rows,
         categories=categories,
         overrides=list(
             PanelOverride.objects.filter(
-                assembly_id=run.assembly_id, created_at__gte=run.finished_at
+                assembly_id=run.assembly_id, created_at__gte=run.finished_at or run.created_at
             ).select_related("registrant")
         ),
     )

@@ -25,8 +25,9 @@ PUBLISHABLE_KINDS: tuple[str, ...] = (RunKind.PANEL, RunKind.REPLACEMENT)
 
 
 def selection_run_publish(*, run_id: int, actor: Any = None) -> SelectionRun:
-    """Publish a succeeded panel or replacement run's draw record; publishing it again is
-    harmless (the first time stays).
+    """Publish a succeeded panel or replacement run's draw record, or a ceremony run's while it
+    awaits its seed (the record then shows the fixed distribution and its digest, and later
+    the draw); publishing it again is harmless (the first time stays).
 
     Args:
         run_id: the run's primary key. actor: the manager publishing (None: the system).
@@ -46,8 +47,11 @@ def selection_run_publish(*, run_id: int, actor: Any = None) -> SelectionRun:
             raise Forbidden("Only the assembly's managers can publish a draw record.")
         if run.published_at is not None:
             return run
-        if run.status != RunStatus.SUCCEEDED:
-            raise ServiceError("Only a succeeded run has a draw record to publish.")
+        if run.status not in (RunStatus.SUCCEEDED, RunStatus.AWAITING_SEED):
+            raise ServiceError(
+                "Only a succeeded run, or a ceremony run awaiting its seed, has a draw record "
+                "to publish."
+            )
         if run.kind not in PUBLISHABLE_KINDS:
             raise ServiceError("A test run draws nobody: it has no public record.")
         run.published_at = timezone.now()

@@ -153,3 +153,47 @@ def test_draw_record_lists_manual_overrides_after_the_draw(client, drawn):
     assert "Manual changes after this draw" in page
     assert str(seated.public_id) in page and "Seat kept for a local member." in page
     assert seated.name not in page
+
+
+def test_ceremony_run_end_to_end_from_the_admin(client, small_assembly):
+    """Request a ceremony run, publish while it awaits the seed (the public record shows the
+    distribution digest and nobody drawn), enter the seed in front of witnesses, and the
+    record then shows both times and a bundle that verifies."""
+    from assemblies.models import SelectionRun
+    from assemblies.services.execution import selection_run_execute
+
+    small_assembly.status = AssemblyStatus.CLOSED
+    small_assembly.save()
+    manager = AssemblyMembershipFactory(assembly=small_assembly, role=Role.MANAGER).user
+    client.force_login(manager)
+    select = reverse("admin:assemblies_assembly_select", args=[small_assembly.pk])
+    client.post(select, {"algorithm": "leximin", "seed": "", "ceremony": "on"})
+    run = SelectionRun.objects.get(assembly=small_assembly)
+    assert run.ceremony and run.seed == ""
+    run = selection_run_execute(run_id=run.pk)  # the worker's phase 1
+    assert run.status == RunStatus.AWAITING_SEED
+    page = client.get(reverse("admin:assemblies_selectionrun_change", args=[run.pk]))
+    assert "Draw the panel with this seed" in page.content.decode()
+    client.post(reverse("admin:assemblies_selectionrun_publish", args=[run.pk]))
+    public = client.get(record_url(run)).content.decode()
+    assert "Awaiting the seed" in public and run.distribution_sha256 in public
+    assert client.get(bundle_url(run)).status_code == 404
+    distribution = client.get(
+        reverse("assemblies:record_distribution", args=[small_assembly.slug, run.pk])
+    ).json()
+    assert distribution["distribution_sha256"] == run.distribution_sha256
+    assert not Registrant.objects.filter(assembly=small_assembly, status="selected").exists()
+    client.post(
+        reverse("admin:assemblies_selectionrun_seed", args=[run.pk]),
+        {"seed": "4 2 6 6 1 3", "witnesses": "Two residents"},
+    )
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.seed == "4 2 6 6 1 3"
+    assert Registrant.objects.filter(assembly=small_assembly, status="selected").count() == 4
+    public = client.get(record_url(run)).content.decode()
+    assert "Seed made in public and entered" in public and "Two residents" in public
+    bundle = client.get(bundle_url(run)).json()
+    assert bundle["report"]["extra"]["distribution_sha256"] == run.distribution_sha256
+    from selection.bundle import verify_bundle
+
+    assert verify_bundle(bundle).ok
