@@ -146,3 +146,49 @@ def distribution_csv(*, run: SelectionRun) -> str:
 def report_json(*, run: SelectionRun) -> str:
     """The run's report in the CLI's REPORT.json format (pretty-printed)."""
     return json.dumps(run.result or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def run_quotas_csv(*, run: SelectionRun) -> str:
+    """The quota table the engine was given for ``run`` (for a replacement run: reduced by the
+    kept members), as ``feature,value,min,max,min_flex,max_flex`` CSV: one of the two files
+    that let ``python -m selection verify --report`` check the run (see :func:`run_pool_csv`)."""
+    quotas = (run.input_snapshot or {}).get("quotas", [])
+    return csv_text(
+        [
+            ["feature", "value", "min", "max", "min_flex", "max_flex"],
+            *(
+                [
+                    q["category"],
+                    q["value"],
+                    q["min"],
+                    q["max"],
+                    "" if q.get("min_flex") is None else q["min_flex"],
+                    "" if q.get("max_flex") is None else q["max_flex"],
+                ]
+                for q in quotas
+            ),
+        ]
+    )
+
+
+def run_pool_csv(*, run: SelectionRun) -> str:
+    """The pool the engine was given for ``run``: ``id`` (each registrant's random public id),
+    one column per category, and, when the household rule was on, ``household`` (the salted
+    hash the engine saw). With :func:`run_quotas_csv` and report.json::
+
+        python -m selection verify --report report.json --categories quotas.csv \\
+            --respondents pool.csv --id-column id [--household-columns household]
+    """
+    snapshot = run.input_snapshot or {}
+    categories = list(dict.fromkeys(q["category"] for q in snapshot.get("quotas", [])))
+    households = bool(snapshot.get("households"))
+    header = ["id", *categories, *(["household"] if households else [])]
+    rows = (
+        [
+            person["id"],
+            *(person["answers"].get(c, "") for c in categories),
+            *([person.get("household") or ""] if households else []),
+        ]
+        for person in snapshot.get("pool", [])
+    )
+    return csv_text([header, *rows])

@@ -17,7 +17,14 @@ from assemblies.admin.assembly_pages import csv_response
 from assemblies.admin.base import MembershipAdmin
 from assemblies.admin.registrant import AssemblyFilter
 from assemblies.charts import probability_chart_svg
-from assemblies.exports import distribution_csv, panel_csv, remaining_pool_csv, report_json
+from assemblies.exports import (
+    distribution_csv,
+    panel_csv,
+    remaining_pool_csv,
+    report_json,
+    run_pool_csv,
+    run_quotas_csv,
+)
 from assemblies.models import RunStatus, SelectionRun
 from assemblies.selectors.records import draw_bundle
 from assemblies.selectors.runs import (
@@ -41,6 +48,8 @@ DOWNLOADS = {
     "report.json": ("report", "view"),
     "distribution.csv": ("distribution", "view"),
     "bundle.json": ("bundle", "view"),
+    "inputs-quotas.csv": ("inputs-quotas", "view"),
+    "inputs-pool.csv": ("inputs-pool", "view"),
 }
 
 
@@ -264,6 +273,10 @@ class SelectionRunAdmin(MembershipAdmin):
             response = HttpResponse(text + "\n", content_type="application/json")
             response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
             return response
+        if what == "inputs-quotas.csv":
+            return csv_response(run_quotas_csv(run=run), f"{filename}.csv")
+        if what == "inputs-pool.csv":
+            return csv_response(run_pool_csv(run=run), f"{filename}.csv")
         if what == "distribution.csv":
             return csv_response(distribution_csv(run=run), f"{filename}.csv")
         if what == "panel.csv":

@@ -197,3 +197,39 @@ def test_ceremony_run_end_to_end_from_the_admin(client, small_assembly):
     from selection.bundle import verify_bundle
 
     assert verify_bundle(bundle).ok
+
+
+@pytest.mark.parametrize("households", [False, True])
+def test_run_inputs_csv_and_report_verify_with_the_command_line(
+    client, small_assembly, tmp_path, households
+):
+    """The organiser's own files: report.json plus the run's inputs as CSV verify with
+    ``python -m selection verify --report`` (ids are the random public ids; households are
+    the salted hashes the engine saw)."""
+    import io
+
+    from assemblies.models import Assembly
+    from selection.cli import main
+
+    if households:
+        Assembly.objects.filter(pk=small_assembly.pk).update(
+            household_check=True, household_columns=["postcode"]
+        )
+        for n in range(1, 13):
+            Registrant.objects.filter(external_id=f"P{n:02d}").update(postcode=f"H{n % 7}")
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False, seed="own files")
+    run = selection_run_execute(run_id=run.pk)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    manager = AssemblyMembershipFactory(assembly=small_assembly, role=Role.MANAGER).user
+    client.force_login(manager)
+    for name in ("report.json", "inputs-quotas.csv", "inputs-pool.csv"):
+        url = reverse("admin:assemblies_selectionrun_download", args=[run.pk, name])
+        (tmp_path / name).write_bytes(client.get(url).content)
+    args = ["verify", "--report", str(tmp_path / "report.json"),
+            "--categories", str(tmp_path / "inputs-quotas.csv"),
+            "--respondents", str(tmp_path / "inputs-pool.csv"), "--id-column", "id"]  # fmt: skip
+    if households:
+        args += ["--household-columns", "household"]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(args, out=out, err=err) == 0, out.getvalue() + err.getvalue()
+    assert out.getvalue().strip().endswith("VERIFIED")
