@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from selection.ceremony import distribution_digest
 from selection.draw import draw_panel, type_probabilities
 from selection.engine import ALGORITHMS, compute_distribution
 from selection.errors import InputError
 from selection.legacy import ESTIMATE_DRAWS, LegacyDrawer, estimate
+from selection.leximin import relaxed_leximin
 from selection.model import Pool, QuotaTable, validate_instance
 from selection.monitor import Monitor
 from selection.result import (
@@ -32,7 +35,8 @@ class VerificationReport:
 
     Attributes:
         ok: True when every check passed.
-        findings: one human-readable line per check, starting with "ok:" or "FAILED:".
+        findings: one human-readable line per check, starting with "ok:" or "FAILED:" (or
+            "note:" for a remark that changes nothing, e.g. an inconclusive certificate).
         max_probability_difference: largest |stored - recomputed| selection probability
             (``None`` when not recomputed).
     """
@@ -44,6 +48,10 @@ class VerificationReport:
     def passed(self, text: str) -> None:
         """Record a passed check."""
         self.findings.append(f"ok: {text}")
+
+    def note(self, text: str) -> None:
+        """Record a remark that is neither a pass nor a failure (``ok`` unchanged)."""
+        self.findings.append(f"note: {text}")
 
     def failed(self, text: str) -> None:
         """Record a failed check (makes ``ok`` False)."""
@@ -181,8 +189,50 @@ def verify(
             )
         except Exception as exc:  # noqa: BLE001 - any failure is a finding
             out.failed(f"re-running {result.algorithm} failed ({type(exc).__name__}: {exc})")
+    elif result.algorithm in ("leximin", "maximin"):
+        try:
+            _certify(out, result, quotas, pool, k, house, tolerance)
+        except Exception as exc:  # noqa: BLE001 - an inconclusive certificate is only a note
+            out.note(f"no optimality certificate ({type(exc).__name__}: {exc})")
     _check_panel(out, result, quotas, pool, k, house)
     return out
+
+
+def _certify(
+    out: VerificationReport,
+    result: SelectionResult,
+    quotas: QuotaTable,
+    pool: Pool,
+    k: int,
+    house: bool,
+    tolerance: float,
+) -> None:
+    """Optimality without re-running the optimisation: the leximin point of the LP relaxation
+    of the panel polytope (every type selectable, so a superset of the achievable points) is
+    an upper bound, in the leximin order, on every distribution's probabilities (Flanigan et
+    al. 2021, Methods). A leximin report whose sorted probabilities equal that point, or a
+    maximin report whose minimum equals its first stage, is therefore optimal. When the bound
+    is not reached the certificate is inconclusive (a note, not a failure: the relaxation may
+    be loose); ``recompute`` then decides."""
+    model = build_types(quotas, pool, k, house)
+    everyone = np.ones(model.num_types, dtype=bool)
+    maximin = result.algorithm == "maximin"
+    point = relaxed_leximin(model, Monitor(), everyone, stages=1 if maximin else None)
+    bound = np.sort(point[model.person_type])
+    stated = np.sort(np.array([result.probabilities[p] for p in pool.ids]))
+    if maximin:
+        reached = bool(stated[0] >= bound[0] - tolerance)
+        what = f"its minimum probability {stated[0]:.6g} is the relaxation's {bound[0]:.6g}"
+    else:
+        reached = bool(np.max(np.abs(bound - stated)) <= tolerance)
+        what = "its probabilities are the leximin point of the LP relaxation"
+    if reached:
+        out.passed(f"certified {result.algorithm}-optimal without re-running: {what}")
+    else:
+        out.note(
+            f"the LP relaxation's {result.algorithm} bound is not reached, so optimality is "
+            "not certified here (the relaxation may be loose): use recompute to re-run"
+        )
 
 
 def _check_distribution(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from selection import Pool, select, verify
+from selection.result import input_digest
 from selection.rng import SeededRandom
 from selection.synthetic import synthetic_instance
 from selection.version import __version__
@@ -112,3 +113,24 @@ def test_verify_certifies_every_panel_of_the_distribution(drawn):
     quotas, pool, report = drawn
     outcome = verify(report, quotas, pool, recompute=False)
     assert any("panels in the distribution" in f and f.startswith("ok") for f in outcome.findings)
+
+
+@pytest.mark.parametrize("algorithm", ["leximin", "maximin"])
+def test_verify_certifies_optimality_without_re_running(algorithm):
+    quotas, pool = synthetic_instance(120, 20, 4, seed="certificate")
+    report = select(quotas, pool, 20, seed="s", algorithm=algorithm).to_dict()
+    outcome = verify(report, quotas, pool, recompute=False)
+    assert outcome.ok
+    assert any(f.startswith(f"ok: certified {algorithm}-optimal") for f in outcome.findings)
+
+
+def test_verify_does_not_certify_a_distribution_that_is_not_leximin():
+    quotas, pool = synthetic_instance(120, 20, 4, seed="certificate")
+    nash = select(quotas, pool, 20, seed="s", algorithm="nash").to_dict()
+    # Relabelled as leximin, with a digest to match: every other check still passes.
+    claimed = {**nash, "algorithm": "leximin"}
+    claimed["input_digest"] = input_digest(quotas, pool, 20, "leximin", False)
+    outcome = verify(claimed, quotas, pool, recompute=False)
+    assert not any("certified" in f and f.startswith("ok") for f in outcome.findings)
+    assert any(f.startswith("note:") and "not certified" in f for f in outcome.findings)
+    assert not verify(claimed, quotas, pool, recompute=True).ok
