@@ -233,3 +233,9 @@ def test_run_inputs_csv_and_report_verify_with_the_command_line(
     out, err = io.StringIO(), io.StringIO()
     assert main(args, out=out, err=err) == 0, out.getvalue() + err.getvalue()
     assert out.getvalue().strip().endswith("VERIFIED")
+
+
+def test_draw_record_page_in_french(client, drawn):
+    selection_run_publish(run_id=drawn.pk)
+    page = client.get(record_url(drawn), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Comment ce tirage a été fait" in page and "Télécharger le paquet" in page
