@@ -13,8 +13,8 @@ from typing import TextIO, TypedDict
 
 from accounts.demo import DEMO_ORGANISER_EMAIL
 from accounts.models import User
-from assemblies.models import Assembly, Category, Registrant, Role
-from assemblies.services.assemblies import assembly_create
+from assemblies.models import Assembly, AssemblyStatus, Category, Registrant, Role
+from assemblies.services.assemblies import assembly_create, assembly_open_registration
 from assemblies.services.imports import registrants_import
 from assemblies.services.memberships import membership_set
 from assemblies.services.quotas import quotas_import
@@ -123,7 +123,8 @@ def demo_registrants_csv(people: list[DemoPerson]) -> str:
 
 def demo_populate(*, stdout: TextIO) -> None:
     """Create the demo assembly (quotas, category questions and the synthetic pool) with the
-    demo organiser as its manager; idempotent."""
+    demo organiser as its manager, and open its registration the first time, so a newcomer
+    after ``make run`` has a form to fill in; idempotent (a demo closed since stays closed)."""
     organiser = User.objects.filter(email__iexact=DEMO_ORGANISER_EMAIL).first()
     assembly = Assembly.objects.filter(slug=DEMO_SLUG).first()
     if assembly is None:
@@ -155,8 +156,10 @@ def demo_populate(*, stdout: TextIO) -> None:
             filename="demo-registrants.csv",
             id_column="id",
         )
+    if assembly.status == AssemblyStatus.DRAFT:
+        assembly = assembly_open_registration(assembly_id=assembly.pk)
     pool = Registrant.objects.filter(assembly=assembly).count()
     stdout.write(
         f"Demo assembly: {assembly.title} ({assembly.slug}), panel of {assembly.panel_size} "
-        f"from a pool of {pool}.\n"
+        f"from a pool of {pool}; registration {assembly.status}: /a/{assembly.slug}/\n"
     )

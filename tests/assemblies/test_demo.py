@@ -30,6 +30,24 @@ def test_demo_creates_assembly_once_with_organiser_as_manager(var_dir):
     assert membership.user.email == DEMO_ORGANISER_EMAIL and membership.role == "manager"
 
 
+def test_demo_assembly_is_open_for_registration_after_make_run(var_dir, client):
+    call_command("demo", stdout=io.StringIO())
+    assembly = Assembly.objects.get(slug=DEMO_SLUG)
+    assert assembly.status == "open"
+    page = client.get(f"/a/{DEMO_SLUG}/").content.decode()
+    assert f"/a/{DEMO_SLUG}/register/" in page
+
+
+def test_demo_leaves_a_demo_closed_since_closed(var_dir):
+    from assemblies.services.assemblies import assembly_close_registration
+
+    call_command("demo", stdout=io.StringIO())
+    assembly = Assembly.objects.get(slug=DEMO_SLUG)
+    assembly_close_registration(assembly_id=assembly.pk)
+    call_command("demo", stdout=io.StringIO())
+    assert Assembly.objects.get(slug=DEMO_SLUG).status == "closed"
+
+
 def test_demo_people_are_the_same_every_time():
     assert demo_people() == demo_people()
     assert demo_quotas_csv(demo_people()).startswith("category,feature,min,max\ngender,woman,")
