@@ -7,6 +7,7 @@
   var url = box.getAttribute("data-progress-url");
   var bar = document.getElementById("run-progress-bar");
   var text = document.getElementById("run-progress-text");
+  var heading = document.getElementById("run-status");  // the status in the page's heading
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -16,6 +17,7 @@
         bar.value = data.percent;
         bar.textContent = data.percent + "%";
         var status = data.status.charAt(0).toUpperCase() + data.status.slice(1);
+        if (heading) { heading.textContent = status; }
         text.textContent = status + (data.phase ? ": " + data.phase : "") +
           " (" + data.percent + "%)" + (data.cancel_requested ? " · cancelling…" : "");
         window.setTimeout(poll, 2000);

@@ -4,63 +4,19 @@ French, saving a screenshot of each page under ``test-output/screenshots/``."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
 
 from assemblies.models import Registrant, RegistrantStatus
 from tests.assemblies.registration.factories import open_assembly
 
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "test-output" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    """A Chromium page; Content-Security-Policy violations reported on its console are
-    collected in ``page.csp_violations``."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are
-    # still synchronous, so Django's async-safety check must be told so.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="en-GB")
-        page = context.new_page()
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda message: (
-                page.csp_violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        yield page
-        context.close()
-        browser.close()
-        # The test's ORM calls ran inside Playwright's event loop, on a database connection
-        # of that context: close it here, or it outlives the test database.
-        connections.close_all()
 
 
 def shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"registration-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 1000
