@@ -47,6 +47,11 @@ class Columns:
         """``float[P]``: the weight ``weights @ c`` of every panel."""
         return weights @ self._matrix[:, : len(self.panels)]
 
+    def combine(self, probabilities: np.ndarray) -> np.ndarray:
+        """``float[T]``: expected type counts ``sum_P probabilities_P c_P`` of a distribution
+        over the panels (``probabilities``: ``float[P]`` in the order the panels were added)."""
+        return self._matrix[:, : len(self.panels)] @ probabilities
+
     def improving(
         self, ip: PanelIP, weights: np.ndarray, threshold: float, starts: int = 40
     ) -> list[np.ndarray]:

@@ -47,8 +47,10 @@ from selection.symmetry import TypeModel
 PRICING_TOLERANCE = 1e-9
 #: A dual weight above this marks a type as tight (fixed at the stage optimum).
 DUAL_TOLERANCE = 1e-9
-#: Fixed probabilities are kept as lower bounds this much below the proven optimum, so the
-#: later stages stay feasible despite floating-point round-off.
+#: HiGHS meets the rows and bounds of the master LPs up to this (absolute) tolerance.
+FEASIBILITY_TOLERANCE = 1e-9
+#: Fixed probabilities are kept as lower bounds this much below what a true distribution
+#: reaches (see :class:`MasterLP`), so the later stages stay feasible despite round-off.
 FIX_SLACK = 1e-10
 
 
@@ -57,8 +59,8 @@ def _lp_highs(monitor: Monitor) -> highspy.Highs:
     h = new_highs(monitor)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("simplex_strategy", 4)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    h.setOptionValue("dual_feasibility_tolerance", FEASIBILITY_TOLERANCE)
     return h
 
 
@@ -72,15 +74,28 @@ def _column(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 class MasterLP:
     """The restricted master LP of one leximin stage, kept in one HiGHS model.
 
-    Columns: ``z`` (column 0) and one ``lambda_P`` per panel. Rows: ``sum lambda = 1`` (row 0)
-    and per type t (row 1 + t): ``sum_P lambda_P c_Pt / size_t - z >= 0`` while t is unfixed,
-    ``sum_P lambda_P c_Pt / size_t >= p_t`` once t is fixed at ``p_t``. Types that cannot be
-    selected at all are fixed at 0 from the start.
+    Columns: ``z`` (column 0) and one ``lambda_P`` per panel of ``columns`` (in their order;
+    add each new panel with :meth:`add_panel` right after ``columns.add`` accepted it). Rows:
+    ``sum lambda = 1`` (row 0) and per type t (row 1 + t): ``sum_P lambda_P c_Pt / size_t - z
+    >= 0`` while t is unfixed, ``sum_P lambda_P c_Pt / size_t >= b_t`` once t is fixed. Types
+    that cannot be selected at all are fixed at 0 from the start.
+
+    Fixing (:meth:`fix`) keeps the LP feasible in exact arithmetic, not only up to HiGHS's
+    tolerance: HiGHS meets bounds and rows only up to :data:`FEASIBILITY_TOLERANCE` (panel
+    weights of -3e-10 are "feasible"), so its optimum ``z`` can lie above every probability a
+    true distribution reaches. Fixing at that ``z`` let the error grow stage by stage until a
+    later master was infeasible (a false solver error on a feasible pool). Every fixed bound
+    is therefore at most the probability that the *clipped and normalised* current
+    distribution (a true distribution over panels) gives the type, less :data:`FIX_SLACK`;
+    that distribution then meets every row with room to spare, at every stage.
     """
 
-    def __init__(self, model: TypeModel, monitor: Monitor, selectable: np.ndarray) -> None:
+    def __init__(
+        self, model: TypeModel, monitor: Monitor, selectable: np.ndarray, columns: Columns
+    ) -> None:
         self.model = model
         self.monitor = monitor
+        self.columns = columns
         self.sizes = model.sizes.astype(np.float64)
         num_types = model.num_types
         h = _lp_highs(monitor)
@@ -93,17 +108,23 @@ class MasterLP:
                 h.addRow(0.0, INF, 0, np.array([], dtype=np.int32), np.array([]))
         self.h = h
         self.fixed = ~selectable.copy()
-        self.fixed_value = np.zeros(num_types)
+        self.bound = np.zeros(num_types)
         self.num_panels = 0
+        for counts in columns.panels:
+            self.add_panel(counts)
 
     def add_panel(self, counts: np.ndarray) -> None:
-        """Append one panel as a column."""
+        """Append one panel as a column (the last one of ``columns``)."""
         index, values = _column(counts, self.sizes)
         self.h.addCol(0.0, 0.0, INF, len(index), index, values)
         self.num_panels += 1
 
     def solve(self) -> tuple[float, float, np.ndarray]:
-        """Solve; returns ``(z, mu, y)`` with ``y`` the ``float[T]`` dual weights (>= 0)."""
+        """Solve; returns ``(z, mu, y)`` with ``y`` the ``float[T]`` dual weights (>= 0).
+
+        Raises:
+            SolverError: HiGHS did not find the optimum (never expected: the LP is feasible).
+        """
         status = run(self.h, self.monitor)
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError("the leximin master LP is not optimal")
@@ -115,12 +136,25 @@ class MasterLP:
         return z, mu, y
 
     def fix(self, types: np.ndarray, value: float) -> None:
-        """Fix the given types at probability ``value`` (as a lower bound)."""
+        """Fix the given types at the stage optimum ``value`` (a probability), as lower bounds.
+
+        Call right after :meth:`solve`. Each new bound is the lower of ``value`` and the
+        probability the clipped, normalised current distribution gives the type, less
+        :data:`FIX_SLACK`; the bounds fixed before are lowered to that too where needed (by at
+        most about the tolerance), so the distribution meets every row (see the class text).
+        """
+        reached = (self.columns.combine(self.distribution()) / self.sizes) - FIX_SLACK
+        types = np.asarray(types, dtype=np.int64)
         for t in types:
             self.h.changeCoeff(int(t) + 1, 0, 0.0)
-            self.h.changeRowBounds(int(t) + 1, max(0.0, value - FIX_SLACK), INF)
-            self.fixed[t] = True
-            self.fixed_value[t] = value
+        self.bound[types] = np.minimum(value - FIX_SLACK, reached[types])
+        self.fixed[types] = True
+        fixed = np.flatnonzero(self.fixed)
+        self.bound[fixed] = np.maximum(0.0, np.minimum(self.bound[fixed], reached[fixed]))
+        # highspy's stubs omit changeRowsBounds, which the extension module does define.
+        self.h.changeRowsBounds(  # type: ignore[attr-defined]
+            len(fixed), (fixed + 1).astype(np.int32), self.bound[fixed], np.full(len(fixed), INF)
+        )
         if self.fixed.all():
             # z no longer appears in any row: pin it so the LP stays bounded.
             self.h.changeColBounds(0, 0.0, 0.0)
@@ -337,9 +371,7 @@ def exact_stages(
     Returns:
         ``float[P]``: the probability of each panel in ``columns``.
     """
-    master = MasterLP(model, monitor, selectable)
-    for counts in columns.panels:
-        master.add_panel(counts)
+    master = MasterLP(model, monitor, selectable, columns)
     sizes = master.sizes
     stage = 0
     while not master.fixed.all() and (stages is None or stage < stages):
@@ -353,8 +385,8 @@ def exact_stages(
             else:
                 found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE)
             for counts in found:
-                columns.add(counts)
-                master.add_panel(counts)
+                if columns.add(counts):
+                    master.add_panel(counts)
             if not proven:
                 continue
             # Stage optimum proven (up to the tolerance): fix the tight types.
