@@ -24,10 +24,11 @@ target); reaching ``delta = 0`` needs no optimality proof from the pricing progr
 pools the target master starts from the panels of a greedy walk down the faces of ``R``
 (:mod:`selection.decompose`), which usually reach the target outright. If the
 pricing program proves the target unreachable, the stage-by-stage column generation above
-runs instead, starting from all panels found so far. For maximin, the relaxation's optimum
-``z*`` is an upper bound: on large instances the target master first looks for a distribution
-giving every selectable type at least ``z*``; otherwise (and if that fails) the first stage
-runs and ends as soon as it reaches ``z*``.
+runs instead, starting from all panels found so far. Maximin is leximin's first stage, so it
+takes the same path and stops once that stage is proven: the relaxation's first-stage optimum
+``z*`` is an upper bound on it, so the target master stops as soon as every selectable type
+reaches ``z*``, and the stage-by-stage fallback stops after its first stage (or on reaching
+``z*``). Maximin therefore never does more work than leximin.
 """
 
 from __future__ import annotations
@@ -315,6 +316,7 @@ def reach_target(
     columns: Columns,
     target: np.ndarray,
     point: np.ndarray | None = None,
+    floor: float | None = None,
 ) -> np.ndarray | None:
     """A distribution over ``columns`` (extended as needed) whose type probabilities are at
     least ``target`` (within :data:`TARGET_TOLERANCE`); ``None`` if proven unreachable.
@@ -323,6 +325,9 @@ def reach_target(
         point: ``float[T]`` probabilities of a point of the relaxation polytope at or above
             ``target`` (e.g. the target itself when it is the relaxation's leximin point);
             on large instances its face-walk decomposition seeds the master.
+        floor: stop as soon as every type with a positive target reaches this probability
+            (maximin: the relaxation's first-stage optimum, an upper bound on the maximin
+            value, so reaching it proves the maximin optimum); ``None``: reach ``target``.
     """
     master = TargetLP(model, monitor, target)
     if model.num_types > DECOMPOSE_ABOVE_TYPES and point is not None:
@@ -343,12 +348,16 @@ def reach_target(
         monitor.tick("leximin (distribution)", iteration, iteration + 1)
         if delta <= TARGET_TOLERANCE:
             return master.distribution()
+        if floor is not None:
+            reached = columns.combine(master.distribution()) / sizes
+            if reached[target > 0].min(initial=1.0) >= floor - TARGET_TOLERANCE:
+                return master.distribution()
         found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE, starts=starts)
         if proven:
             return None
         for counts in found:
-            columns.add(counts)
-            master.add_panel(counts)
+            if columns.add(counts):
+                master.add_panel(counts)
 
 
 def exact_stages(
@@ -404,6 +413,12 @@ def leximin(
 ) -> tuple[Columns, np.ndarray]:
     """Compute the leximin (or, with ``stages=1``, the maximin) distribution over panels.
 
+    Maximin takes leximin's own path and stops as soon as leximin's first stage is proven (the
+    first stage of leximin is the maximin optimum): on the target path once every selectable
+    type reaches the relaxation's first-stage optimum (an upper bound on the maximin value),
+    on the stage-by-stage path after the first stage. So maximin never does more work than
+    leximin on the same instance.
+
     Args:
         model: the type model (the quotas must be feasible).
         monitor: progress and cancellation (raises :class:`SelectionCancelled`).
@@ -415,28 +430,15 @@ def leximin(
     ip = PanelIP(model, monitor)
     columns, selectable = initial_columns(model, ip, monitor)
     try:
-        relaxed = relaxed_leximin(model, monitor, selectable, stages=stages)
+        relaxed = relaxed_leximin(model, monitor, selectable)
     except SolverError:  # the relaxation only accelerates; the exact method needs no bound
         return columns, exact_stages(model, monitor, ip, columns, selectable, stages=stages)
-    if stages is None:
-        distribution = reach_target(model, monitor, ip, columns, relaxed, point=relaxed)
-        if distribution is not None:
-            return columns, distribution
-        return columns, exact_stages(model, monitor, ip, columns, selectable)
     bound = float(relaxed[selectable].min()) if selectable.any() else 0.0
-    if model.num_types > SAMPLE_ABOVE_TYPES:
-        # Large instances: every selectable type at the relaxation's optimum (an upper bound
-        # on the maximin value) is a target; reaching it proves the maximin value.
-        flat = np.where(selectable, bound, 0.0)
-        point = relaxed
-        if model.num_types > DECOMPOSE_ABOVE_TYPES:
-            # The walk starts from the relaxation's full leximin point (it meets the flat
-            # target too): the first stage alone leaves the other types at an arbitrary
-            # vertex of the relaxation, often far from any panel.
-            point = relaxed_leximin(model, monitor, selectable)
-        distribution = reach_target(model, monitor, ip, columns, flat, point=point)
-        if distribution is not None:
-            return columns, distribution
+    floor = bound if stages == 1 else None
+    distribution = reach_target(model, monitor, ip, columns, relaxed, point=relaxed, floor=floor)
+    if distribution is not None:
+        return columns, distribution
+    upper = bound if stages == 1 else INF
     return columns, exact_stages(
-        model, monitor, ip, columns, selectable, stages=stages, upper_bound=bound
+        model, monitor, ip, columns, selectable, stages=stages, upper_bound=upper
     )
