@@ -157,7 +157,7 @@ def relaxation_cost(quota: Quota, lower_min: int, raise_max: int) -> float:
 def _order_key(slack: np.ndarray) -> tuple[int, tuple[tuple[int, int], ...]]:
     """The fixed order among equally cheap relaxations (``slack``: ``int[2Q]``, u then v)."""
     num_quotas = len(slack) // 2
-    moved = [(j % num_quotas, j // num_quotas) for j in np.flatnonzero(slack)]
+    moved = [(int(j) % num_quotas, int(j) // num_quotas) for j in np.flatnonzero(slack)]
     return len(moved), tuple(sorted(moved))
 
 

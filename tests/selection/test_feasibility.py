@@ -46,9 +46,7 @@ def test_check_feasibility_keeps_a_small_minority_minimum():
 
 
 def _two_way_instance(order: list[int]) -> tuple[QuotaTable, Pool]:
-    quotas = QuotaTable(
-        [Quota("g", "a", 1, 1), Quota("g", "b", 1, 1), Quota("g", "c", 2, 2)]
-    )
+    quotas = QuotaTable([Quota("g", "a", 1, 1), Quota("g", "b", 1, 1), Quota("g", "c", 2, 2)])
     rows = [{"g": "a"}] * 5 + [{"g": "b"}] * 5 + [{"g": "c"}]
     return quotas, _pool([rows[i] for i in order])
 
@@ -61,9 +59,8 @@ def test_check_feasibility_lists_alternative_of_equal_cost_in_fixed_order():
         ("a", 1, 2),
         ("c", 1, 2),
     ]
-    assert [[(r.value, r.new_min, r.new_max) for r in option] for option in report.alternatives] == [
-        [("b", 1, 2), ("c", 1, 2)]
-    ]
+    options = [[(r.value, r.new_min, r.new_max) for r in option] for option in report.alternatives]
+    assert options == [[("b", 1, 2), ("c", 1, 2)]]
     assert not report.more_alternatives
     text = report.message()
     assert "option 2" in text and "g / b: [1, 1] -> [1, 2]" in text and "cost 3" in text

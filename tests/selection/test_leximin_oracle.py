@@ -100,9 +100,7 @@ def panels_by_group(quotas: QuotaTable, pool: Pool, k: int) -> tuple[list[list[i
     """Every feasible panel as member counts per group (depth-first, pruned on the maxes);
     ``None`` for the panels when there are more than :data:`MAX_PANELS`."""
     groups, households = _groups(pool)
-    rows = [
-        [int(pool.people[m[0]].answers[q.category] == q.value) for m in groups] for q in quotas
-    ]
+    rows = [[int(pool.people[m[0]].answers[q.category] == q.value) for m in groups] for q in quotas]
     low = [q.min for q in quotas]
     high = [q.max for q in quotas]
     house_of = {g: h for h, members in enumerate(households) for g in members}
