@@ -64,6 +64,8 @@ class Columns:
         values = self.values(weights)
         found: list[np.ndarray] = []
         for index in np.argsort(-values, kind="stable")[:starts]:
+            if ip.monitor is not None:
+                ip.monitor.heartbeat()  # many starts can take a while on large pools
             counts, value = ip.swaps.improve(self.panels[int(index)], weights)
             if value > threshold and counts.tobytes() not in self.seen:
                 if all(counts.tobytes() != f.tobytes() for f in found):

@@ -112,6 +112,16 @@ class Monitor:
         if self._poll(force):
             self.raise_if_cancelled()
 
+    def heartbeat(self) -> None:
+        """Within a step: call the callback if due (same phase and progress); raise if
+        cancelled.
+
+        Raises:
+            SelectionCancelled: ``should_cancel()`` returned True or the time limit passed.
+        """
+        if self._poll():
+            self.raise_if_cancelled()
+
     def solver_callback(self, event: object) -> None:
         """HiGHS interrupt callback: polls, and interrupts the solver when cancelled."""
         if self._poll():
