@@ -72,6 +72,7 @@ def relaxed_leximin(
             h.addRow(0.0, INF, 2, np.array([t, num_types], dtype=np.int32), [1.0, -sizes[t]])
         else:
             h.addRow(0.0, INF, 1, np.array([t], dtype=np.int32), np.array([1.0]))
+    floor = np.zeros(num_types)
     stage = 0
     while not fixed.all() and (stages is None or stage < stages):
         stage += 1
@@ -83,11 +84,23 @@ def relaxed_leximin(
         tight = np.flatnonzero((duals > DUAL_TOLERANCE) & ~fixed)
         if len(tight) == 0:
             tight = np.flatnonzero(~fixed & (duals >= duals[~fixed].max()))
+        # As in the master LP (selection.leximin.MasterLP.fix): HiGHS meets bounds and rows
+        # only up to its tolerance, so z may exceed what the relaxation truly reaches; every
+        # fixed bound stays at most the (clipped) count the current point gives the type.
+        reached = np.clip(np.asarray(h.getSolution().col_value)[:num_types], 0.0, upper)
+        reached -= FIX_SLACK
         for tight_type in tight:
             h.changeCoeff(base + int(tight_type), num_types, 0.0)
-            h.changeRowBounds(
-                base + int(tight_type), max(0.0, sizes[tight_type] * z - FIX_SLACK), INF
-            )
+        floor[tight] = np.minimum(sizes[tight] * z - FIX_SLACK, reached[tight])
+        settled = np.flatnonzero(fixed | np.isin(np.arange(num_types), tight))
+        floor[settled] = np.maximum(0.0, np.minimum(floor[settled], reached[settled]))
+        # highspy's stubs omit changeRowsBounds, which the extension module does define.
+        h.changeRowsBounds(  # type: ignore[attr-defined]
+            len(settled),
+            (base + settled).astype(np.int32),
+            floor[settled],
+            np.full(len(settled), INF),
+        )
         fixed[tight] = True
         if fixed.all():
             h.changeColBounds(num_types, 0.0, 0.0)
