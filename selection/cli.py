@@ -113,18 +113,23 @@ def _load(args: argparse.Namespace, id_column: str | None, house: list[str]):
 
 
 def _replacements(
-    args: argparse.Namespace, quotas: QuotaTable, pool: Pool, size: int, house: list[str]
+    args: argparse.Namespace,
+    quotas: QuotaTable,
+    pool: Pool,
+    size: int,
+    house: list[str],
+    id_column: str | None,
 ) -> tuple[QuotaTable, Pool, int, list[str]]:
     """The instance of a replacement draw (unchanged without ``--already-selected``)."""
     if not args.already_selected:
         return quotas, pool, size, []
-    if not args.id_column:
+    if not id_column:
         raise InputError(
             "--already-selected needs --id-column, to match people across the two files",
             column="--id-column",
         )
     kept = read_respondents(
-        args.already_selected, quotas=quotas, id_column=args.id_column, household_columns=house
+        args.already_selected, quotas=quotas, id_column=id_column, household_columns=house
     ).pool
     quotas, pool, size = replacement_instance(quotas, pool, size, kept, households=bool(house))
     return quotas, pool, size, kept.ids
@@ -161,7 +166,7 @@ def _run(args: argparse.Namespace, out, err) -> int:
                 if size is not None
                 else int(report.get("panel_size", 0)) + len(report.get("already_selected") or [])
             )
-            quotas, pool, reduced, _ = _replacements(args, quotas, pool, full, house)
+            quotas, pool, reduced, _ = _replacements(args, quotas, pool, full, house, id_column)
             size = reduced if size is not None else None
         outcome = verify(report, quotas, pool, size, tolerance=args.tolerance)
         print(outcome.message(), file=out)
@@ -176,7 +181,9 @@ def _run(args: argparse.Namespace, out, err) -> int:
         report = check_feasibility(quotas, respondents.pool, size, households=bool(house))
         print(report.message(), file=out if report.feasible else err)
         return EXIT_OK if report.feasible else EXIT_INFEASIBLE
-    quotas, pool, size, kept = _replacements(args, quotas, respondents.pool, size, house)
+    quotas, pool, size, kept = _replacements(
+        args, quotas, respondents.pool, size, house, args.id_column
+    )
     result = select(
         quotas,
         pool,

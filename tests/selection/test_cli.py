@@ -137,6 +137,13 @@ def test_cli_already_selected_draws_only_the_missing_people(tmp_path):
     assert sorted(genders) == ["female", "male"]
     code, out, _ = run("verify", "--report", str(report), *common)
     assert code == 0 and "VERIFIED" in out
+    # The report names the id and household columns: the file of kept people is enough.
+    code, out, _ = run("verify", "--report", str(report), "--categories", cats,
+                       "--respondents", people, "--already-selected", str(kept))  # fmt: skip
+    assert code == 0 and "NOT VERIFIED" not in out
+    code, out, _ = run("verify", "--report", str(report), "--categories", cats,
+                       "--respondents", people)  # fmt: skip
+    assert code == 1 and "NOT VERIFIED" in out
 
 
 def test_cli_already_selected_beyond_a_max_exits_2(tmp_path):
