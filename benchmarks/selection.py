@@ -1,8 +1,9 @@
 """Benchmark of the selection engine: ``python -m benchmarks.selection [options]``.
 
 Prints one row per instance and algorithm: instance, n, k, number of types, algorithm, median
-seconds of ``--repeat`` runs (default 3), peak memory in MB, minimum selection probability,
-Gini coefficient and number of panels.
+wall seconds and median CPU seconds of ``--repeat`` runs (default 3), peak memory in MB,
+minimum selection probability, Gini coefficient and number of panels. On a loaded machine
+compare the CPU seconds: wall time there also counts the time other processes held the CPU.
 
 Instances: every folder of the shared data directory (``SORTITION_DATA_DIR``, default
 ``../shared/data`` from the project root; households on where ``instances.csv`` names
@@ -10,16 +11,20 @@ household columns) and seeded synthetic instances shaped like published real ass
 (:data:`selection.synthetic.REAL_SHAPES`: pool/panel/categories 312/35/6, 404/40/6, 825/75/4,
 1727/110/7).
 
-What is measured: every run is a fresh ``python`` subprocess; *seconds* is the wall time of
-``selection.select`` inside it (reading files and starting Python are excluded); *peak MB* is
+What is measured: every run is a fresh ``python`` subprocess; *wall s* is the wall time of
+``selection.select`` inside it (reading files and starting Python are excluded) and *CPU s*
+its CPU time (``time.process_time``: every thread of the process, user and system); the runs
+of one instance are interleaved (repeat 1 of every algorithm, and of sortition-algorithms with
+``--compare``, then repeat 2, ...), so a change in the machine's load hits all alike; *peak MB* is
 the subprocess's peak resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``),
 which includes the Python interpreter, numpy and HiGHS (about 45 MB before any work); the
 largest over the runs is shown.
 
 ``--compare`` also runs the ``sortition-algorithms`` package (PyPI, a benchmark-only
 dependency: ``pip install -r requirements-bench.txt``) with its MAXIMIN algorithm on its
-default ``highspy`` backend, on the same instances in the same run, and prints its median
-time, its minimum probability and the ratio (its time / ours for leximin); a run that exceeds
+default ``highspy`` backend, on the same instances in the same run (interleaved with ours),
+and prints its median wall and CPU seconds, its minimum probability and the CPU ratio (its CPU
+seconds / ours for leximin); a run that exceeds
 ``--compare-timeout`` is reported as a timeout (its time is then at least that long).
 """
 
@@ -89,10 +94,11 @@ def worker_ours(name: str, algorithm: str) -> dict:
 
     quotas, pool, k, households = load(name)
     types = build_types(quotas, pool, k, households).num_types
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = select(quotas, pool, k, algorithm=algorithm, seed="benchmark", households=households)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
+        "cpu": cpu,
         "n": len(pool),
         "k": k,
         "types": types,
@@ -132,16 +138,21 @@ def worker_theirs(name: str) -> dict:
         selection_algorithm="maximin",
     )
     people, _ = sa_people.read_in_people(people_head, people_body, features, settings)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     committees, probabilities, _ = find_distribution_maximin(
         features, people, k, ["sa_household"] if households else []
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     chance = dict.fromkeys(pool.ids, 0.0)
     for committee, p in zip(committees, probabilities, strict=True):
         for pid in committee:
             chance[pid] += p
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "min_probability": min(chance.values())}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": _peak_mb(),
+        "min_probability": min(chance.values()),
+    }
 
 
 def _spawn(args: list[str], timeout: float) -> dict | None:
@@ -158,16 +169,28 @@ def _spawn(args: list[str], timeout: float) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _runs(args: list[str], repeat: int, timeout: float) -> dict:
-    runs = [_spawn(args, timeout) for _ in range(repeat)]
+def _summary(runs: list[dict | None]) -> dict:
     errors = [r for r in runs if r is None or "error" in r]
     if errors:
         return errors[0] or {"error": "failed"}
     finished = [r for r in runs if r is not None]  # every run, after the check above
     summary = dict(finished[0])
     summary["seconds"] = statistics.median(r["seconds"] for r in finished)
+    summary["cpu"] = statistics.median(r["cpu"] for r in finished)
     summary["peak_mb"] = max(r["peak_mb"] for r in finished)
     return summary
+
+
+def _interleaved(specs: list[tuple[list[str], int, float]]) -> list[dict]:
+    """Run every spec ``(worker args, repeat, timeout)`` round-robin: the first run of each,
+    then the second, ...; a spec stops after its first error. Returns one summary per spec."""
+    runs: list[list[dict | None]] = [[] for _ in specs]
+    for round_ in range(max(repeat for _, repeat, _ in specs)):
+        for i, (args, repeat, timeout) in enumerate(specs):
+            failed = any(r is None or "error" in r for r in runs[i])
+            if round_ < repeat and not failed:
+                runs[i].append(_spawn(args, timeout))
+    return [_summary(r) for r in runs]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,37 +215,42 @@ def main(argv: list[str] | None = None) -> int:
     names = args.instances.split(",") if args.instances else instance_names()
     algorithms = args.algorithms.split(",")
     header = (
-        f"{'instance':<22} {'n':>5} {'k':>4} {'types':>5} {'algorithm':<9} {'median s':>9} "
-        f"{'peak MB':>8} {'min prob':>9} {'gini':>6} {'panels':>6}"
+        f"{'instance':<22} {'n':>5} {'k':>4} {'types':>5} {'algorithm':<9} {'wall s':>8} "
+        f"{'CPU s':>8} {'peak MB':>8} {'min prob':>9} {'gini':>6} {'panels':>6}"
     )
     if args.compare:
-        header += f" | {'SA maximin s':>12} {'SA min prob':>11} {'SA/ours':>8}"
+        header += f" | {'SA wall s':>9} {'SA CPU s':>9} {'SA min prob':>11} {'SA/ours CPU':>11}"
     print(header)
     print("-" * len(header))
     for name in names:
-        for algorithm in algorithms:
-            ours = _runs(["ours", name, algorithm], args.repeat, args.timeout)
+        specs = [(["ours", name, a], args.repeat, args.timeout) for a in algorithms]
+        if args.compare:
+            specs.append(
+                (
+                    ["theirs", name],
+                    args.compare_repeat or args.repeat,
+                    args.compare_timeout or args.timeout,
+                )
+            )
+        summaries = _interleaved(specs)
+        theirs = summaries[-1] if args.compare else {}
+        for algorithm, ours in zip(algorithms, summaries, strict=False):
             if "error" in ours:
                 print(f"{name:<22} {algorithm:<9} ERROR {ours['error']}", flush=True)
                 continue
             line = (
                 f"{name:<22} {ours['n']:>5} {ours['k']:>4} {ours['types']:>5} {algorithm:<9} "
-                f"{ours['seconds']:>9.3f} {ours['peak_mb']:>8.1f} {ours['min_probability']:>9.6f} "
-                f"{ours['gini']:>6.3f} {ours['panels']:>6}"
+                f"{ours['seconds']:>8.3f} {ours['cpu']:>8.3f} {ours['peak_mb']:>8.1f} "
+                f"{ours['min_probability']:>9.6f} {ours['gini']:>6.3f} {ours['panels']:>6}"
             )
             if args.compare and algorithm == "leximin":
-                theirs = _runs(
-                    ["theirs", name],
-                    args.compare_repeat or args.repeat,
-                    args.compare_timeout or args.timeout,
-                )
                 if "error" in theirs:
                     line += f" | SA error: {theirs['error']}"
                 else:
-                    ratio = theirs["seconds"] / max(ours["seconds"], 1e-9)
+                    ratio = theirs["cpu"] / max(ours["cpu"], 1e-9)
                     line += (
-                        f" | {theirs['seconds']:>12.3f} {theirs['min_probability']:>11.6f} "
-                        f"{ratio:>7.1f}x"
+                        f" | {theirs['seconds']:>9.3f} {theirs['cpu']:>9.3f} "
+                        f"{theirs['min_probability']:>11.6f} {ratio:>10.1f}x"
                     )
             print(line, flush=True)
     return 0

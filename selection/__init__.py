@@ -33,7 +33,8 @@ Feasibility: ``check_feasibility(quotas, pool, panel_size, *, households=False) 
 Selection: ``select(quotas, pool, panel_size, *, algorithm="leximin", seed=None,
   households=False, progress=None, should_cancel=None, time_limit=None) -> SelectionResult``.
   ``progress(phase, done, total)`` is called and ``should_cancel()`` checked at least once a
-  second; ``time_limit`` is in seconds.
+  second (``phase``: the step's name; ``done / total``: the overall progress, ``total`` =
+  1000, never decreasing); ``time_limit`` is in seconds.
 
 Result (:class:`SelectionResult`): ``panel`` (ids in canonical order: by id),
   ``probabilities`` (id -> selection probability in [0, 1]), ``min_probability``, ``gini``,
@@ -42,6 +43,10 @@ Result (:class:`SelectionResult`): ``panel`` (ids in canonical order: by id),
   ``distribution`` (list of ``PanelShare(counts=((type_index, count), ...), weight=int)``;
   panel probability = weight / ``weight_total``), ``quotas`` (per-quota rows).
   ``to_dict()`` / ``from_dict()`` give the JSON form written by the command line as REPORT.json.
+
+Replacement draws: ``replacement_instance(quotas, pool, panel_size, kept, *, households=False)
+  -> (quotas, pool, k)`` (:mod:`selection.replacement`): kept members count toward the quotas
+  and the panel size and leave the pool (with their households).
 
 Draw and verification: ``draw_panel(distribution, types, seed)`` re-draws a panel exactly
   (see :mod:`selection.draw` for the procedure); ``verify(report_dict, quotas, pool,
@@ -70,6 +75,7 @@ from selection.errors import (
 )
 from selection.model import PanelShare, Person, Pool, Quota, QuotaTable, validate_instance
 from selection.readers import read_quotas
+from selection.replacement import replacement_instance
 from selection.respondents import Respondents, read_respondents
 from selection.rng import SeededRandom, new_seed
 from selection.version import __version__
@@ -137,6 +143,7 @@ __all__ = [
     "new_seed",
     "read_quotas",
     "read_respondents",
+    "replacement_instance",
     "select",
     "validate_instance",
     "verify",

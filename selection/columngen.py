@@ -47,6 +47,11 @@ class Columns:
         """``float[P]``: the weight ``weights @ c`` of every panel."""
         return weights @ self._matrix[:, : len(self.panels)]
 
+    def combine(self, probabilities: np.ndarray) -> np.ndarray:
+        """``float[T]``: expected type counts ``sum_P probabilities_P c_P`` of a distribution
+        over the panels (``probabilities``: ``float[P]`` in the order the panels were added)."""
+        return self._matrix[:, : len(self.panels)] @ probabilities
+
     def improving(
         self, ip: PanelIP, weights: np.ndarray, threshold: float, starts: int = 40
     ) -> list[np.ndarray]:
@@ -59,6 +64,8 @@ class Columns:
         values = self.values(weights)
         found: list[np.ndarray] = []
         for index in np.argsort(-values, kind="stable")[:starts]:
+            if ip.monitor is not None:
+                ip.monitor.heartbeat()  # many starts can take a while on large pools
             counts, value = ip.swaps.improve(self.panels[int(index)], weights)
             if value > threshold and counts.tobytes() not in self.seen:
                 if all(counts.tobytes() != f.tobytes() for f in found):

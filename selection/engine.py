@@ -75,7 +75,9 @@ def select(
         seed: text seed of the draw; ``None``: 256 fresh bits from :mod:`secrets` (hex).
         households: at most one person per household key.
         progress: ``progress(phase, done, total)``, called at least once a second while the
-            run works (and once at the end with phase "done").
+            run works (and once at the end with phase "done"): ``phase`` names the step,
+            ``done / total`` is the overall progress of the run (``total`` = 1000), which
+            never decreases (see :mod:`selection.monitor`).
         should_cancel: ``should_cancel() -> bool``, checked at least once a second.
         time_limit: seconds of wall time before the run is cancelled, or ``None``.
 

@@ -2,10 +2,19 @@
 
 A HiGHS mixed-integer program over type counts (see :mod:`selection.symmetry`) with slack
 variables: for each quota, ``u_q >= 0`` lowers the min (at most down to ``min_flex``, or 0) and
-``v_q >= 0`` raises the max (at most up to ``max_flex``, or without limit); the program
-minimises ``sum u + sum v`` subject to the panel size and the household rule. The quotas are
-feasible exactly when the optimum is 0; otherwise the quotas with positive slack are the
-conflicting ones and the optimal slacks give the smallest total relaxation.
+``v_q >= 0`` raises the max (at most up to ``max_flex``, or to the panel size), subject to the
+panel size and the household rule. The quotas are feasible exactly when the program's optimum is
+0; otherwise the quotas with positive slack are the conflicting ones.
+
+The cost of a relaxation (:func:`relaxation_cost`) protects small minimums: lowering a min of
+``m`` by one costs ``1 + 2 / m`` (lowering a min of 1 to 0 costs 3, a min of 10 to 9 costs
+1.2), raising a max by one costs 1. This is the weighting of sortition-algorithms (Flanigan et
+al.'s reference code), which makes the advice drop a small minority's only seat last. The
+relaxation reported is the cheapest; when several are equally cheap (up to
+:data:`COST_TOLERANCE`), each set of moved bounds is an alternative, and the report picks one by
+a fixed order (:func:`_order_key`: fewest bounds moved, then the earliest quotas of the table,
+mins before maxes) and lists up to :data:`MAX_ALTERNATIVES` others, so the advice is the same on
+every run and names the equal choices.
 """
 
 from __future__ import annotations
@@ -57,6 +66,11 @@ class FeasibilityReport:
             limits exists).
         within_flex: False when even the fullest relaxation allowed by min_flex/max_flex
             cannot make the quotas feasible (then the relaxation ignores the flex limits).
+        cost: the relaxation's cost (see the module text; 0.0 when feasible).
+        alternatives: other relaxations of the same cost (each a list of
+            :class:`Relaxation`), at most :data:`MAX_ALTERNATIVES`, in the fixed order.
+        more_alternatives: True when further relaxations of the same cost exist (or may
+            exist) beyond those listed.
         pool_counts: ``{(category, value): number of people in the pool with that value}``.
         panel_size: k.
         households: whether the household rule was on.
@@ -70,6 +84,9 @@ class FeasibilityReport:
     panel_size: int = 0
     households: bool = False
     possible: bool = True
+    cost: float = 0.0
+    alternatives: list[list[Relaxation]] = field(default_factory=list)
+    more_alternatives: bool = False
 
     def relaxed_quotas(self, quotas: QuotaTable) -> QuotaTable:
         """The quota table with the relaxation applied."""
@@ -107,35 +124,85 @@ class FeasibilityReport:
         if not self.within_flex:
             lines.append("No relaxation within min_flex/max_flex works; the relaxation below")
             lines.append("goes beyond those limits.")
-        lines.append("Smallest relaxation:")
-        for r in self.relaxation:
-            lines.append(
-                f"  - {r.category} / {r.value}: [{r.min}, {r.max}] -> [{r.new_min}, {r.new_max}]"
-            )
+        lines.append(
+            f"Smallest relaxation (cost {self.cost:g}; lowering a min m by one costs 1 + 2/m, "
+            "raising a max by one costs 1):"
+        )
+        lines += [_describe(r) for r in self.relaxation]
+        for number, option in enumerate(self.alternatives, start=2):
+            lines.append(f"Or, at the same cost (option {number}):")
+            lines += [_describe(r) for r in option]
+        if self.more_alternatives:
+            lines.append("Other relaxations of the same cost exist.")
         return "\n".join(lines)
 
 
-def _relax(model: TypeModel, use_flex: bool, monitor: Monitor) -> np.ndarray | None:
-    """Minimum slacks ``int[2Q]`` (u then v), or None when infeasible even so relaxed."""
+def _describe(r: Relaxation) -> str:
+    return f"  - {r.category} / {r.value}: [{r.min}, {r.max}] -> [{r.new_min}, {r.new_max}]"
+
+
+#: Other relaxations of equal cost listed at most.
+MAX_ALTERNATIVES = 3
+#: Relaxations whose costs differ by at most this are equally cheap.
+COST_TOLERANCE = 1e-6
+
+
+def relaxation_cost(quota: Quota, lower_min: int, raise_max: int) -> float:
+    """The cost of lowering ``quota``'s min by ``lower_min`` and raising its max by
+    ``raise_max`` (whole numbers >= 0): ``lower_min * (1 + 2 / min) + raise_max``."""
+    per_unit = 1.0 + 2.0 / quota.min if quota.min > 0 else 1.0
+    return lower_min * per_unit + raise_max
+
+
+def _order_key(slack: np.ndarray) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """The fixed order among equally cheap relaxations (``slack``: ``int[2Q]``, u then v)."""
+    num_quotas = len(slack) // 2
+    moved = [(int(j) % num_quotas, int(j) // num_quotas) for j in np.flatnonzero(slack)]
+    return len(moved), tuple(sorted(moved))
+
+
+@dataclass(frozen=True)
+class _Slacks:
+    """The cheapest relaxations found: ``best`` (``int[2Q]``, u then v), its ``cost``, the
+    ``others`` of equal cost in the fixed order, and whether more exist than were listed."""
+
+    best: np.ndarray
+    cost: float
+    others: list[np.ndarray]
+    more: bool
+
+
+def _relax(model: TypeModel, use_flex: bool, monitor: Monitor) -> _Slacks | None:
+    """The cheapest relaxations (see the module text), or None when infeasible even so."""
     quotas = list(model.quotas)
     num_types, num_quotas = model.num_types, len(quotas)
+    slacks = 2 * num_quotas
     h = new_highs(monitor)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", COST_TOLERANCE / 10)
     h.addVars(num_types, np.zeros(num_types), model.sizes.astype(np.float64))
     u_upper = [float(q.min - (q.lowest_min if use_flex else 0)) for q in quotas]
     v_upper = [
-        float(q.highest_max - q.max) if use_flex and q.highest_max is not None else INF
+        float(q.highest_max - q.max)
+        if use_flex and q.highest_max is not None
+        else float(max(0, model.panel_size - q.max))
         for q in quotas
     ]
-    h.addVars(num_quotas, np.zeros(num_quotas), np.array(u_upper))
-    h.addVars(num_quotas, np.zeros(num_quotas), np.array(v_upper))
-    total = num_types + 2 * num_quotas
+    upper = np.array(u_upper + v_upper)
+    h.addVars(slacks, np.zeros(slacks), upper)
+    # b_j = 1 exactly when slack j is used: b_j <= s_j <= upper_j * b_j.
+    h.addVars(slacks, np.zeros(slacks), np.ones(slacks))
+    total = num_types + 2 * slacks
     h.changeColsIntegrality(
         total,
         np.arange(total, dtype=np.int32),
         np.full(total, highspy.HighsVarType.kInteger),
     )
-    cost = np.concatenate((np.zeros(num_types), np.ones(2 * num_quotas)))
-    h.changeColsCost(total, np.arange(total, dtype=np.int32), cost)
+    cost = np.array(
+        [relaxation_cost(q, 1, 0) for q in quotas] + [relaxation_cost(q, 0, 1) for q in quotas]
+    )
+    slack_cols = np.arange(num_types, num_types + slacks, dtype=np.int32)
+    h.changeColsCost(slacks, slack_cols, cost)
     for q, quota in enumerate(quotas):
         members = np.flatnonzero(model.incidence[q]).astype(np.int32)
         index = np.concatenate((members, [num_types + q])).astype(np.int32)
@@ -149,11 +216,62 @@ def _relax(model: TypeModel, use_flex: bool, monitor: Monitor) -> np.ndarray | N
     h.addRow(size, size, num_types, everyone, np.ones(num_types))
     for group in model.household_groups:
         h.addRow(0.0, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
-    status = run(h, monitor)
-    if status != highspy.HighsModelStatus.kOptimal:
+    for j in range(slacks):
+        s_col, b_col = num_types + j, num_types + slacks + j
+        pair = np.array([s_col, b_col], dtype=np.int32)
+        h.addRow(0.0, INF, 2, pair, np.array([1.0, -1.0]))  # s >= b
+        h.addRow(-INF, 0.0, 2, pair, np.array([1.0, -upper[j]]))  # s <= upper * b
+    if run(h, monitor) != highspy.HighsModelStatus.kOptimal:
         return None
-    x = np.asarray(h.getSolution().col_value)
-    return np.rint(x[num_types:]).astype(np.int64)
+
+    def slack_of() -> np.ndarray:
+        x = np.asarray(h.getSolution().col_value)
+        return np.rint(x[num_types : num_types + slacks]).astype(np.int64)
+
+    found = [slack_of()]
+    best_cost = float(cost @ found[0])
+    if not found[0].any():
+        return _Slacks(found[0], 0.0, [], False)
+    # Enumerate the other cheapest sets of moved bounds: keep the cost at its optimum and cut
+    # off each set found (a "no-good" cut on the indicators b).
+    h.addRow(-INF, best_cost + COST_TOLERANCE, slacks, slack_cols, cost)
+    b_cols = np.arange(num_types + slacks, num_types + 2 * slacks, dtype=np.int32)
+    exhausted = False
+    while len(found) <= 2 * MAX_ALTERNATIVES + 1:
+        used = found[-1] > 0
+        signs = np.where(used, -1.0, 1.0)
+        h.addRow(1.0 - float(used.sum()), INF, slacks, b_cols, signs)
+        if run(h, monitor) != highspy.HighsModelStatus.kOptimal:
+            exhausted = True
+            break
+        found.append(slack_of())
+    found.sort(key=_order_key)
+    others = found[1:]
+    return _Slacks(
+        found[0],
+        best_cost,
+        others[:MAX_ALTERNATIVES],
+        len(others) > MAX_ALTERNATIVES or not exhausted,
+    )
+
+
+def _relaxations(quotas: QuotaTable, slack: np.ndarray) -> list[Relaxation]:
+    num_quotas = len(quotas)
+    out = []
+    for q, quota in enumerate(quotas):
+        down, up = int(slack[q]), int(slack[num_quotas + q])
+        if down or up:
+            out.append(
+                Relaxation(
+                    quota.category,
+                    quota.value,
+                    quota.min,
+                    quota.max,
+                    quota.min - down,
+                    quota.max + up,
+                )
+            )
+    return out
 
 
 def check_feasibility(
@@ -192,40 +310,32 @@ def check_feasibility(
     model = build_types(quotas, pool, panel_size, households)
     counts = {q.key: int(model.incidence[i] @ model.sizes) for i, q in enumerate(quotas)}
     monitor.tick("feasibility", 0, 2)
-    slack = _relax(model, True, monitor)
-    within_flex = slack is not None
-    if slack is None:
+    found = _relax(model, True, monitor)
+    within_flex = found is not None
+    if found is None:
         monitor.tick("feasibility", 1, 2)
-        slack = _relax(model, False, monitor)
-    if slack is None:
+        found = _relax(model, False, monitor)
+    if found is None:
         return FeasibilityReport(
             False, [], [], False, counts, panel_size, households, possible=False
         )
-    num_quotas = len(quotas)
-    if within_flex and not slack.any():
+    if within_flex and not found.best.any():
         return FeasibilityReport(True, [], [], True, counts, panel_size, households)
-    conflicts, relaxation = [], []
-    for q, quota in enumerate(quotas):
-        down, up = int(slack[q]), int(slack[num_quotas + q])
-        if down:
-            conflicts.append(
-                Conflict(quota.category, quota.value, "min", quota.min, quota.min - down)
-            )
-        if up:
-            conflicts.append(
-                Conflict(quota.category, quota.value, "max", quota.max, quota.max + up)
-            )
-        if down or up:
-            relaxation.append(
-                Relaxation(
-                    quota.category,
-                    quota.value,
-                    quota.min,
-                    quota.max,
-                    quota.min - down,
-                    quota.max + up,
-                )
-            )
+    conflicts = []
+    for r in _relaxations(quotas, found.best):
+        if r.new_min < r.min:
+            conflicts.append(Conflict(r.category, r.value, "min", r.min, r.new_min))
+        if r.new_max > r.max:
+            conflicts.append(Conflict(r.category, r.value, "max", r.max, r.new_max))
     return FeasibilityReport(
-        False, conflicts, relaxation, within_flex, counts, panel_size, households
+        False,
+        conflicts,
+        _relaxations(quotas, found.best),
+        within_flex,
+        counts,
+        panel_size,
+        households,
+        cost=found.cost,
+        alternatives=[_relaxations(quotas, other) for other in found.others],
+        more_alternatives=found.more,
     )

@@ -13,9 +13,9 @@ from selection.draw import draw_panel, type_probabilities
 from selection.engine import ALGORITHMS, compute_distribution
 from selection.errors import InputError
 from selection.legacy import ESTIMATE_DRAWS, LegacyDrawer, estimate
-from selection.leximin import relaxed_leximin
 from selection.model import Pool, QuotaTable, validate_instance
 from selection.monitor import Monitor
+from selection.relaxation import relaxed_leximin
 from selection.result import (
     QuotaRow,
     SelectionResult,

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+from selection import cli as cli_module
 from selection.cli import main
 from tests.selection.conftest import PROJECT_ROOT
 
@@ -108,3 +109,80 @@ def test_cli_runs_as_module(tmp_path):
         cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert bad.returncode == 2
+
+
+REPLACEMENT_CATEGORIES = "category,feature,min,max\ngender,female,2,2\ngender,male,2,2\n"
+REPLACEMENT_RESPONDENTS = (
+    "id,gender,street\n1,female,a\n2,female,a\n3,female,b\n4,female,c\n"
+    "5,male,d\n6,male,e\n7,male,d\n8,male,f\n"
+)
+
+
+def test_cli_already_selected_draws_only_the_missing_people(tmp_path):
+    cats, people = write(tmp_path, REPLACEMENT_CATEGORIES, REPLACEMENT_RESPONDENTS)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("id,gender,street\n1,female,a\n5,male,d\n")
+    panel, report = tmp_path / "PANEL.csv", tmp_path / "REPORT.json"
+    common = ["--categories", cats, "--respondents", people, "--id-column", "id",
+              "--household-columns", "street", "--already-selected", str(kept)]  # fmt: skip
+    code, out, err = run("select", *common, "--panel-size", "4", "--seed", "r",
+                         "--output", str(panel), "--report", str(report))  # fmt: skip
+    assert code == 0, err
+    assert "2 replacements of 4 (2 already selected)" in out
+    data = json.loads(report.read_text())
+    assert data["already_selected"] == ["1", "5"] and data["panel_size"] == 2
+    # One woman and one man join the two kept; nobody from the kept members' households.
+    assert {data["panel"][0], data["panel"][1]} <= {"3", "4", "6", "8"}
+    genders = [row.split(",")[1] for row in panel.read_text().splitlines()[1:]]
+    assert sorted(genders) == ["female", "male"]
+    code, out, _ = run("verify", "--report", str(report), *common)
+    assert code == 0 and "VERIFIED" in out
+    # The report names the id and household columns: the file of kept people is enough.
+    code, out, _ = run("verify", "--report", str(report), "--categories", cats,
+                       "--respondents", people, "--already-selected", str(kept))  # fmt: skip
+    assert code == 0 and "NOT VERIFIED" not in out
+    code, out, _ = run("verify", "--report", str(report), "--categories", cats,
+                       "--respondents", people)  # fmt: skip
+    assert code == 1 and "NOT VERIFIED" in out
+
+
+def test_cli_already_selected_beyond_a_max_exits_2(tmp_path):
+    cats, people = write(tmp_path, REPLACEMENT_CATEGORIES, REPLACEMENT_RESPONDENTS)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("id,gender,street\n1,female,a\n3,female,b\n4,female,c\n")
+    code, _, err = run("select", "--categories", cats, "--respondents", people, "--id-column",
+                       "id", "--panel-size", "4", "--already-selected", str(kept))  # fmt: skip
+    assert code == 2 and "gender/female" in err and "exceed the max of 2" in err
+
+
+def test_cli_already_selected_needs_an_id_column(tmp_path):
+    cats, people = write(tmp_path, REPLACEMENT_CATEGORIES, REPLACEMENT_RESPONDENTS)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("id,gender,street\n1,female,a\n")
+    code, _, err = run("select", "--categories", cats, "--respondents", people,
+                       "--panel-size", "4", "--already-selected", str(kept))  # fmt: skip
+    assert code == 2 and "--id-column" in err
+
+
+def test_cli_progress_is_one_monotone_percentage_with_phase_names(tmp_path):
+    cats, people = write(tmp_path, REPLACEMENT_CATEGORIES, REPLACEMENT_RESPONDENTS)
+    code, _, err = run("select", "--categories", cats, "--respondents", people,
+                       "--panel-size", "4", "--seed", "p", "--progress")  # fmt: skip
+    assert code == 0
+    lines = [line.split(" ", 2) for line in err.splitlines() if line.startswith("progress: ")]
+    percents = [int(line[1].rstrip("%")) for line in lines]
+    phases = [line[2] for line in lines]
+    assert percents == sorted(percents) and percents[-1] == 100 and phases[-1] == "done"
+    assert phases[0] == "feasibility" and "initial panels" in phases
+
+
+def test_cli_solver_failure_exits_4_not_infeasible(tmp_path, monkeypatch):
+    # HiGHS is the outside edge here: a failure inside it must not read as infeasible quotas.
+    def broken(*args, **kwargs):
+        raise cli_module.SolverError("the leximin master LP is not optimal")
+
+    monkeypatch.setattr(cli_module, "select", broken)
+    cats, people = write(tmp_path)
+    code, _, err = run("select", "--categories", cats, "--respondents", people,
+                       "--panel-size", "2")  # fmt: skip
+    assert code == 4 and "solver failed" in err and "cannot be met" not in err

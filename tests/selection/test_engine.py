@@ -23,6 +23,7 @@ from selection import (
     select,
     verify,
 )
+from selection import leximin as leximin_module
 from selection import monitor as monitor_module
 from selection.monitor import Monitor
 from selection.synthetic import synthetic_instance
@@ -282,3 +283,14 @@ def test_selection_package_has_no_module_level_random_state():
         assert "import random" not in text and "from random" not in text, path
         assert "np.random" not in text and "import django" not in text, path
         assert "from django" not in text, path
+
+
+def test_progress_is_monotone_overall_with_phase_names(monkeypatch):
+    monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)  # run the sampling phase too
+    quotas, pool = synthetic_instance(120, 12, 4, seed="monotone")
+    calls: list[tuple[str, int, int]] = []
+    select(quotas, pool, 12, progress=lambda *call: calls.append(call))
+    done = [c[1] for c in calls]
+    assert done == sorted(done) and {c[2] for c in calls} == {monitor_module.PROGRESS_TOTAL}
+    assert calls[-1] == ("done", monitor_module.PROGRESS_TOTAL, monitor_module.PROGRESS_TOTAL)
+    assert calls[0][0] == "feasibility" and len({c[0] for c in calls}) >= 3

@@ -10,6 +10,7 @@ import pytest
 from selection import leximin as leximin_module
 from selection.monitor import Monitor
 from selection.symmetry import build_types
+from selection.synthetic import synthetic_instance
 from tests.selection.test_bruteforce import random_instance
 
 
@@ -64,3 +65,52 @@ def test_reach_target_distribution_meets_target():
     assert (reached >= target - 1e-6).all()
     for counts in columns.panels:
         assert ip.feasible(counts)
+
+
+class _Counter:
+    """Counts the calls of a real method (a spy: the method still runs)."""
+
+    def __init__(self, owner: type, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        method = getattr(owner, name)
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return method(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+
+def _synthetic_model(pool_size: int, panel_size: int, categories: int, seed: str):
+    quotas, pool = synthetic_instance(pool_size, panel_size, categories, seed=seed)
+    return build_types(quotas, pool, panel_size, False)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: _instance(1, True), id="random-households"),
+        pytest.param(lambda: _instance(3, False), id="random"),
+        pytest.param(lambda: _synthetic_model(160, 16, 4, "first-stage"), id="synthetic-160"),
+        pytest.param(lambda: _synthetic_model(300, 30, 5, "first-stage"), id="synthetic-300"),
+    ],
+)
+@pytest.mark.parametrize("face_walk", [False, True])
+def test_maximin_equals_leximin_first_stage(make, face_walk, monkeypatch):
+    if face_walk:  # treat the instance as large: maximin follows leximin's own path
+        monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
+    model = make()
+    pricing = _Counter(leximin_module.PanelIP, "best", monkeypatch)
+    masters = _Counter(leximin_module.TargetLP, "solve", monkeypatch)
+    stages = _Counter(leximin_module.MasterLP, "solve", monkeypatch)
+    columns, distribution = leximin_module.leximin(model, Monitor())
+    first_stage = _type_probabilities(model, columns, distribution).min()
+    leximin_work = (pricing.calls, masters.calls + stages.calls)
+    pricing.calls = masters.calls = stages.calls = 0
+    columns, distribution = leximin_module.leximin(model, Monitor(), stages=1)
+    assert _type_probabilities(model, columns, distribution).min() == pytest.approx(
+        first_stage, abs=1e-6
+    )
+    if face_walk:  # on leximin's path maximin stops early: never more work
+        assert pricing.calls <= leximin_work[0]
+        assert masters.calls + stages.calls <= leximin_work[1]
