@@ -16,7 +16,7 @@ from assemblies import permissions
 from assemblies.admin.assembly_pages import csv_response
 from assemblies.admin.base import MembershipAdmin
 from assemblies.admin.registrant import AssemblyFilter
-from assemblies.charts import probability_chart_svg
+from assemblies.charts import category_chart_svg, probability_chart_svg
 from assemblies.exports import (
     distribution_csv,
     panel_csv,
@@ -28,9 +28,11 @@ from assemblies.exports import (
 from assemblies.models import RunStatus, SelectionRun
 from assemblies.selectors.records import draw_bundle
 from assemblies.selectors.runs import (
+    run_category_figures,
     run_panel_members,
     run_probabilities_sorted,
     run_quota_outcomes,
+    run_replacement_figures,
     run_report,
 )
 from assemblies.services.assemblies import assembly_export_record
@@ -87,6 +89,7 @@ class SelectionRunAdmin(MembershipAdmin):
             path("<int:run_id>/verify/", view(self.verify_view), name=f"{name}verify"),
             path("<int:run_id>/publish/", view(self.publish_view), name=f"{name}publish"),
             path("<int:run_id>/seed/", view(self.seed_view), name=f"{name}seed"),
+            path("<int:run_id>/report/", view(self.report_view), name=f"{name}report"),
             path(
                 "<int:run_id>/download/<str:what>",
                 view(self.download_view),
@@ -131,7 +134,30 @@ class SelectionRunAdmin(MembershipAdmin):
                     if _allowed(request, run, need)
                 ],
             )
+            context.update(_report_context(run))
+            context["report_url"] = reverse("admin:assemblies_selectionrun_report", args=[run.pk])
         return render(request, "admin/assemblies/selectionrun/run.html", context)
+
+    def report_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """The printable report of a succeeded run: a standalone A4 page without admin
+        chrome (assembly, run facts, quota table, per-category charts, fairness figures with
+        explanations, panel count per category). 404 before the run succeeds."""
+        run = self._run(request, run_id)
+        report = run_report(run=run)
+        if report is None:
+            return HttpResponse("The run has no result.", status=404, content_type="text/plain")
+        probabilities = run_probabilities_sorted(run=run)
+        context = {
+            "run": run,
+            "assembly": run.assembly,
+            "report": report,
+            "quota_outcomes": run_quota_outcomes(run=run),
+            "chart": probability_chart_svg(probabilities, panel_size=run.panel_size),
+            "pool_count": len(probabilities),
+            "run_url": reverse("admin:assemblies_selectionrun_change", args=[run.pk]),
+            **_report_context(run),
+        }
+        return render(request, "admin/assemblies/selectionrun/report.html", context)
 
     def progress_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
         """JSON for the progress bar's poll: status, phase, done, total, percent."""
@@ -287,6 +313,18 @@ class SelectionRunAdmin(MembershipAdmin):
             assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {suffix}"
         )
         return csv_response(body, f"{filename}.csv")
+
+
+def _report_context(run: SelectionRun) -> dict[str, Any]:
+    """The run report's extra figures: per-category charts (``category_charts``: a list of
+    (:class:`CategoryFigures`, svg)) and, for a replacement run, ``replacement``."""
+    return {
+        "category_charts": [
+            (figures, category_chart_svg(figures, chart_id=f"category-chart-{index}"))
+            for index, figures in enumerate(run_category_figures(run=run), start=1)
+        ],
+        "replacement": run_replacement_figures(run=run),
+    }
 
 
 def _allowed(request: HttpRequest, run: SelectionRun, need: str) -> bool:

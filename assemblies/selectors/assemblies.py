@@ -21,6 +21,7 @@ from assemblies.models import (
 )
 from assemblies.permissions import visible_assembly_ids
 from assemblies.selectors.households import household_check_or_refuse
+from assemblies.selectors.runs import problem_plain
 
 
 def assemblies_visible_to(*, user: Any) -> QuerySet[Assembly]:
@@ -140,7 +141,7 @@ def assembly_feasibility(*, assembly: Assembly) -> engine.FeasibilityReport:
     try:
         return engine.feasibility(assembly_snapshot(assembly=assembly))
     except engine.InputError as exc:
-        raise InvalidInput("; ".join(str(p) for p in engine.problems_from(exc))) from exc
+        raise InvalidInput(" ".join(problem_plain(p) for p in engine.problems_from(exc))) from exc
 
 
 def answers_problems(*, assembly: Assembly, answers: Mapping[str, Any]) -> list[str]:

@@ -148,3 +148,194 @@ def panel_registrants(*, assembly: Assembly, run: SelectionRun | None = None) ->
     return list(
         Registrant.objects.filter(assembly=assembly, status__in=PANEL_STATUSES).order_by("id")
     )
+
+
+@dataclass(frozen=True)
+class ValueFigures:
+    """One value of a category in a run, as shares (0..1) for the charts and the report.
+
+    ``target_low``/``target_high`` are the quota's min/max divided by the panel total,
+    ``pool_share`` the value's share of the category's pool, ``panel_share`` its share of the
+    panel (``selected`` people, kept members included for a replacement run).
+    """
+
+    value: str
+    min: int
+    max: int
+    pool: int
+    selected: int
+    target_low: float
+    target_high: float
+    pool_share: float
+    panel_share: float
+
+    @property
+    def met(self) -> bool:
+        """True when the selected count lies within [min, max]."""
+        return self.min <= self.selected <= self.max
+
+
+@dataclass(frozen=True)
+class CategoryFigures:
+    """A category of a run: ``panel_total`` people on the panel (kept members included),
+    ``pool_total`` people in the run's pool, and one :class:`ValueFigures` per value."""
+
+    category: str
+    panel_total: int
+    pool_total: int
+    values: list[ValueFigures]
+
+
+def run_category_figures(*, run: SelectionRun) -> list[CategoryFigures]:
+    """Per category of the run's quota table (in table order): target range, pool share and
+    panel count/share of each value, from :func:`run_quota_outcomes` (so they never change
+    after the run). Shares are 0..1; a zero total gives shares of 0."""
+    grouped: dict[str, list[QuotaOutcome]] = {}
+    for outcome in run_quota_outcomes(run=run):
+        grouped.setdefault(outcome.category, []).append(outcome)
+    out = []
+    for category, outcomes in grouped.items():
+        panel_total = sum(o.selected for o in outcomes) or run.panel_size
+        pool_total = sum(o.pool for o in outcomes)
+        out.append(
+            CategoryFigures(
+                category=category,
+                panel_total=panel_total,
+                pool_total=pool_total,
+                values=[
+                    ValueFigures(
+                        value=o.value,
+                        min=o.min,
+                        max=o.max,
+                        pool=o.pool,
+                        selected=o.selected,
+                        target_low=_share(o.min, panel_total),
+                        target_high=_share(o.max, panel_total),
+                        pool_share=_share(o.pool, pool_total),
+                        panel_share=_share(o.selected, panel_total),
+                    )
+                    for o in outcomes
+                ],
+            )
+        )
+    return out
+
+
+def _share(count: int, total: int) -> float:
+    return min(1.0, count / total) if total else 0.0
+
+
+@dataclass(frozen=True)
+class ReplacementFigures:
+    """The figures that matter for a replacement run: ``drawn`` replacements from a pool of
+    ``pool`` people (the kept members, ``kept``, are not in it), the equal share
+    ``drawn / pool``, the highest probability any one person had, and how many quotas of
+    the full panel are met (``quotas_met`` of ``quotas``)."""
+
+    drawn: int
+    pool: int
+    kept: int
+    equal_share: float
+    max_probability: float
+    quotas_met: int
+    quotas: int
+
+
+def run_replacement_figures(*, run: SelectionRun) -> ReplacementFigures | None:
+    """:class:`ReplacementFigures` of a succeeded replacement run, else None."""
+    report = run_report(run=run)
+    if report is None or run.kind != RunKind.REPLACEMENT:
+        return None
+    probabilities = run_probabilities_sorted(run=run)
+    outcomes = run_quota_outcomes(run=run)
+    kept_by_category: Counter = Counter()
+    for outcome in outcomes:
+        kept_by_category[outcome.category] += outcome.kept
+    pool = len(probabilities)
+    return ReplacementFigures(
+        drawn=len(report.panel),
+        pool=pool,
+        kept=max(kept_by_category.values(), default=0),
+        equal_share=len(report.panel) / pool if pool else 0.0,
+        max_probability=probabilities[-1] if probabilities else 0.0,
+        quotas_met=sum(1 for o in outcomes if o.met),
+        quotas=len(outcomes),
+    )
+
+
+def problem_plain(problem: engine.Problem) -> str:
+    """One input problem as a plain sentence: the engine's message first, then where it was
+    found ("line 5 of quotas.csv, in the “min” column") and the value if the message does not
+    already say it. Nothing is lost compared with ``str(problem)``."""
+    message = problem.message.strip()
+    text = message[:1].upper() + message[1:]
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    where = []
+    if problem.line is not None:
+        where.append(f"line {problem.line}" + (f" of {problem.file}" if problem.file else ""))
+    elif problem.file is not None:
+        where.append(f"the file {problem.file}")
+    if problem.column is not None:
+        where.append(f"in the “{problem.column}” column")
+    if where:
+        text += " See " + ", ".join(where) + "."
+    if problem.value is not None and str(problem.value) not in message:
+        text += f" The value there is “{problem.value}”."
+    return text
+
+
+def feasibility_plain(report: engine.FeasibilityReport) -> list[str]:
+    """A feasibility report in plain sentences for organisers: what cannot be met, each
+    conflicting quota with the number of such people in the pool, and the suggested change
+    of each quota (the smallest relaxation, then the equally good alternatives).
+
+    Returns:
+        One sentence per line; empty for a feasible report.
+    """
+    if report.feasible:
+        return []
+    household = ", with at most one person per household," if report.households else ""
+    lines = [
+        f"The quotas cannot be met: no panel of {report.panel_size} people{household} "
+        "drawn from this pool meets every quota."
+    ]
+    if not report.possible:
+        lines.append(
+            "Even without any quotas the pool cannot fill the panel: add people to the pool "
+            "or draw a smaller panel."
+        )
+        return lines
+    for c in report.conflicts:
+        count = report.pool_counts.get((c.category, c.value), 0)
+        people = "person" if count == 1 else "people"
+        if c.bound == "min":
+            lines.append(
+                f"{c.category} “{c.value}”: the panel must have at least {c.current}, but only "
+                f"{c.needed} can be reached ({count} such {people} in the pool)."
+            )
+        else:
+            lines.append(
+                f"{c.category} “{c.value}”: the panel may have at most {c.current}, but at "
+                f"least {c.needed} are needed to fill it ({count} such {people} in the pool)."
+            )
+    if not report.within_flex:
+        lines.append(
+            "The flexible limits you allowed (min flex, max flex) are not enough; the change "
+            "below goes beyond them."
+        )
+    if report.relaxation:
+        lines.append("Suggested change: " + _relaxation_plain(report.relaxation))
+    for number, option in enumerate(report.alternatives, start=2):
+        lines.append(f"Or, equally good (option {number}): " + _relaxation_plain(option))
+    if report.more_alternatives:
+        lines.append("Other changes are equally good.")
+    return lines
+
+
+def _relaxation_plain(relaxation: list) -> str:
+    parts = [
+        f"{r.category} “{r.value}” from {r.min}–{r.max} to {r.new_min}–{r.new_max} people"
+        for r in relaxation
+    ]
+    return "; ".join(parts) + "."

@@ -30,6 +30,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.assemblies import answer_counts, pool_people, quotas_of
+from assemblies.selectors.runs import feasibility_plain, problem_plain
 from assemblies.services._common import run_finish
 from assemblies.states import PANEL_STATUSES
 from opendlp.core.audit import AuditAction
@@ -181,11 +182,17 @@ def selection_run_execute(*, run_id: int) -> SelectionRun:
 
 
 def _error_text(exc: BaseException) -> str:
+    """The failed run's message in plain language: for unmet quotas, each conflicting quota
+    with its pool count and the suggested change; for bad inputs, one sentence per problem
+    with where it was found."""
+    report = getattr(exc, "report", None) if engine.is_infeasible(exc) else None
+    if report is not None:
+        return "\n".join(feasibility_plain(report))
     if engine.is_infeasible(exc):
         return f"The quotas cannot be met by this pool. {exc}"
     if isinstance(exc, engine.InputError):
-        return "The inputs are inconsistent: " + "; ".join(
-            str(p) for p in engine.problems_from(exc)
+        return "The inputs do not fit together:\n" + "\n".join(
+            problem_plain(p) for p in engine.problems_from(exc)
         )
     return f"{type(exc).__name__}: {exc}"
 
