@@ -1,7 +1,8 @@
 """Tables of the assemblies context (docs/architecture.md), one module per family:
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
 invitations), ``registrant`` (registrants, pending uploads), ``notes`` (organisers' notes on a
-registrant), ``imports`` (background preview and import jobs of uploads) and ``run`` (selection runs).
+registrant), ``imports`` (background preview and import jobs of uploads) and ``run``
+(selection runs).
 
 Every invariant that must always hold is a database constraint; workflows live in the
 ``assemblies.services`` package. Import from here: this module is the app's model registry.

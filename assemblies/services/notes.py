@@ -11,7 +11,13 @@ from typing import Any
 from django.db import transaction
 
 from assemblies.errors import InvalidInput, RegistrantNotFound, ServiceError
-from assemblies.models import NOTE_MAX_LENGTH, NoteKind, Registrant, RegistrantNote, RegistrantStatus
+from assemblies.models import (
+    NOTE_MAX_LENGTH,
+    NoteKind,
+    Registrant,
+    RegistrantNote,
+    RegistrantStatus,
+)
 from assemblies.services.registrants import mover_for
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from assemblies.errors import InvalidInput, ServiceError
-from assemblies.models import NOTE_MAX_LENGTH, NoteKind, Registrant, RegistrantNote, RegistrantStatus
+from assemblies.models import (
+    NOTE_MAX_LENGTH,
+    NoteKind,
+    Registrant,
+    RegistrantNote,
+    RegistrantStatus,
+)
 from assemblies.services.notes import registrant_note_add
 from assemblies.services.registrants import registrant_erase, registrant_erase_by_link
 from opendlp.core.errors import Forbidden
