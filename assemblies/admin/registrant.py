@@ -1,5 +1,6 @@
 """Registrant admin: the pool and the panel, filterable by assembly, status, source and each
-category's answer; callers move panel members between selected, confirmed and withdrawn."""
+category's answer; callers move panel members between selected, confirmed and withdrawn and
+add notes to a registrant's timeline."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from assemblies import permissions
 from assemblies.admin.assembly_pages import csv_response
 from assemblies.admin.base import MembershipAdmin
+from assemblies.admin.notes import RegistrantNotesMixin
 from assemblies.exports import registrants_csv
 from assemblies.forms import RegistrantAdminForm
 from assemblies.models import (
@@ -80,8 +82,9 @@ def category_filter(category: Category, values: list[str]) -> type[admin.SimpleL
 
 
 @admin.register(Registrant)
-class RegistrantAdmin(MembershipAdmin):
-    """Registrants of the user's assemblies."""
+class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
+    """Registrants of the user's assemblies; the change page shows the registrant's timeline
+    and lets callers and managers add notes (:mod:`assemblies.admin.notes`)."""
 
     form = RegistrantAdminForm
     list_display = (

@@ -1,7 +1,8 @@
 """Tables of the assemblies context (docs/architecture.md), one module per family:
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
-invitations), ``registrant`` (registrants, pending uploads), ``imports`` (background preview
-and import jobs of uploads) and ``run`` (selection runs).
+invitations), ``registrant`` (registrants, pending uploads), ``notes`` (organisers' notes on a
+registrant), ``imports`` (background preview and import jobs of uploads) and ``run``
+(selection runs).
 
 Every invariant that must always hold is a database constraint; workflows live in the
 ``assemblies.services`` package. Import from here: this module is the app's model registry.
@@ -21,6 +22,7 @@ from assemblies.models.imports import (
     ImportJobAction,
     ImportJobStatus,
 )
+from assemblies.models.notes import NOTE_MAX_LENGTH, NoteKind, RegistrantNote
 from assemblies.models.organisers import (
     AssemblyMembership,
     Invitation,
@@ -60,11 +62,14 @@ __all__ = [
     "ImportJobAction",
     "ImportJobStatus",
     "Invitation",
+    "NOTE_MAX_LENGTH",
+    "NoteKind",
     "PERSONAL_FIELDS",
     "PendingImport",
     "Quota",
     "PanelOverride",
     "Registrant",
+    "RegistrantNote",
     "RegistrantSource",
     "RegistrantStatus",
     "Role",

@@ -25,6 +25,7 @@ from assemblies.models import (
     PERSONAL_FIELDS,
     AssemblyStatus,
     Registrant,
+    RegistrantNote,
     RegistrantStatus,
     Role,
     erased_external_id,
@@ -208,8 +209,9 @@ def registrant_erase(
     """Erase a registrant's personal data (contact fields and extra columns) and mark them
     ``deleted``; the external id (which may be an email or a name) becomes a keyed pseudonym
     (:func:`assemblies.models.erased_external_id`: unique, unreadable, still recognised by a
-    re-import, which skips it), also in the admin's change history. The row, answers and
-    public id stay so past draws remain verifiable. Erasing twice is harmless.
+    re-import, which skips it), also in the admin's change history; the organisers' notes on
+    the registrant are deleted. The row, answers and public id stay so past draws remain
+    verifiable. Erasing twice is harmless.
 
     Args:
         by: who asks; default: the actor's role (a manager, or the system).
@@ -235,6 +237,7 @@ def registrant_erase(
         registrant.status = RegistrantStatus.DELETED
         registrant.erased_at = timezone.now()
         registrant.save()
+        RegistrantNote.objects.filter(registrant=registrant).delete()  # personal data
         # The admin's own history names objects by str() (the old external id): rename it.
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Registrant),

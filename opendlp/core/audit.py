@@ -115,6 +115,14 @@ class AuditAction(enum.StrEnum):
         "from",
         "reason",
     )
+    # kind: a NoteKind value; never the note's text (personal data)
+    REGISTRANT_NOTE_ADDED = (
+        "assemblies.registrant.note_added",
+        "assembly_id",
+        "public_id",
+        "note_id",
+        "kind",
+    )
 
     # assemblies: selection runs
     SELECTION_REQUESTED = (

@@ -13,9 +13,11 @@ from assemblies.models import (
     ImportJob,
     ImportJobAction,
     Invitation,
+    NoteKind,
     PendingImport,
     Quota,
     Registrant,
+    RegistrantNote,
     RegistrantSource,
     RegistrantStatus,
     Role,
@@ -145,3 +147,15 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     upload_id = factory.LazyAttribute(lambda o: o.pending.pk)
     action = ImportJobAction.PREVIEW
     filename = factory.LazyAttribute(lambda o: o.pending.filename)
+
+
+class RegistrantNoteFactory(factory.django.DjangoModelFactory):
+    """A caller's note on a registrant."""
+
+    class Meta:
+        model = RegistrantNote
+
+    registrant = factory.SubFactory(RegistrantFactory)
+    author = factory.SubFactory(StaffFactory)
+    kind = NoteKind.CALL_OUTCOME
+    text = factory.Sequence(lambda n: f"Called, will attend (note {n}).")

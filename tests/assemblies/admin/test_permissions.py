@@ -171,6 +171,13 @@ CASES = [
         (302, 302, 200, 302, 302, 403, 302),
     ),
     (
+        "registrant note",
+        "post",
+        lambda w: reverse("admin:assemblies_registrant_note", args=[w["registrant"].pk]),
+        lambda w: {"kind": "call_outcome", "text": "Will attend."},
+        (302, 302, 403, 404, 302, 404, 302),
+    ),
+    (
         "run list",
         "get",
         lambda w: reverse("admin:assemblies_selectionrun_changelist"),
