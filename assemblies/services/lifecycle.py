@@ -3,11 +3,14 @@ registrants at once when it is over, and duplicate it to start the next one."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from assemblies.errors import ServiceError
@@ -66,7 +69,6 @@ def assembly_registrants_erase(*, assembly_id: int, actor: Any = None) -> int:
         if assembly.status != AssemblyStatus.ARCHIVED:
             raise ServiceError("Archive the assembly before erasing its registrants' data.")
         live = Registrant.objects.filter(assembly=assembly).exclude(status=RegistrantStatus.DELETED)
-        content_type = ContentType.objects.get_for_model(Registrant)
         now = timezone.now()
         erased = 0
         last_pk = 0
@@ -75,36 +77,18 @@ def assembly_registrants_erase(*, assembly_id: int, actor: Any = None) -> int:
                 live.select_for_update()
                 .filter(pk__gt=last_pk)
                 .order_by("pk")
-                .only("pk", "external_id", "public_id")[:ERASE_BATCH]
+                .only("pk", "external_id")[:ERASE_BATCH]
             )
             if not batch:
                 break
             last_pk = batch[-1].pk
-            ids = [r.pk for r in batch]
             for registrant in batch:
                 registrant.external_id = erased_external_id(
                     assembly=assembly, external_id=registrant.external_id
                 )
-            # Ids first: a blank id never collides, and pseudonyms are unique per id.
-            Registrant.objects.bulk_update(batch, ["external_id"])
-            Registrant.objects.filter(pk__in=ids).update(
-                **dict.fromkeys(PERSONAL_FIELDS, ""),
-                extra={},
-                status=RegistrantStatus.DELETED,
-                erased_at=now,
-                updated_at=now,
-            )
-            # The admin's own history names objects by str() (the old external id): rename it.
-            labels = {str(r.pk): r.audit_label for r in batch}
-            entries = list(
-                LogEntry.objects.filter(content_type=content_type, object_id__in=labels).only(
-                    "pk", "object_id"
-                )
-            )
-            for entry in entries:
-                entry.object_repr = labels[entry.object_id]
-            LogEntry.objects.bulk_update(entries, ["object_repr"])
+            _batch_erase(batch, now)
             erased += len(batch)
+        _history_rename(assembly=assembly, erased_at=now)
         audit_event_record(
             action=AuditAction.ASSEMBLY_REGISTRANTS_ERASED,
             actor=actor,
@@ -112,6 +96,58 @@ def assembly_registrants_erase(*, assembly_id: int, actor: Any = None) -> int:
             data={"count": erased},
         )
     return erased
+
+
+def _batch_erase(batch: list[Registrant], now: datetime) -> None:
+    """Write the erasure of a batch whose ``external_id`` already holds the pseudonyms.
+
+    On PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` join (linear in the batch, each row
+    written once); elsewhere ``bulk_update`` of the ids (a ``CASE`` per row, fine for the small
+    tables of SQLite) and one ``update`` of the other fields."""
+    constants: dict[str, Any] = {
+        **dict.fromkeys(PERSONAL_FIELDS, ""),
+        "status": RegistrantStatus.DELETED.value,
+        "erased_at": now,
+        "updated_at": now,
+    }
+    if connection.vendor != "postgresql":
+        Registrant.objects.bulk_update(batch, ["external_id"])
+        Registrant.objects.filter(pk__in=[r.pk for r in batch]).update(extra={}, **constants)
+        return
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(name)} = %s" for name in constants)
+    rows = ", ".join(["(%s, %s)"] * len(batch))
+    params: list[Any] = list(constants.values())
+    for registrant in batch:
+        params += [registrant.pk, registrant.external_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only quoted names and placeholders are formatted in; every value is a parameter.
+            f"UPDATE {quote(Registrant._meta.db_table)} AS r SET {assignments}, "  # noqa: S608
+            f"extra = '{{}}'::jsonb, external_id = v.new FROM (VALUES {rows}) AS v(id, new) "
+            "WHERE r.id = v.id",
+            params,
+        )
+
+
+def _history_rename(*, assembly: Assembly, erased_at: datetime) -> None:
+    """Rename the admin's change history of the registrants just erased (it names objects by
+    ``str()``, the old external id) to their ``audit_label``. One query finds the entries."""
+    erased = Registrant.objects.filter(assembly=assembly, erased_at=erased_at)
+    entries = list(
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Registrant),
+            object_id__in=erased.annotate(key=Cast("pk", CharField())).values("key"),
+        ).only("pk", "object_id")
+    )
+    if not entries:
+        return
+    public_ids = dict(
+        erased.filter(pk__in=[int(e.object_id) for e in entries]).values_list("pk", "public_id")
+    )
+    for entry in entries:
+        entry.object_repr = f"registrant {public_ids[int(entry.object_id)]}"
+    LogEntry.objects.bulk_update(entries, ["object_repr"])
 
 
 def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = None) -> Assembly:
