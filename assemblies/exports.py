@@ -192,3 +192,47 @@ def run_pool_csv(*, run: SelectionRun) -> str:
         for person in snapshot.get("pool", [])
     )
     return csv_text([header, *rows])
+
+
+#: Header of exported quota tables and of the quotas template (a dialect the import reads).
+QUOTA_HEADER = ["feature", "value", "min", "max", "min_flex", "max_flex"]
+
+
+def quotas_csv(*, assembly: Assembly) -> str:
+    """The assembly's quota table as ``feature,value,min,max,min_flex,max_flex`` CSV, in
+    table order; empty flex cells for no flex limit. The quota import
+    (:func:`assemblies.services.quotas.quotas_import`) reads it back to the same quotas."""
+    quotas = Quota.objects.filter(assembly=assembly).order_by("position", "id")
+    return csv_text(
+        [
+            QUOTA_HEADER,
+            *(
+                [
+                    q.category,
+                    q.value,
+                    q.min,
+                    q.max,
+                    "" if q.min_flex is None else q.min_flex,
+                    "" if q.max_flex is None else q.max_flex,
+                ]
+                for q in quotas
+            ),
+        ]
+    )
+
+
+def quotas_template_csv() -> str:
+    """An empty quota table to fill in: the header of :func:`quotas_csv` only."""
+    return csv_text([QUOTA_HEADER])
+
+
+def registrants_template_csv(*, assembly: Assembly) -> str:
+    """An empty registrants file to fill in for ``assembly``: the header only, with its id
+    column (the assembly's ``id_column``, else ``id``), the contact columns and one column per
+    category in table order, which the registrants import recognises as such."""
+    categories = dict.fromkeys(
+        Quota.objects.filter(assembly=assembly)
+        .order_by("position", "id")
+        .values_list("category", flat=True)
+    )
+    return csv_text([[assembly.id_column or "id", *PERSONAL_FIELDS, *categories]])

@@ -1,5 +1,6 @@
-"""The assembly's own admin pages beyond the change form: exports, feasibility, selection
-and replacement requests, and the open/close/archive buttons; the import pages come from
+"""The assembly's own admin pages beyond the change form: exports and CSV templates,
+feasibility, selection and replacement requests, the open/close/archive buttons, erasing every
+registrant's data and duplicating the assembly; the import pages come from
 :class:`~assemblies.admin.imports.ImportPages`.
 
 Each view checks the organiser's role, calls one service or selector, and reports the outcome
@@ -7,13 +8,20 @@ with ``message_user``."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 
 from assemblies.admin.imports import ImportPages
-from assemblies.exports import panel_csv, registrants_csv
+from assemblies.exports import (
+    panel_csv,
+    quotas_csv,
+    quotas_template_csv,
+    registrants_csv,
+    registrants_template_csv,
+)
 from assemblies.forms import (
     ReplacementRequestForm,
     SelectionRequestForm,
@@ -33,6 +41,7 @@ from assemblies.services.assemblies import (
     assembly_export_record,
     assembly_open_registration,
 )
+from assemblies.services.lifecycle import assembly_duplicate, assembly_registrants_erase
 from assemblies.services.runs import replacements_select, selection_run_start
 from opendlp.core.errors import DomainError
 
@@ -42,6 +51,13 @@ def csv_response(body: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class DuplicateForm(forms.Form):
+    """The new assembly's address and name when duplicating one."""
+
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(max_length=80, help_text="The new assembly's public address.")
 
 
 class AssemblyPages(ImportPages):
@@ -75,12 +91,32 @@ class AssemblyPages(ImportPages):
                 view(self.lifecycle_view),
                 name=f"{name}lifecycle",
             ),
+            path(
+                "<int:object_id>/erase-registrants/",
+                view(self.erase_all_view),
+                name=f"{name}erase_all",
+            ),
+            path(
+                "<int:object_id>/duplicate/",
+                view(self.duplicate_view),
+                name=f"{name}duplicate",
+            ),
             *super().get_urls(),
         ]
 
     def export_view(self, request: HttpRequest, object_id: int, what: str) -> HttpResponse:
-        """CSV downloads: all registrants with their status (managers) or the current panel
-        (managers and callers)."""
+        """CSV downloads: all registrants with their status (managers), the current panel
+        (managers and callers), the quota table and the empty templates (anyone who sees the
+        assembly: no personal data, so not recorded as an export)."""
+        if what in ("quotas", "quotas-template", "registrants-template"):
+            assembly = self.assembly_or_404(request, object_id, "view")
+            if what == "quotas":
+                body = quotas_csv(assembly=assembly)
+            elif what == "quotas-template":
+                body = quotas_template_csv()
+            else:
+                body = registrants_template_csv(assembly=assembly)
+            return csv_response(body, f"{assembly.slug}-{what}.csv")
         if what == "registrants":
             assembly = self.assembly_or_404(request, object_id, "manage")
             body = registrants_csv(assembly=assembly)
@@ -233,4 +269,67 @@ class AssemblyPages(ImportPages):
                 button=label,
                 cancel_url=self._change_url(assembly),
             ),
+        )
+
+    def erase_all_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Erase the personal data of every registrant of an archived assembly: a
+        confirmation page with the count, then a POST."""
+        assembly = self.assembly_or_404(request, object_id, "manage")
+        if request.method == "POST":
+            try:
+                count = assembly_registrants_erase(assembly_id=assembly.pk, actor=request.user)
+            except DomainError as exc:
+                self.refuse(request, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"Personal data of {count} registrant{'s' if count != 1 else ''} erased.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(self._change_url(assembly))
+        counts = status_counts(assembly=assembly)
+        count = sum(counts.values()) - counts[RegistrantStatus.DELETED]
+        return render(
+            request,
+            "admin/assemblies/confirm.html",
+            self.page_context(
+                request,
+                "Erase all registrants' personal data?",
+                original=assembly,
+                question=(
+                    f"Erase the personal data (names, contact details, extra columns, ids) of "
+                    f"{count} registrant{'s' if count != 1 else ''} of “{assembly}”? This cannot "
+                    "be undone. Their answers and random public ids stay, so past draws remain "
+                    "verifiable and published draw records are unchanged."
+                ),
+                button=f"Erase {count} registrant{'s' if count != 1 else ''}",
+                cancel_url=self._change_url(assembly),
+            ),
+        )
+
+    def duplicate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Duplicate the assembly (settings, categories, quotas; no people): a form for the new
+        title and address, then the new assembly's page."""
+        assembly = self.assembly_or_404(request, object_id, "manage")
+        form = DuplicateForm(
+            request.POST or None,
+            initial={"title": f"{assembly.title} (copy)", "slug": f"{assembly.slug}-copy"[:80]},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                copy = assembly_duplicate(
+                    assembly_id=assembly.pk,
+                    slug=form.cleaned_data["slug"],
+                    title=form.cleaned_data["title"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.refuse(request, exc)
+            else:
+                self.message_user(request, f"“{copy}” created from “{assembly}”.", messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(copy))
+        return render(
+            request,
+            "admin/assemblies/assembly/duplicate.html",
+            self.page_context(request, f"Duplicate {assembly}", original=assembly, form=form),
         )

@@ -45,6 +45,10 @@ class AuditAction(enum.StrEnum):
     ASSEMBLY_CREATED = "assemblies.assembly.created", "slug", "panel_size"
     ASSEMBLY_CHANGED = "assemblies.assembly.changed", "fields"
     ASSEMBLY_ARCHIVED = "assemblies.assembly.archived", "from"
+    # count: registrants whose personal data was erased in one action
+    ASSEMBLY_REGISTRANTS_ERASED = "assemblies.assembly.registrants_erased", "count"
+    # source_id: the assembly copied (settings, categories, quotas; no people)
+    ASSEMBLY_DUPLICATED = "assemblies.assembly.duplicated", "source_id", "slug"
     REGISTRATION_OPENED = "assemblies.registration.opened", "from"
     REGISTRATION_CLOSED = "assemblies.registration.closed", "reason", "run_id"
 
