@@ -102,15 +102,13 @@ def selection_run_void(*, run_id: int, reason: str, actor: Any = None) -> Select
         if run.status != RunStatus.SUCCEEDED:
             raise ServiceError("This panel run has not drawn a panel: there is nothing to void.")
         _refuse_while_busy(assembly)
-        if (
-            SelectionRun.objects.filter(
-                assembly=assembly,
-                kind=RunKind.PANEL,
-                status=RunStatus.SUCCEEDED,
-                voided_at__isnull=True,
-                pk__gt=run.pk,
-            ).exists()
-        ):
+        if SelectionRun.objects.filter(
+            assembly=assembly,
+            kind=RunKind.PANEL,
+            status=RunStatus.SUCCEEDED,
+            voided_at__isnull=True,
+            pk__gt=run.pk,
+        ).exists():
             raise ServiceError("This is not the current panel: a later panel run drew it.")
         confirmed = Registrant.objects.filter(
             assembly=assembly, status=RegistrantStatus.CONFIRMED

@@ -77,9 +77,7 @@ def test_selection_run_void_returns_the_panel_to_the_pool_and_reopens_the_draw(
     assert event.actor == manager
 
 
-def test_selection_run_void_then_a_new_panel_run_starts_and_draws_fresh(
-    small_assembly, panel_run
-):
+def test_selection_run_void_then_a_new_panel_run_starts_and_draws_fresh(small_assembly, panel_run):
     selection_run_void(run_id=panel_run.pk, reason=REASON)
     fresh = draw(small_assembly, seed="seed two")
     assert fresh.kind == RunKind.PANEL and fresh.pk != panel_run.pk
@@ -100,9 +98,7 @@ def test_selection_run_start_still_refuses_a_second_panel_without_voiding(
         selection_run_start(assembly_id=small_assembly.pk, enqueue=False)
 
 
-def test_selection_run_void_refused_when_someone_is_confirmed(
-    small_assembly, panel_run, manager
-):
+def test_selection_run_void_refused_when_someone_is_confirmed(small_assembly, panel_run, manager):
     member = Registrant.objects.filter(selected_by=panel_run).first()
     registrant_status_change(
         registrant_id=member.pk, status=RegistrantStatus.CONFIRMED, actor=manager
