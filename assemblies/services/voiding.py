@@ -13,7 +13,9 @@ What voiding does (one transaction, the assembly locked):
   they were seated on the voided panel. Override rows are kept as history; the voided record
   lists those made while the panel stood;
 - ``withdrawn`` and ``reserve`` registrants stay as they are (a withdrawal was the person's
-  or a manager's decision; a manager can move them back to the pool);
+  or a manager's decision; a manager can move them back to the pool); ``selected_by`` is
+  cleared for everyone the voided runs drew, so nobody they drew can be put back on a later
+  panel as "drawn" (only a new draw or a reasoned override seats them);
 - the assembly goes from ``selected`` back to ``closed``.
 
 Anyone ``confirmed`` blocks it: confirming is a promise made to a person, so a manager first
@@ -136,8 +138,14 @@ def selection_run_void(*, run_id: int, reason: str, actor: Any = None) -> Select
         returned = len(list(members))  # lock the rows before changing them
         now = timezone.now()
         members.update(status=RegistrantStatus.POOL, selected_by=None, updated_at=now)
+        voided_ids = [run.pk, *(r.pk for r in replacements)]
+        # A voided draw chose nobody: whoever it drew (e.g. someone who then withdrew) may
+        # not come back onto a later panel as "drawn" (see registrant_status_change).
+        Registrant.objects.filter(assembly=assembly, selected_by_id__in=voided_ids).update(
+            selected_by=None, updated_at=now
+        )
         voided_by = actor if getattr(actor, "pk", None) else None
-        SelectionRun.objects.filter(pk__in=[run.pk, *(r.pk for r in replacements)]).update(
+        SelectionRun.objects.filter(pk__in=voided_ids).update(
             voided_at=now, void_reason=reason, voided_by=voided_by
         )
         previous = assembly.status

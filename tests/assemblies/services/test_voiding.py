@@ -191,3 +191,19 @@ def test_selection_run_void_refused_for_a_failed_panel_run(small_assembly):
     )
     with pytest.raises(ServiceError, match="drawn"):
         selection_run_void(run_id=run.pk, reason=REASON)
+
+
+def test_selection_run_void_a_withdrawn_member_cannot_return_to_the_next_panel(
+    small_assembly, panel_run, manager
+):
+    leaver = Registrant.objects.filter(selected_by=panel_run).first()
+    registrant_status_change(
+        registrant_id=leaver.pk, status=RegistrantStatus.WITHDRAWN, actor=manager
+    )
+    selection_run_void(run_id=panel_run.pk, reason=REASON)
+    leaver.refresh_from_db()
+    assert leaver.status == RegistrantStatus.WITHDRAWN and leaver.selected_by_id is None
+    with pytest.raises(ServiceError, match="never drawn"):
+        registrant_status_change(
+            registrant_id=leaver.pk, status=RegistrantStatus.SELECTED, actor=manager
+        )
