@@ -17,6 +17,7 @@ from assemblies.admin.assembly_pages import csv_response
 from assemblies.admin.base import MembershipAdmin
 from assemblies.admin.registrant import AssemblyFilter
 from assemblies.charts import category_chart_svg, probability_chart_svg
+from assemblies.errors import InvalidInput
 from assemblies.exports import (
     distribution_csv,
     panel_csv,
@@ -40,6 +41,7 @@ from assemblies.services.ceremony import selection_run_seed_enter
 from assemblies.services.execution import selection_run_verify
 from assemblies.services.records import selection_run_publish
 from assemblies.services.runs import selection_run_cancel
+from assemblies.services.voiding import VOID_REASON_MAX_LENGTH, selection_run_void
 from opendlp.core.errors import DomainError
 from opendlp.core.selectors import audit_events_for
 
@@ -90,6 +92,7 @@ class SelectionRunAdmin(MembershipAdmin):
             path("<int:run_id>/publish/", view(self.publish_view), name=f"{name}publish"),
             path("<int:run_id>/seed/", view(self.seed_view), name=f"{name}seed"),
             path("<int:run_id>/report/", view(self.report_view), name=f"{name}report"),
+            path("<int:run_id>/void/", view(self.void_view), name=f"{name}void"),
             path(
                 "<int:run_id>/download/<str:what>",
                 view(self.download_view),
@@ -313,6 +316,45 @@ class SelectionRunAdmin(MembershipAdmin):
             assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {suffix}"
         )
         return csv_response(body, f"{filename}.csv")
+
+    def void_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """GET: the confirmation page asking the reason; POST: void the panel
+        (:func:`assemblies.services.voiding.selection_run_void`). A missing or invalid reason
+        shows the form again; any other refusal goes back to the run page with its message."""
+        run = self._run(request, run_id, "manage")
+        page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
+        reason, error = "", ""
+        if request.method == "POST":
+            reason = request.POST.get("reason", "")
+            try:
+                run = selection_run_void(run_id=run.pk, reason=reason, actor=request.user)
+            except InvalidInput as exc:
+                error = str(exc)
+            except DomainError as exc:
+                self.refuse(request, exc)
+                return HttpResponseRedirect(page)
+            else:
+                self.message_user(
+                    request,
+                    "The panel is voided: its members are back in the pool and a new panel run "
+                    "can be started.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(page)
+        return render(
+            request,
+            "admin/assemblies/selectionrun/void.html",
+            self.page_context(
+                request,
+                "Void this panel?",
+                original=run,
+                run=run,
+                reason=reason,
+                error=error,
+                max_length=VOID_REASON_MAX_LENGTH,
+                cancel_url=page,
+            ),
+        )
 
 
 def _report_context(run: SelectionRun) -> dict[str, Any]:

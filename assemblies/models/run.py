@@ -96,6 +96,20 @@ class SelectionRun(models.Model):
         blank=True,
         help_text="When a manager published the public draw record (never unpublished).",
     )
+    voided_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a manager voided this panel (and its replacements) so a new panel "
+        "could be drawn; the run and its public record stay, marked voided.",
+    )
+    void_reason = models.TextField(blank=True, help_text="Why the panel was voided (public).")
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -115,6 +129,12 @@ class SelectionRun(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=RunKind.values), name="assemblies_run_kind_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True)
+                | (~Q(void_reason="") & Q(kind__in=["panel", "replacement"])),
+                name="assemblies_run_voided_has_reason",
+                violation_error_message="Only a panel or replacement run is voided, with a reason.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,6 +145,11 @@ class SelectionRun(models.Model):
     def is_active(self) -> bool:
         """True while pending or running."""
         return self.status in WORKING_RUN_STATUSES
+
+    @property
+    def is_voided(self) -> bool:
+        """True once the panel this run drew (or replaced into) was voided."""
+        return self.voided_at is not None
 
     @property
     def percent(self) -> int:

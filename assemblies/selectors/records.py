@@ -47,7 +47,9 @@ class DrawRecord:
     pool and panel counts per quota; ``probabilities``: every pool member's probability,
     ascending (for the chart); ``rows``: the pool, by id; ``categories``: the quota categories,
     in table order; ``overrides``: manual overrides of the assembly's panel made after this
-    draw (each with the registrant's public id, the time and the published reason).
+    draw (each with the registrant's public id, the time and the published reason), and for a
+    voided run only those made before it was voided. A voided run (``run.voided_at``,
+    ``run.void_reason``) stays published: the page says so with the reason.
     """
 
     run: SelectionRun
@@ -94,6 +96,11 @@ def draw_record(*, run: SelectionRun) -> DrawRecord:
         ),
         key=lambda row: row.id,
     )
+    overrides = PanelOverride.objects.filter(
+        assembly_id=run.assembly_id, created_at__gte=run.finished_at or run.created_at
+    )
+    if run.voided_at is not None:  # only the changes made while this panel stood
+        overrides = overrides.filter(created_at__lte=run.voided_at)
     return DrawRecord(
         run=run,
         report=report,
@@ -103,11 +110,7 @@ def draw_record(*, run: SelectionRun) -> DrawRecord:
         ),
         rows=rows,
         categories=categories,
-        overrides=list(
-            PanelOverride.objects.filter(
-                assembly_id=run.assembly_id, created_at__gte=run.finished_at or run.created_at
-            ).select_related("registrant")
-        ),
+        overrides=list(overrides.select_related("registrant")),
     )
 
 

@@ -203,6 +203,7 @@ def _check_can_start(assembly: Assembly, kind: str, panel_size: int | None) -> i
                 assembly=assembly,
                 kind__in=[RunKind.PANEL, RunKind.REPLACEMENT],
                 status=RunStatus.SUCCEEDED,
+                voided_at__isnull=True,  # a voided panel is no panel to replace into
             ).exists()
             and not kept
         ):
@@ -213,7 +214,10 @@ def _check_can_start(assembly: Assembly, kind: str, panel_size: int | None) -> i
             assembly.status == AssemblyStatus.SELECTED
             or Registrant.objects.filter(assembly=assembly, status__in=PANEL_STATUSES).exists()
         ):
-            raise ServiceError("A panel has already been selected; ask for replacements instead.")
+            raise ServiceError(
+                "A panel has already been selected; ask for replacements instead, or void the "
+                "panel (before anyone confirms) to draw a new one."
+            )
     if size < 1:
         raise ServiceError("The number of people to select must be at least 1.")
     if pool < size:

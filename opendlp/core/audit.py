@@ -145,6 +145,15 @@ class AuditAction(enum.StrEnum):
     SELECTION_CANCEL_REQUESTED = "assemblies.selection.cancel_requested", "status"
     SELECTION_VERIFIED = "assemblies.selection.verified", "ok", "recomputed"
     SELECTION_PUBLISHED = "assemblies.selection.published", "assembly_id", "kind"
+    SELECTION_VOIDED = (
+        "assemblies.selection.voided",
+        "assembly_id",
+        "reason",
+        "replacement_run_ids",
+        "returned",
+        "from",
+        "to",
+    )
     SELECTION_DISTRIBUTION_FIXED = (
         "assemblies.selection.distribution_fixed",
         "assembly_id",
