@@ -160,10 +160,9 @@ def select(
     if panels is None:
         return result
     lottery = lottery_make(result, panels)
-    if ticket is None:
-        return ticket_apply(result, quotas, pool, seed_ticket(seed, panels), source="seed",
-                            lottery=lottery)  # fmt: skip
-    return ticket_apply(result, quotas, pool, ticket, source="public", lottery=lottery)
+    source = "public" if ticket is not None else "seed"
+    number = ticket if ticket is not None else seed_ticket(seed, panels)
+    return ticket_apply(result, quotas, pool, number, source=source, lottery=lottery)
 
 
 def _check_lottery(algorithm: str, panels: int | None, ticket: int | None) -> None:

@@ -230,9 +230,7 @@ def ticket_changes(
     for share, n in zip(shares, counts, strict=True):
         for t, count in share.counts:
             expected[t] += n * count
-    return [
-        Fraction(e, m * size) - p for e, size, p in zip(expected, sizes, original, strict=True)
-    ]
+    return [Fraction(e, m * size) - p for e, size, p in zip(expected, sizes, original, strict=True)]
 
 
 def seed_ticket(seed: str, m: int) -> int:

@@ -250,7 +250,12 @@ def test_cli_panels_round_trip_with_ticket_verifies(tmp_path):
 
 @pytest.mark.parametrize(
     "extra",
-    [["--ticket", "3"], ["--panels", "0"], ["--panels", "ten"], ["--panels", "10", "--ticket", "11"]],
+    [
+        ["--ticket", "3"],
+        ["--panels", "0"],
+        ["--panels", "ten"],
+        ["--panels", "10", "--ticket", "11"],
+    ],
 )
 def test_cli_panels_bad_options_exit_2(tmp_path, extra):
     cats, people = write(tmp_path)
@@ -266,4 +271,3 @@ def test_select_panels_with_households(small_instance):
     people = {p.id: p for p in pool}
     keys = [people[i].household for i in result.panel if people[i].household]
     assert len(keys) == len(set(keys))
-
