@@ -249,7 +249,10 @@ def _ticket_share(result: SelectionResult, ticket_number: int) -> PanelShare:
         raise InputError(f"the ticket must be from 1 to {m}", column="ticket", value=ticket_number)
     for entry in extra["tickets"]:
         if int(entry["first"]) <= ticket_number <= int(entry["last"]):
-            share = result.distribution[int(entry["share"])]
+            index = int(entry["share"])
+            if not 0 <= index < len(result.distribution):
+                raise InputError(f"ticket {ticket_number} names no panel of the distribution")
+            share = result.distribution[index]
             if [list(x) for x in share.counts] != [list(x) for x in entry["counts"]]:
                 raise InputError(f"ticket {ticket_number}'s panel is not the distribution's")
             return share
@@ -336,6 +339,8 @@ def lottery_problems(result: SelectionResult, tolerance: float) -> list[str]:
         expect = 1
         for entry in extra["tickets"]:
             first, last, index = int(entry["first"]), int(entry["last"]), int(entry["share"])
+            if not 0 <= index < len(result.distribution):
+                raise IndexError(f"panel {index} is not in the distribution")
             share = result.distribution[index]
             if first != expect or last < first:
                 problems.append(f"the ticket ranges are not consecutive at ticket {expect}")

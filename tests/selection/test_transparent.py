@@ -96,6 +96,13 @@ def test_select_panels_without_ticket_draws_it_from_the_seed(small_instance):
     assert verify(result.to_dict(), quotas, pool, recompute=False).ok
 
 
+def test_select_panels_gives_the_same_lottery_twice(synthetic):
+    quotas, pool, k = synthetic
+    first = select(quotas, pool, k, seed="s", panels=1000, ticket=3)
+    again = select(quotas, pool, k, seed="s", panels=1000, ticket=3)
+    assert first.extra == again.extra and first.panel == again.panel
+
+
 def test_select_without_panels_keeps_the_draw_format(small_instance):
     quotas, pool, k = small_instance
     assert "extra" not in select(quotas, pool, k, seed="s").to_dict()
@@ -165,9 +172,15 @@ def _tamper_moved_tickets(report):
     second["first"] -= 5
 
 
+def _tamper_negative_share(report):
+    entry, share = report["extra"]["tickets"][-1], report["distribution"][0]
+    entry["share"], entry["counts"] = -len(report["distribution"]), share["counts"]
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
+        _tamper_negative_share,
         _tamper_ticket,
         _tamper_ranges,
         _tamper_max,
