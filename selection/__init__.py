@@ -31,7 +31,8 @@ Feasibility: ``check_feasibility(quotas, pool, panel_size, *, households=False) 
   FeasibilityReport`` with ``.feasible``, ``.conflicts``, ``.relaxation`` and ``.message()``.
 
 Selection: ``select(quotas, pool, panel_size, *, algorithm="leximin", seed=None,
-  households=False, progress=None, should_cancel=None, time_limit=None) -> SelectionResult``.
+  households=False, progress=None, should_cancel=None, time_limit=None, panels=None,
+  ticket=None) -> SelectionResult``.
   ``progress(phase, done, total)`` is called and ``should_cancel()`` checked at least once a
   second (``phase``: the step's name; ``done / total``: the overall progress, ``total`` =
   1000, never decreasing); ``time_limit`` is in seconds.
@@ -43,6 +44,14 @@ Result (:class:`SelectionResult`): ``panel`` (ids in canonical order: by id),
   ``distribution`` (list of ``PanelShare(counts=((type_index, count), ...), weight=int)``;
   panel probability = weight / ``weight_total``), ``quotas`` (per-quota rows).
   ``to_dict()`` / ``from_dict()`` give the JSON form written by the command line as REPORT.json.
+
+Transparent lottery (:mod:`selection.transparent`; Flanigan, Kehne & Procaccia, NeurIPS 2021):
+  ``select(..., panels=M, ticket=K)`` rounds the distribution to M equally likely tickets
+  (integer tickets per panel, summing to M, every person's probability changed as little as
+  possible, less than (types + 1) / M) and draws ticket K's panel (``ticket=None``: K drawn
+  from the seed). ``result.extra`` holds ``ticket_panels``, ``tickets`` (ranges per panel),
+  ``ticket``, ``ticket_source``, ``max_probability_change`` and ``probability_changes``
+  (per id); ``draw_ticket(result, K)`` re-draws ticket K's panel; ``verify`` checks the lottery.
 
 Replacement draws: ``replacement_instance(quotas, pool, panel_size, kept, *, households=False)
   -> (quotas, pool, k)`` (:mod:`selection.replacement`): kept members count toward the quotas
@@ -84,6 +93,7 @@ _LAZY = {
     "bundle_make": "selection.bundle",
     "verify_bundle": "selection.bundle",
     "draw_panel": "selection.draw",
+    "draw_ticket": "selection.transparent",
     "ALGORITHMS": "selection.engine",
     "select": "selection.engine",
     "Conflict": "selection.feasibility",
@@ -102,6 +112,7 @@ if TYPE_CHECKING:
     from selection.engine import ALGORITHMS, select
     from selection.feasibility import Conflict, FeasibilityReport, Relaxation, check_feasibility
     from selection.result import QuotaRow, SelectionResult
+    from selection.transparent import draw_ticket
     from selection.verification import VerificationReport, verify
 
 
@@ -140,6 +151,7 @@ __all__ = [
     "__version__",
     "check_feasibility",
     "draw_panel",
+    "draw_ticket",
     "new_seed",
     "read_quotas",
     "read_respondents",

@@ -5,7 +5,7 @@
     python -m selection select --categories PATH --respondents PATH --panel-size K
         [--id-column NAME] [--household-columns A,B] [--algorithm leximin|maximin|nash|legacy]
         [--seed TEXT] [--output PANEL.csv] [--report REPORT.json]
-        [--already-selected KEPT.csv] [--progress]
+        [--already-selected KEPT.csv] [--progress] [--panels M [--ticket K]]
     python -m selection check  --categories PATH --respondents PATH --panel-size K [...]
     python -m selection verify --report REPORT.json --categories PATH --respondents PATH
         [--already-selected KEPT.csv]
@@ -29,6 +29,14 @@ PANEL.csv and the report hold the newly drawn people. ``verify`` needs the same 
 ``--progress`` writes the overall progress to standard error, one line per change of
 percentage or phase (``progress: 37% leximin (distribution)``), never going back.
 
+Transparent lottery: ``--panels M`` rounds the distribution to M equally likely tickets
+(:mod:`selection.transparent`) and prints each panel's ticket range, the seed and the largest
+change of a selection probability. With ``--ticket K`` (the number picked in public, 1..M) it
+draws ticket K's panel and writes the outputs; without it, it asks for the number on an
+interactive terminal, and otherwise stops there (exit 0, nothing written) so the number can be
+picked in public and the command run again with the printed ``--seed`` and ``--ticket K``.
+REPORT.json then holds the lottery in ``extra`` and ``verify`` checks it.
+
 BUNDLE.json is a verification bundle (:mod:`selection.bundle`), e.g. downloaded from a public
 draw record: it holds the pseudonymous inputs and the report, so nothing else is needed.
 """
@@ -49,6 +57,7 @@ from selection.model import Pool, QuotaTable
 from selection.readers import read_quotas
 from selection.replacement import replacement_instance
 from selection.respondents import read_respondents
+from selection.transparent import lottery_text, ticket_apply
 from selection.verification import verify
 
 EXIT_OK, EXIT_UNVERIFIED, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -82,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--progress", action="store_true", help="write the overall progress to standard error"
     )
+    p.add_argument(
+        "--panels", default=None, help="a transparent lottery over this many tickets (e.g. 1000)"
+    )
+    p.add_argument("--ticket", default=None, help="with --panels: the ticket picked in public")
     p = sub.add_parser("check", help="check that the quotas can be met")
     inputs(p, True)
     p = sub.add_parser("verify", help="verify a REPORT.json, or a verification bundle")
@@ -108,6 +121,26 @@ def _panel_size(text: str) -> int:
     if value < 1:
         raise InputError("--panel-size must be at least 1", column="--panel-size", value=text)
     return value
+
+
+def _whole(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{option} must be a whole number", column=option, value=text) from None
+    if value < 1:
+        raise InputError(f"{option} must be at least 1", column=option, value=text)
+    return value
+
+
+def _ask_ticket(m: int, out) -> int | None:
+    """The ticket typed on an interactive terminal, or ``None`` when there is none."""
+    if not sys.stdin.isatty():
+        return None
+    print(f"Pick a number from 1 to {m} in public and type it: ", end="", file=out, flush=True)
+    return _whole(sys.stdin.readline().strip(), "--ticket")
 
 
 def _columns(text: str | None) -> list[str]:
@@ -208,6 +241,9 @@ def _run(args: argparse.Namespace, out, err) -> int:
     quotas, pool, size, kept = _replacements(
         args, quotas, respondents.pool, size, house, args.id_column
     )
+    panels, ticket = _whole(args.panels, "--panels"), _whole(args.ticket, "--ticket")
+    if ticket is not None and panels is None:
+        raise InputError("--ticket needs --panels", column="--ticket", value=args.ticket)
     result = select(
         quotas,
         pool,
@@ -216,7 +252,23 @@ def _run(args: argparse.Namespace, out, err) -> int:
         seed=args.seed,
         households=bool(house),
         progress=_Progress(err) if args.progress else None,
+        panels=panels,
+        ticket=ticket,
     )
+    if panels is not None:
+        print(lottery_text(result.extra, result.types), file=out)
+        print(f"seed {result.seed}", file=out)
+        if ticket is None:
+            ticket = _ask_ticket(panels, out)
+            if ticket is None:
+                print(
+                    f"Pick a number from 1 to {panels} in public, then run again with "
+                    f"--seed {result.seed} --ticket NUMBER",
+                    file=out,
+                )
+                return EXIT_OK
+            result = ticket_apply(result, quotas, pool, ticket, source="public")
+        print(f"ticket {ticket} of {panels}", file=out)
     if args.output:
         Path(args.output).write_text(respondents.panel_csv(result.panel), encoding="utf-8")
     data = result.to_dict()

@@ -22,6 +22,7 @@ from selection.result import (
 )
 from selection.rng import new_seed
 from selection.symmetry import TypeModel, build_types
+from selection.transparent import MAX_PANELS, lottery_make, seed_ticket, ticket_apply
 from selection.version import __version__
 
 #: The algorithm names, default first.
@@ -64,6 +65,8 @@ def select(
     progress: ProgressCallback | None = None,
     should_cancel: CancelCheck | None = None,
     time_limit: float | None = None,
+    panels: int | None = None,
+    ticket: int | None = None,
 ) -> SelectionResult:
     """Select a panel that meets every quota, with the evidence to verify it.
 
@@ -80,6 +83,11 @@ def select(
             never decreases (see :mod:`selection.monitor`).
         should_cancel: ``should_cancel() -> bool``, checked at least once a second.
         time_limit: seconds of wall time before the run is cancelled, or ``None``.
+        panels: M: round the distribution to a transparent lottery of M equally likely
+            tickets (:mod:`selection.transparent`; kept in ``extra``) and draw the panel of one
+            ticket instead of from the distribution; not for ``legacy``.
+        ticket: with ``panels``, the ticket number 1..M picked in public; ``None``: drawn
+            from the seed (:func:`selection.transparent.seed_ticket`).
 
     Returns:
         A :class:`SelectionResult`.
@@ -94,6 +102,7 @@ def select(
     """
     started = time.monotonic()
     _check_algorithm(algorithm)
+    _check_lottery(algorithm, panels, ticket)
     validate_instance(quotas, pool, panel_size)
     pool = canonical_pool(pool)
     if seed is None:
@@ -129,7 +138,7 @@ def select(
         raise SolverError("internal error: the drawn panel does not meet the quotas")
     values = list(probabilities.values())
     monitor.tick("done", 1, 1, force=True)
-    return SelectionResult(
+    result = SelectionResult(
         algorithm=algorithm,
         version=__version__,
         seed=seed,
@@ -148,3 +157,32 @@ def select(
         estimated_from=estimated,
         attempts=attempts,
     )
+    if panels is None:
+        return result
+    lottery = lottery_make(result, panels)
+    source = "public" if ticket is not None else "seed"
+    number = ticket if ticket is not None else seed_ticket(seed, panels)
+    return ticket_apply(result, quotas, pool, number, source=source, lottery=lottery)
+
+
+def _check_lottery(algorithm: str, panels: int | None, ticket: int | None) -> None:
+    if panels is None:
+        if ticket is not None:
+            raise InputError("a ticket needs a number of panels", column="ticket", value=ticket)
+        return
+    if algorithm == "legacy":
+        raise InputError(
+            "a transparent lottery needs a distribution: not with legacy",
+            column="panels",
+            value=panels,
+        )
+    if isinstance(panels, bool) or not isinstance(panels, int) or not 1 <= panels <= MAX_PANELS:
+        raise InputError(
+            f"the number of panels must be a whole number from 1 to {MAX_PANELS}",
+            column="panels",
+            value=panels,
+        )
+    if ticket is not None and (
+        isinstance(ticket, bool) or not isinstance(ticket, int) or not 1 <= ticket <= panels
+    ):
+        raise InputError(f"the ticket must be from 1 to {panels}", column="ticket", value=ticket)

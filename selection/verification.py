@@ -26,6 +26,7 @@ from selection.result import (
     quota_report,
 )
 from selection.symmetry import build_types
+from selection.transparent import draw_ticket, lottery_problems
 from selection.version import RELEASES
 
 
@@ -142,11 +143,16 @@ def verify(
             out.failed("the report's types do not list exactly the pool's ids")
             return out
         try:
-            redrawn = draw_panel(result.distribution, result.types, result.seed, order)
+            if "tickets" in result.extra:
+                redrawn = draw_ticket(result, int(result.extra["ticket"]))
+            else:
+                redrawn = draw_panel(result.distribution, result.types, result.seed, order)
         except Exception as exc:  # noqa: BLE001
             redrawn = [f"<draw failed: {exc}>"]
     if sorted(redrawn) == sorted(result.panel):
         out.passed("re-drawing from the stored distribution and seed gives the stored panel")
+        if "tickets" in result.extra:
+            out.passed(f"the panel is ticket {result.extra['ticket']}'s")
     else:
         out.failed("re-drawing from the stored distribution and seed gives a different panel")
     if set(result.probabilities) != set(ids):
@@ -162,6 +168,8 @@ def verify(
             out.failed(f"the probabilities differ from the stored distribution by {worst:.3g}")
     if result.algorithm != "legacy":
         _check_distribution(out, result, quotas, pool, k)
+    if "tickets" in result.extra:
+        _check_lottery(out, result, tolerance)
     if "distribution_sha256" in result.extra:
         fixed = distribution_digest(
             algorithm=result.algorithm,
@@ -196,6 +204,19 @@ def verify(
             out.note(f"no optimality certificate ({type(exc).__name__}: {exc})")
     _check_panel(out, result, quotas, pool, k, house)
     return out
+
+
+def _check_lottery(out: VerificationReport, result: SelectionResult, tolerance: float) -> None:
+    """A transparent lottery: M consecutive tickets over the distribution's panels, within the
+    reported change of its probabilities (:func:`selection.transparent.lottery_problems`)."""
+    problems = lottery_problems(result, tolerance)
+    for text in problems:
+        out.failed(f"transparent lottery: {text}")
+    if not problems:
+        out.passed(
+            f"the {result.extra['ticket_panels']} tickets cover panels of the distribution and "
+            f"change no probability by more than {result.extra['max_probability_change']:.3g}"
+        )
 
 
 def _certify(
