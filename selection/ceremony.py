@@ -34,10 +34,9 @@ from selection.monitor import CancelCheck, Monitor, ProgressCallback
 from selection.result import (
     SelectionResult,
     canonical_pool,
-    geometric_mean,
-    gini,
     input_digest,
     quota_report,
+    result_make,
 )
 from selection.symmetry import build_types
 from selection.version import __version__
@@ -180,19 +179,14 @@ def distribution_draw(
     order = {pid: i for i, pid in enumerate(pool.ids)}
     panel = draw_panel(shares, types, seed, order)
     probabilities = {str(k): float(v) for k, v in prepared["probabilities"].items()}
-    values = list(probabilities.values())
-    return SelectionResult(
+    return result_make(
         algorithm=algorithm,
-        version=__version__,
         seed=seed,
         input_digest=digest,
         panel_size=panel_size,
         households=households,
         panel=panel,
         probabilities=probabilities,
-        min_probability=min(values),
-        gini=gini(values),
-        geometric_mean=geometric_mean(values),
         seconds=time.monotonic() - started,
         types=types,
         distribution=shares,

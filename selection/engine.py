@@ -15,15 +15,13 @@ from selection.nash import nash
 from selection.result import (
     SelectionResult,
     canonical_pool,
-    geometric_mean,
-    gini,
     input_digest,
     quota_report,
+    result_make,
 )
 from selection.rng import new_seed
 from selection.symmetry import TypeModel, build_types
 from selection.transparent import MAX_PANELS, lottery_make, seed_ticket, ticket_apply
-from selection.version import __version__
 
 #: The algorithm names, default first.
 ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
@@ -136,20 +134,15 @@ def select(
     rows = quota_report(quotas, pool, panel)
     if len(panel) != panel_size or not all(r.met for r in rows):
         raise SolverError("internal error: the drawn panel does not meet the quotas")
-    values = list(probabilities.values())
     monitor.tick("done", 1, 1, force=True)
-    result = SelectionResult(
+    result = result_make(
         algorithm=algorithm,
-        version=__version__,
         seed=seed,
         input_digest=digest,
         panel_size=panel_size,
         households=households,
         panel=panel,
         probabilities=probabilities,
-        min_probability=min(values),
-        gini=gini(values),
-        geometric_mean=geometric_mean(values),
         seconds=time.monotonic() - started,
         types=types,
         distribution=distribution,

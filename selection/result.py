@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selection.model import PanelShare, Pool, QuotaTable
+from selection.version import __version__
 
 
 def input_digest(
@@ -250,3 +251,46 @@ class SelectionResult:
             attempts=data.get("attempts"),
             extra=dict(data.get("extra", {})),
         )
+
+
+def result_make(
+    *,
+    algorithm: str,
+    seed: str,
+    input_digest: str,
+    panel_size: int,
+    households: bool,
+    panel: list[str],
+    probabilities: dict[str, float],
+    seconds: float,
+    types: list[list[str]],
+    distribution: list[PanelShare],
+    quotas: list[QuotaRow],
+    estimated_from: int | None = None,
+    attempts: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> SelectionResult:
+    """A :class:`SelectionResult` of this engine version, with the fairness figures (minimum,
+    Gini, geometric mean) computed from ``probabilities`` (id -> probability in [0, 1]);
+    ``seconds`` is the run's wall time. The one place every kind of draw builds its result."""
+    values = list(probabilities.values())
+    return SelectionResult(
+        algorithm=algorithm,
+        version=__version__,
+        seed=seed,
+        input_digest=input_digest,
+        panel_size=panel_size,
+        households=households,
+        panel=panel,
+        probabilities=probabilities,
+        min_probability=min(values),
+        gini=gini(values),
+        geometric_mean=geometric_mean(values),
+        seconds=seconds,
+        types=types,
+        distribution=distribution,
+        quotas=quotas,
+        estimated_from=estimated_from,
+        attempts=attempts,
+        extra=dict(extra or {}),
+    )
