@@ -68,3 +68,14 @@ def test_draw_record_of_a_voided_run_lists_only_overrides_made_before_the_void(
     published.refresh_from_db()
     reasons = [o.reason for o in draw_record(run=published).overrides]
     assert reasons == ["Came back."]
+
+
+def test_landing_page_marks_a_voided_draw(client, published):
+    landing = reverse("assemblies:landing", args=[published.assembly.slug])
+    assert "voided" not in client.get(landing).content.decode()
+    selection_run_void(run_id=published.pk, reason="Quotas swapped.")
+    page = client.get(landing).content.decode()
+    assert record_url(published) in page and "<strong>voided</strong>" in page
+    with translation.override("fr"):
+        french = client.get(landing, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<strong>annulé</strong>" in french
