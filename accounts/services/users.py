@@ -12,7 +12,7 @@ from accounts.models import User
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden, Invalid
 from opendlp.core.services import audit_event_record
-from opendlp.core.text import control_characters
+from opendlp.core.text import NOTE_WHITESPACE, control_characters
 
 #: Longest ban or unban reason, in characters.
 BAN_REASON_MAX_LENGTH = 1000
@@ -61,7 +61,7 @@ def user_ensure(
 def _reason_clean(reason: str | None) -> str:
     reason = (reason or "").strip()
     # Line breaks and tabs are fine in a note; NUL and other controls never reach the database.
-    refused = [c for c in control_characters(reason) if c not in ("U+0009", "U+000A", "U+000D")]
+    refused = control_characters(reason, allow=NOTE_WHITESPACE)
     if refused:
         raise Invalid(
             f"The reason contains control characters ({', '.join(refused)}).",

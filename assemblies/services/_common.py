@@ -7,10 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assemblies.errors import AssemblyNotFound, ServiceError
+from assemblies.errors import AssemblyNotFound, InvalidInput, ServiceError
 from assemblies.models import ACTIVE_RUN_STATUSES, Assembly, AssemblyStatus, RunStatus, SelectionRun
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
+from opendlp.core.text import NOTE_WHITESPACE, control_characters
 
 
 def _lock_assembly(assembly_id: int) -> Assembly:
@@ -51,3 +52,21 @@ def run_finish(run: SelectionRun, status: str, message: str) -> SelectionRun:
         data["selected"] = run.panel_size
     audit_event_record(action=action, actor=None, target=run, data=data)
     return run
+
+
+def _reason_clean(reason: str | None, *, max_length: int, required: str) -> str:
+    """A published free-text reason (a manual override, a voided panel): trimmed, 1 to
+    ``max_length`` characters, line breaks and tabs allowed, no other control characters.
+
+    Raises:
+        InvalidInput: ``required`` (the sentence) when empty; too long; control characters.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(required)
+    if len(reason) > max_length:
+        raise InvalidInput(f"The reason must be at most {max_length} characters.")
+    refused = control_characters(reason, allow=NOTE_WHITESPACE)
+    if refused:
+        raise InvalidInput(f"The reason contains control characters ({', '.join(refused)}).")
+    return reason

@@ -18,7 +18,7 @@ from assemblies.services.execution import run_report_commit
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden, NotFound
 from opendlp.core.services import audit_event_record
-from opendlp.core.text import control_characters
+from opendlp.core.text import LINE_BREAKS, control_characters
 
 #: Longest seed and witnesses texts (characters).
 SEED_MAX_LENGTH = 200
@@ -29,8 +29,7 @@ def _clean(text: str, *, name: str, max_length: int, lines: bool) -> str:
     text = (text or "").strip()
     if len(text) > max_length:
         raise InvalidInput(f"The {name} must be at most {max_length} characters.")
-    allowed = ("U+000A", "U+000D") if lines else ()
-    refused = [c for c in control_characters(text) if c not in allowed]
+    refused = control_characters(text, allow=LINE_BREAKS if lines else ())
     if refused:
         raise InvalidInput(f"The {name} contains control characters ({', '.join(refused)}).")
     return text

@@ -21,10 +21,7 @@ from assemblies.models import (
 from assemblies.services.registrants import mover_for
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
-from opendlp.core.text import control_characters
-
-#: Control characters a note may hold: line breaks (``\n``; ``\r\n`` and ``\r`` become ``\n``).
-_LINE_BREAKS = frozenset({"U+000A"})
+from opendlp.core.text import LINE_BREAKS, control_characters
 
 
 def _clean_text(text: str) -> str:
@@ -39,7 +36,7 @@ def _clean_text(text: str) -> str:
         raise InvalidInput("A note needs some text.")
     if len(text) > NOTE_MAX_LENGTH:
         raise InvalidInput(f"A note must be at most {NOTE_MAX_LENGTH} characters.")
-    refused = [name for name in control_characters(text) if name not in _LINE_BREAKS]
+    refused = control_characters(text, allow=LINE_BREAKS)
     if refused:
         raise InvalidInput(f"The note contains control characters ({', '.join(refused)}).")
     return text

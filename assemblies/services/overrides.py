@@ -7,15 +7,14 @@ from typing import Any
 
 from django.db import transaction
 
-from assemblies.errors import InvalidInput, RegistrantNotFound, ServiceError
+from assemblies.errors import RegistrantNotFound, ServiceError
 from assemblies.models import AssemblyStatus, PanelOverride, Registrant, RegistrantStatus
-from assemblies.services._common import _lock_assembly
+from assemblies.services._common import _lock_assembly, _reason_clean
 from assemblies.services.registrants import mover_for
 from assemblies.states import PANEL_STATUSES, Mover
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden
 from opendlp.core.services import audit_event_record
-from opendlp.core.text import control_characters
 
 #: Statuses from which a manager may seat someone by override.
 OVERRIDABLE_STATUSES: tuple[str, ...] = (
@@ -47,14 +46,11 @@ def registrant_seat_override(
         registrant is not in the pool, a reserve or withdrawn; the assembly is archived; or
         the panel already has its panel size.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("A reason is required: it is published with the override.")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise InvalidInput(f"The reason must be at most {REASON_MAX_LENGTH} characters.")
-    refused = [c for c in control_characters(reason) if c not in ("U+000A", "U+000D", "U+0009")]
-    if refused:
-        raise InvalidInput(f"The reason contains control characters ({', '.join(refused)}).")
+    reason = _reason_clean(
+        reason,
+        max_length=REASON_MAX_LENGTH,
+        required="A reason is required: it is published with the override.",
+    )
     assembly_id = (
         Registrant.objects.filter(pk=registrant_id).values_list("assembly_id", flat=True).first()
     )

@@ -29,7 +29,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from assemblies.errors import InvalidInput, ServiceError
+from assemblies.errors import ServiceError
 from assemblies.models import (
     AssemblyStatus,
     Registrant,
@@ -38,28 +38,15 @@ from assemblies.models import (
     RunStatus,
     SelectionRun,
 )
-from assemblies.services._common import _lock_assembly, _refuse_while_busy
+from assemblies.services._common import _lock_assembly, _reason_clean, _refuse_while_busy
 from assemblies.services.registrants import mover_for
 from assemblies.states import Mover
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden, NotFound
 from opendlp.core.services import audit_event_record
-from opendlp.core.text import control_characters
 
 #: Longest void reason (characters); it is published on the draw record.
 VOID_REASON_MAX_LENGTH = 1000
-
-
-def _clean_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("A reason is required: it is published on the draw record.")
-    if len(reason) > VOID_REASON_MAX_LENGTH:
-        raise InvalidInput(f"The reason must be at most {VOID_REASON_MAX_LENGTH} characters.")
-    refused = [c for c in control_characters(reason) if c not in ("U+000A", "U+000D", "U+0009")]
-    if refused:
-        raise InvalidInput(f"The reason contains control characters ({', '.join(refused)}).")
-    return reason
 
 
 def selection_run_void(*, run_id: int, reason: str, actor: Any = None) -> SelectionRun:
@@ -84,7 +71,11 @@ def selection_run_void(*, run_id: int, reason: str, actor: Any = None) -> Select
         a drawn panel run, or not the current panel; someone is confirmed; a run is in
         progress; the assembly is archived.
     """
-    reason = _clean_reason(reason)
+    reason = _reason_clean(
+        reason,
+        max_length=VOID_REASON_MAX_LENGTH,
+        required="A reason is required: it is published on the draw record.",
+    )
     assembly_id = (
         SelectionRun.objects.filter(pk=run_id).values_list("assembly_id", flat=True).first()
     )
