@@ -21,6 +21,7 @@ from assemblies.models import (
     Registrant,
     SelectionRun,
 )
+from assemblies.selectors.records import draw_bundle
 from assemblies.selectors.runs import panel_registrants, run_report
 from opendlp.core.spreadsheets import csv_text
 
@@ -146,6 +147,13 @@ def distribution_csv(*, run: SelectionRun) -> str:
 def report_json(*, run: SelectionRun) -> str:
     """The run's report in the CLI's REPORT.json format (pretty-printed)."""
     return json.dumps(run.result or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def bundle_json(*, run: SelectionRun) -> str:
+    """The run's verification bundle (:func:`assemblies.selectors.records.draw_bundle`) as the
+    JSON text ``python -m selection verify --bundle`` reads (the format of
+    ``selection.bundle.bundle_dumps``)."""
+    return json.dumps(draw_bundle(run=run), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def run_quotas_csv(*, run: SelectionRun) -> str:

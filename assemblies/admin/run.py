@@ -3,7 +3,6 @@ figures, quota table, probability chart, downloads and verification)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -19,6 +18,7 @@ from assemblies.admin.registrant import AssemblyFilter
 from assemblies.charts import category_chart_svg, probability_chart_svg
 from assemblies.errors import InvalidInput
 from assemblies.exports import (
+    bundle_json,
     distribution_csv,
     panel_csv,
     remaining_pool_csv,
@@ -27,7 +27,6 @@ from assemblies.exports import (
     run_quotas_csv,
 )
 from assemblies.models import RunStatus, SelectionRun
-from assemblies.selectors.records import draw_bundle
 from assemblies.selectors.runs import (
     run_category_figures,
     run_panel_members,
@@ -298,8 +297,7 @@ class SelectionRunAdmin(MembershipAdmin):
             response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
             return response
         if what == "bundle.json":
-            text = json.dumps(draw_bundle(run=run), indent=1, sort_keys=True, ensure_ascii=False)
-            response = HttpResponse(text + "\n", content_type="application/json")
+            response = HttpResponse(bundle_json(run=run), content_type="application/json")
             response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
             return response
         if what == "inputs-quotas.csv":

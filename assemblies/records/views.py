@@ -14,9 +14,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from assemblies.charts import probability_chart_svg
-from assemblies.models import Assembly, AssemblyStatus, RunStatus
-from assemblies.selectors.records import draw_bundle, draw_record, published_run
-from assemblies.selectors.registration import assembly_by_slug
+from assemblies.exports import bundle_json
+from assemblies.models import Assembly, RunStatus
+from assemblies.selectors.records import draw_record, published_run
+from assemblies.selectors.registration import assembly_public
 from opendlp.core.errors import NotFound
 
 #: Pool members per page of a record's table.
@@ -24,8 +25,8 @@ ROWS_PER_PAGE = 200
 
 
 def _assembly(slug: str) -> Assembly:
-    assembly = assembly_by_slug(slug=slug)
-    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+    assembly = assembly_public(slug=slug)
+    if assembly is None:
         raise Http404("No such assembly.")
     return assembly
 
@@ -64,8 +65,7 @@ def bundle(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     if run.status != RunStatus.SUCCEEDED:
         raise Http404("The panel has not been drawn yet.")
-    text = json.dumps(draw_bundle(run=run), indent=1, sort_keys=True, ensure_ascii=False)
-    response = HttpResponse(text + "\n", content_type="application/json")
+    response = HttpResponse(bundle_json(run=run), content_type="application/json")
     response["Content-Disposition"] = (
         f'attachment; filename="{assembly.slug}-draw-{run.pk}-bundle.json"'
     )

@@ -26,6 +26,7 @@ from assemblies.selectors.records import published_runs
 from assemblies.selectors.registration import (
     RegistrationState,
     assembly_by_slug,
+    assembly_public,
     registrant_by_public_id,
     registration_questions,
     registration_state,
@@ -44,8 +45,8 @@ from assemblies.tokens import InvalidLink, Purpose, link_token_read
 #: Assembly statuses in which a pending registrant may still confirm their email.
 def _public_assembly(slug: str) -> Assembly:
     """The assembly, or 404 when it does not exist or is a draft (drafts are not public)."""
-    assembly = assembly_by_slug(slug=slug)
-    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+    assembly = assembly_public(slug=slug)
+    if assembly is None:
         raise Http404("No such assembly.")
     return assembly
 

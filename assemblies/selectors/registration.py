@@ -51,6 +51,11 @@ def assembly_by_slug(*, slug: str) -> Assembly | None:
     return Assembly.objects.filter(slug=slug).first()
 
 
+def assembly_public(*, slug: str) -> Assembly | None:
+    """The assembly with this slug if the public may see it (any status but draft), or None."""
+    return Assembly.objects.filter(slug=slug).exclude(status=AssemblyStatus.DRAFT).first()
+
+
 def registration_state(*, assembly: Assembly, now: dt.datetime | None = None) -> RegistrationState:
     """Where the assembly's registration stands at ``now`` (default: the current time).
 
