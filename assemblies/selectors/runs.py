@@ -44,10 +44,19 @@ def latest_panel_run(*, assembly: Assembly) -> SelectionRun | None:
 
 def run_report(*, run: SelectionRun) -> engine.SelectionResult | None:
     """A succeeded run's report as the engine's :class:`selection.SelectionResult`, or None
-    before it succeeds."""
+    before it succeeds.
+
+    The parsed report is kept on the ``run`` instance for as long as ``run.result`` is the same
+    object, so a page that asks several reads of one run (quotas, panel, chart) parses a
+    report of a large pool once, not once per read.
+    """
     if run.status != RunStatus.SUCCEEDED or not run.result:
         return None
-    return engine.report_read(run.result)
+    cached = getattr(run, "_parsed_report", None)
+    if cached is None or cached[0] is not run.result:
+        cached = (run.result, engine.report_read(run.result))
+        run._parsed_report = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
 @dataclass(frozen=True)

@@ -312,3 +312,16 @@ def test_infeasible_run_fails_with_reason_and_selects_nobody(small_assembly):
     run = selection_run_execute(run_id=run.pk)
     assert run.status == RunStatus.FAILED and "cannot be met" in run.error
     assert not Registrant.objects.filter(status="selected").exists()
+
+
+def test_run_report_parses_a_run_once_until_its_result_changes(small_assembly, monkeypatch):
+    run = selection_run_start(assembly_id=small_assembly.pk, enqueue=False, seed="once")
+    run = selection_run_execute(run_id=run.pk)
+    parsed = []
+    real = engine.report_read
+    monkeypatch.setattr(engine, "report_read", lambda report: parsed.append(1) or real(report))
+    first = run_report(run=run)
+    run_quota_outcomes(run=run)
+    assert run_report(run=run) is first and len(parsed) == 1
+    run.result = dict(run.result)  # a new result (e.g. re-read) is parsed afresh
+    assert run_report(run=run) is not first and len(parsed) == 2
