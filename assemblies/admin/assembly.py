@@ -29,6 +29,7 @@ from assemblies.selectors.runs import active_run, runs_of
 from assemblies.services.assemblies import assembly_problems, assembly_save
 from assemblies.services.memberships import membership_remove, membership_set
 from assemblies.services.quotas import quotas_save
+from opendlp.core.admin_layout import truncated
 from opendlp.core.errors import DomainError
 from opendlp.core.selectors import audit_events_for
 
@@ -151,7 +152,7 @@ class AssemblyAdmin(AssemblyPages):
     form = AssemblyAdminForm
     assembly_path = ""
     list_display = (
-        "title",
+        "title_cell",
         "slug",
         "status",
         "panel_size",
@@ -184,6 +185,10 @@ class AssemblyAdmin(AssemblyPages):
             .get_queryset(request)
             .annotate(_pool=Count("registrants", filter=Q(registrants__status="pool")))
         )
+
+    @admin.display(description="title", ordering="title")
+    def title_cell(self, assembly: Assembly) -> str:
+        return truncated(assembly.title, wide=True)
 
     @admin.display(description="pool", ordering="_pool")
     def pool_size(self, assembly: Assembly) -> int:

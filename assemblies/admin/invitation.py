@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 from assemblies.models import Assembly, Invitation
@@ -20,6 +22,7 @@ from assemblies.services.invitations import (
     invitation_revoke,
     invitation_send,
 )
+from opendlp.core.admin_layout import nowrap, truncated
 from opendlp.core.errors import Forbidden
 from opendlp.core.nul import NulSafeChangeListMixin
 
@@ -41,7 +44,9 @@ class InvitationAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
     """
 
     form = InvitationForm
-    list_display = ("email", "assembly", "role", "state_display", "created_at", "expires_at")
+    # Fits 1280 px: email and assembly cut with an ellipsis (full text on hover), dates only.
+    list_display = ("email_cell", "assembly_title", "role", "state_display", "sent", "expires")
+    list_display_links = ("email_cell",)
     # Only assemblies with invitations the user may see (never every assembly's title).
     list_filter = ("role", ("assembly", admin.RelatedOnlyFieldListFilter))
     search_fields = ("email", "assembly__title")
@@ -95,6 +100,22 @@ class InvitationAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
     @admin.display(description="State")
     def state_display(self, obj: Invitation) -> str:
         return obj.state()
+
+    @admin.display(description="email", ordering="email")
+    def email_cell(self, obj: Invitation) -> str:
+        return truncated(obj.email)
+
+    @admin.display(description="assembly", ordering="assembly__title")
+    def assembly_title(self, obj: Invitation) -> str:
+        return truncated(obj.assembly)
+
+    @admin.display(description="sent", ordering="created_at")
+    def sent(self, obj: Invitation) -> str:
+        return nowrap(date_format(timezone.localtime(obj.created_at), "SHORT_DATE_FORMAT"))
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, obj: Invitation) -> str:
+        return nowrap(date_format(timezone.localtime(obj.expires_at), "SHORT_DATE_FORMAT"))
 
     def changeform_view(
         self,

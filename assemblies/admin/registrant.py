@@ -13,6 +13,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from assemblies import permissions
@@ -39,6 +41,7 @@ from assemblies.services.registrants import (
     registrant_update,
 )
 from assemblies.states import next_statuses
+from opendlp.core.admin_layout import nowrap, truncated
 from opendlp.core.errors import DomainError
 
 
@@ -87,14 +90,15 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
     and lets callers and managers add notes (:mod:`assemblies.admin.notes`)."""
 
     form = RegistrantAdminForm
+    # Fits 1280 px: the source is a filter, long names and answers are cut (full text on
+    # hover), the date has no time.
     list_display = (
         "display_name",
         "external_id",
-        "assembly",
+        "assembly_title",
         "status",
-        "source",
         "answers_text",
-        "created_at",
+        "created_date",
     )
     list_select_related = ("assembly",)
     search_fields = ("name", "email", "external_id")
@@ -172,15 +176,23 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
 
     @admin.display(description="name", ordering="name")
     def display_name(self, registrant: Registrant) -> str:
-        return registrant.display_name
+        return truncated(registrant.display_name)
+
+    @admin.display(description="assembly", ordering="assembly__title")
+    def assembly_title(self, registrant: Registrant) -> str:
+        return truncated(registrant.assembly)
 
     @admin.display(description="answers")
     def answers_text(self, registrant: Registrant) -> str:
-        return " · ".join(str(v) for v in (registrant.answers or {}).values())
+        return truncated(" · ".join(str(v) for v in (registrant.answers or {}).values()), wide=True)
+
+    @admin.display(description="registered", ordering="created_at")
+    def created_date(self, registrant: Registrant) -> str:
+        return nowrap(date_format(timezone.localtime(registrant.created_at), "SHORT_DATE_FORMAT"))
 
     def get_list_display(self, request: HttpRequest) -> Any:
         if self._filter_assembly(request) is not None:
-            return [c for c in self.list_display if c != "assembly"]
+            return [c for c in self.list_display if c != "assembly_title"]
         return self.list_display
 
     @admin.display(description="answers")

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from assemblies import permissions
 from assemblies.admin.assembly_pages import csv_response
@@ -41,6 +43,7 @@ from assemblies.services.execution import selection_run_verify
 from assemblies.services.records import selection_run_publish
 from assemblies.services.runs import selection_run_cancel
 from assemblies.services.voiding import VOID_REASON_MAX_LENGTH, selection_run_void
+from opendlp.core.admin_layout import truncated
 from opendlp.core.errors import DomainError
 from opendlp.core.selectors import audit_events_for
 
@@ -60,23 +63,40 @@ DOWNLOADS = {
 class SelectionRunAdmin(MembershipAdmin):
     """Selection runs of the user's assemblies (read-only; started from the assembly page)."""
 
+    # Fits 1280 px: the run's number (its title repeats the assembly), the assembly and the
+    # requester cut with an ellipsis, one date; the panel size is on the run page.
     list_display = (
-        "__str__",
-        "assembly",
+        "run_number",
+        "assembly_title",
         "kind",
         "algorithm",
         "status",
-        "panel_size",
-        "requested_by",
-        "created_at",
-        "finished_at",
+        "requested_by_cell",
+        "created_date",
     )
+    list_display_links = ("run_number",)
     list_filter = (AssemblyFilter, "kind", "status", "algorithm")
     list_select_related = ("assembly", "requested_by")
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SelectionRun]:
         return super().get_queryset(request).defer("input_snapshot", "result")
+
+    @admin.display(description="run", ordering="id")
+    def run_number(self, run: SelectionRun) -> str:
+        return f"#{run.pk}"
+
+    @admin.display(description="assembly", ordering="assembly__title")
+    def assembly_title(self, run: SelectionRun) -> str:
+        return truncated(run.assembly)
+
+    @admin.display(description="requested by", ordering="requested_by__email")
+    def requested_by_cell(self, run: SelectionRun) -> str:
+        return truncated(run.requested_by or "the system")
+
+    @admin.display(description="requested", ordering="created_at")
+    def created_date(self, run: SelectionRun) -> str:
+        return date_format(timezone.localtime(run.created_at), "SHORT_DATETIME_FORMAT")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
