@@ -33,6 +33,7 @@ from assemblies.selectors.runs import (
     run_category_figures,
     run_panel_members,
     run_probabilities_sorted,
+    run_progress,
     run_quota_outcomes,
     run_replacement_figures,
     run_report,
@@ -141,6 +142,7 @@ class SelectionRunAdmin(MembershipAdmin):
             can_manage=permissions.can_manage(request.user, run.assembly_id),
             can_call=permissions.can_call(request.user, run.assembly_id),
             progress_url=reverse("admin:assemblies_selectionrun_progress", args=[run.pk]),
+            progress=run_progress(run=run),
             audit_events=list(audit_events_for(target=run, limit=20)),
         )
         if report is not None:
@@ -182,15 +184,25 @@ class SelectionRunAdmin(MembershipAdmin):
         return render(request, "admin/assemblies/selectionrun/report.html", context)
 
     def progress_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
-        """JSON for the progress bar's poll: status, phase, done, total, percent."""
+        """JSON for the progress bar's poll: status, phase, done, total, the overall
+        ``fraction`` (0-1, never decreasing) and ``percent``, ``seconds_elapsed``,
+        ``seconds_left`` (null while under 5 % done) and the line to show (``text``)."""
         run = self._run(request, run_id)
+        progress = run_progress(run=run)
         return JsonResponse(
             {
                 "status": run.status,
+                "status_display": run.get_status_display(),
                 "phase": run.phase,
                 "done": run.progress_done,
                 "total": run.progress_total,
-                "percent": run.percent,
+                "fraction": progress.fraction,
+                "percent": progress.percent,
+                "seconds_elapsed": round(progress.seconds_elapsed, 1),
+                "seconds_left": (
+                    None if progress.seconds_left is None else round(progress.seconds_left, 1)
+                ),
+                "text": progress.text,
                 "finished": run.status not in (RunStatus.PENDING, RunStatus.RUNNING),
                 "cancel_requested": run.cancel_requested,
             }

@@ -1,4 +1,5 @@
 // Progress bar of a running selection: polls the run's progress JSON every two seconds and
+// shows the phase, the overall percent and the time left;
 // reloads the page when the run has finished. Without JavaScript the page refreshes itself.
 (function () {
   "use strict";
@@ -14,12 +15,17 @@
       .then(function (data) {
         if (!data) { window.setTimeout(poll, 5000); return; }
         if (data.finished) { window.location.reload(); return; }
-        bar.value = data.percent;
-        bar.textContent = data.percent + "%";
-        var status = data.status.charAt(0).toUpperCase() + data.status.slice(1);
+        // One overall bar: a selection run's server sends the overall percent (never
+        // decreasing) and one translated line with the phase and the time left (``text``);
+        // an import job sends status, phase and percent only.
+        if (data.percent >= bar.value) { bar.value = data.percent; }
+        bar.textContent = data.percent + " %";
+        var status = data.status_display ||
+          data.status.charAt(0).toUpperCase() + data.status.slice(1);
         if (heading) { heading.textContent = status; }
-        text.textContent = status + (data.phase ? ": " + data.phase : "") +
-          " (" + data.percent + "%)" + (data.cancel_requested ? " · cancelling…" : "");
+        var line = data.text ||
+          status + (data.phase ? ": " + data.phase : "") + " (" + data.percent + "%)";
+        text.textContent = line + (data.cancel_requested ? " · cancelling…" : "");
         window.setTimeout(poll, 2000);
       })
       .catch(function () { window.setTimeout(poll, 5000); });

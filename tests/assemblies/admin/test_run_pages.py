@@ -60,12 +60,17 @@ def test_running_page_has_progress_bar_poll_and_no_inline_script(as_manager, sma
     progress = as_manager.get(
         reverse("admin:assemblies_selectionrun_progress", args=[run.pk])
     ).json()
-    assert progress == {
+    assert progress | {"seconds_elapsed": None} == {
         "status": "running",
+        "status_display": "Running",
         "phase": "column generation",
         "done": 3,
         "total": 10,
+        "fraction": 0.3,
         "percent": 30,
+        "seconds_elapsed": None,
+        "seconds_left": None,  # never started by a worker: no elapsed time, no estimate
+        "text": "Phase: column generation — 30 % — estimating the time left",
         "finished": False,
         "cancel_requested": False,
     }
