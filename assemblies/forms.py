@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from assemblies import engine
 from assemblies.models import PERSONAL_FIELDS, Algorithm, Registrant, RegistrantStatus
 from assemblies.selectors.households import household_columns_normalise
+from assemblies.selectors.runs import QuotaChange
 
 #: Largest CSV accepted by the admin upload (bytes).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -129,3 +131,54 @@ class RegistrantAdminForm(forms.ModelForm):
             # A model field with choices gets a (Typed)ChoiceField.
             status = cast(forms.ChoiceField, self.fields["status"])
             status.choices = [(s, labels[s]) for s in allowed_statuses]
+
+
+#: The fields of one change in a posted relaxation, with their types.
+_CHANGE_FIELDS = {
+    "category": str,
+    "value": str,
+    "min": int,
+    "max": int,
+    "new_min": int,
+    "new_max": int,
+}
+
+
+class RelaxationForm(forms.Form):
+    """The "Apply this relaxation" form: the suggestion as shown (JSON, a list of
+    ``{category, value, min, max, new_min, new_max}``) and where it came from.
+    ``cleaned_data["relaxation"]`` is a list of
+    :class:`~assemblies.selectors.runs.QuotaChange`; a malformed item is refused naming it."""
+
+    relaxation = forms.CharField(widget=forms.HiddenInput, max_length=50_000)
+    source = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
+
+    def clean_relaxation(self) -> list[QuotaChange]:
+        try:
+            data = json.loads(self.cleaned_data["relaxation"])
+        except ValueError:
+            raise forms.ValidationError("The suggestion is not readable (not JSON).") from None
+        if not isinstance(data, list) or not data:
+            raise forms.ValidationError("The suggestion must list at least one quota change.")
+        changes = []
+        for number, item in enumerate(data, start=1):
+            if not isinstance(item, dict) or set(item) != set(_CHANGE_FIELDS):
+                raise forms.ValidationError(
+                    f"Change {number}: expected the fields {', '.join(_CHANGE_FIELDS)}."
+                )
+            for name, kind in _CHANGE_FIELDS.items():
+                value = item[name]
+                if kind is int and (type(value) is not int or value < 0):
+                    raise forms.ValidationError(
+                        f"Change {number}: {name} must be a whole number of at least 0."
+                    )
+                if kind is str and (not isinstance(value, str) or not value or "\x00" in value):
+                    raise forms.ValidationError(f"Change {number}: {name} must be a text.")
+            changes.append(QuotaChange(**item))
+        return changes
+
+    def clean_source(self) -> str:
+        source = self.cleaned_data.get("source") or "feasibility"
+        if source != "feasibility" and not (source.startswith("run ") and source[4:].isdigit()):
+            raise forms.ValidationError("Unknown source of the suggestion.")
+        return source

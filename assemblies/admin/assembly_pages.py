@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
 
+from assemblies import permissions
 from assemblies.admin.imports import ImportPages
 from assemblies.exports import (
     panel_csv,
@@ -23,6 +25,7 @@ from assemblies.exports import (
     registrants_template_csv,
 )
 from assemblies.forms import (
+    RelaxationForm,
     ReplacementRequestForm,
     SelectionRequestForm,
 )
@@ -34,7 +37,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.assemblies import assembly_feasibility, status_counts
-from assemblies.selectors.runs import active_run
+from assemblies.selectors.runs import active_run, infeasibility_of
 from assemblies.services.assemblies import (
     assembly_archive,
     assembly_close_registration,
@@ -42,6 +45,7 @@ from assemblies.services.assemblies import (
     assembly_open_registration,
 )
 from assemblies.services.lifecycle import assembly_duplicate, assembly_registrants_erase
+from assemblies.services.quotas import quotas_relax_apply
 from assemblies.services.runs import replacements_select, selection_run_start
 from opendlp.core.errors import DomainError
 
@@ -80,6 +84,7 @@ class AssemblyPages(ImportPages):
                 view(self.feasibility_view),
                 name=f"{name}feasibility",
             ),
+            path("<int:object_id>/relax/", view(self.relax_view), name=f"{name}relax"),
             path("<int:object_id>/select/", view(self.select_view), name=f"{name}select"),
             path(
                 "<int:object_id>/replacements/",
@@ -129,7 +134,8 @@ class AssemblyPages(ImportPages):
         return csv_response(body, f"{assembly.slug}-{what}.csv")
 
     def feasibility_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Whether the quotas can be met by the current pool (reads only)."""
+        """Whether the quotas can be met by the current pool (reads only); when not, why
+        (once, in plain words) and the suggested relaxation with its "Apply" button."""
         assembly = self.assembly_or_404(request, object_id, "view")
         report, problem = None, ""
         try:
@@ -145,7 +151,59 @@ class AssemblyPages(ImportPages):
                 original=assembly,
                 report=report,
                 problem=problem,
+                infeasibility=infeasibility_of(report) if report is not None else None,
+                relax_source="feasibility",
+                can_manage=permissions.can_manage(request.user, assembly.pk),
             ),
+        )
+
+    def relax_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """GET: confirm the suggested relaxation (a table of the changes); POST: apply it
+        (:func:`assemblies.services.quotas.quotas_relax_apply`) and go to the feasibility
+        page. A stale suggestion or a refusal is reported there, nothing changed; a
+        malformed one shows this page with the reason."""
+        assembly = self.assembly_or_404(request, object_id, "manage")
+        back = reverse("admin:assemblies_assembly_feasibility", args=[assembly.pk])
+        form = RelaxationForm(request.POST if request.method == "POST" else request.GET)
+        if form.is_valid() and request.method == "POST":
+            try:
+                outcome = quotas_relax_apply(
+                    assembly_id=assembly.pk,
+                    relaxation=form.cleaned_data["relaxation"],
+                    actor=request.user,
+                    source=form.cleaned_data["source"],
+                )
+            except DomainError as exc:
+                self.refuse(request, exc, prefix="Nothing was changed")
+            else:
+                if outcome.changed:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(n)d quota was relaxed as suggested.",
+                            "%(n)d quotas were relaxed as suggested.",
+                            outcome.changed,
+                        )
+                        % {"n": outcome.changed},
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(
+                        request, gettext("The relaxation was already applied; nothing changed.")
+                    )
+            return HttpResponseRedirect(back)
+        return render(
+            request,
+            "admin/assemblies/assembly/relax.html",
+            self.page_context(
+                request,
+                gettext("Apply this relaxation to %(assembly)s?") % {"assembly": assembly},
+                original=assembly,
+                form=form,
+                changes=form.cleaned_data["relaxation"] if form.is_valid() else [],
+                cancel_url=back,
+            ),
+            status=200 if form.is_valid() else 400,
         )
 
     def run_requested_message(self, request: HttpRequest, run: SelectionRun, what: str) -> None:

@@ -31,6 +31,7 @@ from assemblies.exports import (
 from assemblies.models import RunStatus, SelectionRun
 from assemblies.selectors.runs import (
     run_category_figures,
+    run_infeasibility,
     run_panel_members,
     run_probabilities_sorted,
     run_progress,
@@ -143,6 +144,8 @@ class SelectionRunAdmin(MembershipAdmin):
             can_call=permissions.can_call(request.user, run.assembly_id),
             progress_url=reverse("admin:assemblies_selectionrun_progress", args=[run.pk]),
             progress=run_progress(run=run),
+            infeasibility=run_infeasibility(run=run),
+            relax_source=f"run {run.pk}",
             audit_events=list(audit_events_for(target=run, limit=20)),
         )
         if report is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -374,6 +375,97 @@ def problem_plain(problem: engine.Problem) -> str:
     if problem.value is not None and str(problem.value) not in message:
         text += f" The value there is “{problem.value}”."
     return text
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    """One quota's suggested new bounds: from ``min``-``max`` (the bounds the engine saw) to
+    ``new_min``-``new_max`` (``new_min <= min``, ``new_max >= max``). Plain data, the shape of
+    the engine's ``Relaxation``, stored with a failed run and posted by the "Apply this
+    relaxation" form."""
+
+    category: str
+    value: str
+    min: int
+    max: int
+    new_min: int
+    new_max: int
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: the six fields by name."""
+        return {
+            "category": self.category,
+            "value": self.value,
+            "min": self.min,
+            "max": self.max,
+            "new_min": self.new_min,
+            "new_max": self.new_max,
+        }
+
+
+@dataclass(frozen=True)
+class Infeasibility:
+    """Why the quotas cannot be met, said once for organisers.
+
+    ``lines`` are plain sentences (what cannot be met, each conflicting quota with its pool
+    count, the equally good other changes) without the suggestion itself, which is
+    ``relaxation`` (empty when none exists, e.g. the pool is smaller than the panel);
+    ``beyond_flex`` is True when the suggestion goes beyond the allowed min_flex/max_flex.
+    """
+
+    lines: list[str]
+    relaxation: list[QuotaChange]
+    beyond_flex: bool
+
+    @property
+    def relaxation_json(self) -> str:
+        """The suggestion as JSON, as the "Apply this relaxation" form posts it."""
+        return json.dumps([change.as_dict() for change in self.relaxation], ensure_ascii=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready, read back by :func:`infeasibility_from_dict`."""
+        return {
+            "lines": list(self.lines),
+            "relaxation": [change.as_dict() for change in self.relaxation],
+            "beyond_flex": self.beyond_flex,
+        }
+
+
+def infeasibility_of(report: engine.FeasibilityReport) -> Infeasibility | None:
+    """The report's :class:`Infeasibility`, or None for a feasible report."""
+    if report.feasible:
+        return None
+    lines = [
+        line
+        for line in feasibility_plain(report)
+        if not line.startswith(("Suggested change: ", "The flexible limits"))
+    ]
+    return Infeasibility(
+        lines=lines,
+        relaxation=[
+            QuotaChange(r.category, r.value, r.min, r.max, r.new_min, r.new_max)
+            for r in report.relaxation
+        ],
+        beyond_flex=not report.within_flex,
+    )
+
+
+def infeasibility_from_dict(data: dict) -> Infeasibility:
+    """The inverse of :meth:`Infeasibility.as_dict`."""
+    return Infeasibility(
+        lines=[str(line) for line in data.get("lines", [])],
+        relaxation=[QuotaChange(**change) for change in data.get("relaxation", [])],
+        beyond_flex=bool(data.get("beyond_flex")),
+    )
+
+
+def run_infeasibility(*, run: SelectionRun) -> Infeasibility | None:
+    """The :class:`Infeasibility` stored with a run that failed because its quotas could not
+    be met (``run.result["infeasibility"]``), else None."""
+    if run.status != RunStatus.FAILED or not isinstance(run.result, dict):
+        return None
+    data = run.result.get("infeasibility")
+    return infeasibility_from_dict(data) if isinstance(data, dict) else None
 
 
 def feasibility_plain(report: engine.FeasibilityReport) -> list[str]:

@@ -30,7 +30,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.assemblies import answer_counts, pool_people, quotas_of
-from assemblies.selectors.runs import feasibility_plain, problem_plain
+from assemblies.selectors.runs import feasibility_plain, infeasibility_of, problem_plain
 from assemblies.services._common import run_finish
 from assemblies.states import PANEL_STATUSES
 from opendlp.core.audit import AuditAction
@@ -177,7 +177,13 @@ def selection_run_execute(*, run_id: int) -> SelectionRun:
             )
         if not engine.is_engine_error(exc):
             logger.exception("selection run %s crashed", run.pk)
-        return selection_run_fail(run_id=run.pk, message=_error_text(exc))
+        found = getattr(exc, "report", None) if engine.is_infeasible(exc) else None
+        infeasibility = infeasibility_of(found) if found is not None else None
+        return selection_run_fail(
+            run_id=run.pk,
+            message=_error_text(exc),
+            infeasibility=infeasibility.as_dict() if infeasibility else None,
+        )
     return run_report_commit(run.pk, report)
 
 
@@ -269,14 +275,24 @@ def run_report_commit(run_id: int, report: dict[str, Any]) -> SelectionRun:
 
 
 def selection_run_fail(
-    *, run_id: int, message: str, status: str = RunStatus.FAILED
+    *,
+    run_id: int,
+    message: str,
+    status: str = RunStatus.FAILED,
+    infeasibility: dict[str, Any] | None = None,
 ) -> SelectionRun:
     """End a pending or running run as ``failed`` (or ``cancelled``) with ``message``;
-    registrants are never touched. A run that already finished is returned unchanged."""
+    registrants are never touched. A run that already finished is returned unchanged.
+
+    ``infeasibility`` (:meth:`assemblies.selectors.runs.Infeasibility.as_dict`), when the
+    quotas could not be met, is kept as ``run.result["infeasibility"]`` so the run page can
+    show the suggested relaxation as a table with its "Apply" button."""
     with transaction.atomic():
         run = SelectionRun.objects.select_for_update().get(pk=run_id)
         if run.status not in ACTIVE_RUN_STATUSES:
             return run
+        if infeasibility is not None:
+            run.result = {"infeasibility": infeasibility}
         return run_finish(run, status, message or "The run failed.")
 
 

@@ -9,15 +9,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assemblies import engine
-from assemblies.errors import ImportRejected, InvalidInput
+from assemblies import engine, permissions
+from assemblies.errors import ImportRejected, InvalidInput, ServiceError
 from assemblies.models import (
     Assembly,
     Category,
     Quota,
 )
+from assemblies.selectors.runs import QuotaChange
 from assemblies.services._common import _lock_assembly, _refuse_while_busy, _validation_text
 from opendlp.core.audit import AuditAction
+from opendlp.core.errors import Forbidden
 from opendlp.core.services import audit_event_record
 
 
@@ -208,3 +210,106 @@ def _quota_changes(
         if isinstance(item, Quota) and item.pk is not None:
             removed.append(row(stored.get(item.pk, item)))
     return {"added": added, "changed": edited, "removed": removed}
+
+
+@dataclass(frozen=True)
+class RelaxOutcome:
+    """An applied relaxation: ``changed`` quotas moved to their suggested bounds (0 when
+    the suggestion had already been applied, e.g. a second click)."""
+
+    changed: int
+
+
+def quotas_relax_apply(
+    *,
+    assembly_id: int,
+    relaxation: Sequence[QuotaChange],
+    actor: Any = None,
+    source: str = "feasibility",
+) -> RelaxOutcome:
+    """Apply the engine's suggested relaxation to the assembly's quotas, in one transaction.
+
+    Each change moves one quota from ``min``-``max`` to ``new_min``-``new_max`` (a min may
+    only go down and a max only up); min_flex/max_flex widen with it when the suggestion goes
+    beyond them (as the engine's ``relaxed_quotas`` does). The suggestion is checked against
+    the quotas as they are now: a quota that no longer exists or whose bounds are neither the
+    old ones nor the suggested ones makes the whole suggestion stale, and nothing changes.
+    Quotas already at their suggested bounds are left alone, so a second click changes
+    nothing and records nothing.
+
+    Args:
+        assembly_id: the assembly.
+        relaxation: the changes (:class:`~assemblies.selectors.runs.QuotaChange`).
+        actor: the manager (None: the system).
+        source: where the suggestion came from, for the audit log ("feasibility" or
+            "run <id>").
+
+    Returns:
+        :class:`RelaxOutcome` with the number of quotas changed.
+
+    Raises:
+        Forbidden: the actor is not a manager of the assembly.
+        InvalidInput: the suggestion is empty or a change is not a relaxation (names it).
+        ServiceError: the suggestion is stale, the assembly is archived or a run is in
+            progress (nothing changed).
+        AssemblyNotFound: no such assembly.
+    """
+    if actor is not None and not permissions.can_manage(actor, assembly_id):
+        raise Forbidden("Only the assembly's managers can change its quotas.")
+    changes = list(relaxation)
+    if not changes:
+        raise InvalidInput("The suggestion is empty: there is nothing to apply.")
+    for change in changes:
+        if not 0 <= change.new_min <= change.min <= change.max <= change.new_max:
+            raise InvalidInput(
+                f"{change.category} “{change.value}”: {change.min}–{change.max} to "
+                f"{change.new_min}–{change.new_max} is not a relaxation (a min may only go "
+                "down and a max only up)."
+            )
+    with transaction.atomic():
+        assembly = _lock_assembly(assembly_id)
+        _refuse_while_busy(assembly)
+        quotas = {
+            (q.category, q.value): q
+            for q in Quota.objects.select_for_update().filter(assembly=assembly)
+        }
+        todo = []
+        for change in changes:
+            quota = quotas.get((change.category, change.value))
+            bounds = None if quota is None else (quota.min, quota.max)
+            if bounds == (change.new_min, change.new_max):
+                continue  # applied already
+            if quota is None or bounds != (change.min, change.max):
+                now = "no longer exists" if quota is None else f"is now {quota.min}–{quota.max}"
+                raise ServiceError(
+                    f"The suggestion is out of date: {change.category} “{change.value}” "
+                    f"{now}, not {change.min}–{change.max}. Check the feasibility again; "
+                    "nothing was changed."
+                )
+            todo.append((quota, change))
+        for quota, change in todo:
+            quota.min, quota.max = change.new_min, change.new_max
+            if quota.min_flex is not None:
+                quota.min_flex = min(quota.min_flex, change.new_min)
+            if quota.max_flex is not None:
+                quota.max_flex = max(quota.max_flex, change.new_max)
+            quota.save(update_fields=["min", "max", "min_flex", "max_flex"])
+        if todo:
+            audit_event_record(
+                action=AuditAction.QUOTAS_RELAXED,
+                actor=actor,
+                target=assembly,
+                data={
+                    "changed": [
+                        {
+                            "category": c.category,
+                            "value": c.value,
+                            "old": {"min": c.min, "max": c.max},
+                            "new": {"min": c.new_min, "max": c.new_max},
+                        }
+                        for _, c in todo
+                    ],
+                    "source": source[:40],
+                },
+            )
+    return RelaxOutcome(changed=len(todo))

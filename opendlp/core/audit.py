@@ -81,6 +81,11 @@ class AuditAction(enum.StrEnum):
         "changed",  # [{category, value, old: {bounds}, new: {bounds}}]
         "removed",  # [{category, value, min, max, min_flex, max_flex}]
     )
+    QUOTAS_RELAXED = (
+        "assemblies.quotas.relaxed",
+        "changed",  # [{category, value, old: {min, max}, new: {min, max}}]
+        "source",  # "feasibility" or "run <id>": where the suggestion came from
+    )
     REGISTRANTS_IMPORTED = (
         "assemblies.registrants.imported",
         "filename",

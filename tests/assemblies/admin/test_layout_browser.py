@@ -6,8 +6,10 @@ Screenshots of each page are written under ``var/screenshots/`` (ignored by git)
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -190,6 +192,13 @@ def _pages(assembly, failed, done, user):
         ("run-failed", reverse("admin:assemblies_selectionrun_change", args=[failed.pk]), True),
         ("run-done", reverse("admin:assemblies_selectionrun_change", args=[done.pk]), True),
         ("feasibility", reverse("admin:assemblies_assembly_feasibility", args=[a]), True),
+        (
+            "relax",
+            reverse("admin:assemblies_assembly_relax", args=[a])
+            + "?"
+            + urlencode({"relaxation": json.dumps(failed.result["infeasibility"]["relaxation"])}),
+            True,
+        ),
         (
             "import-quotas",
             reverse("admin:assemblies_assembly_import_preview", args=[a, quotas_upload.pk]),
