@@ -11,18 +11,23 @@ from __future__ import annotations
 import re
 import zlib
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_STREAM_START = re.compile(rb">>\s*stream\r?\n")
+_LENGTH = re.compile(rb"/Length (\d+)")
 _BFCHAR = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
 def _streams(data: bytes) -> list[bytes]:
+    """Every stream's bytes (inflated when compressed), cut by the ``/Length`` of its
+    dictionary: compressed bytes may end with a CR or contain ``endstream``."""
     out = []
-    for match in _STREAM.finditer(data):
+    for match in _STREAM_START.finditer(data):
+        lengths = _LENGTH.findall(data, data.rfind(b" obj", 0, match.start()), match.start())
+        body = data[match.end() : match.end() + int(lengths[-1])]
         try:
-            out.append(zlib.decompress(match.group(1)))
+            out.append(zlib.decompress(body))
         except zlib.error:
-            out.append(match.group(1))
+            out.append(body)
     return out
 
 
