@@ -614,7 +614,7 @@ def run_report_pdf(
         _table(pdf, rows, widths=(50, 45, 30, 30, 25))
         _category_bars(pdf, figures)
 
-    pdf.add_page()
+    pdf.add_page(orientation="landscape" if len(categories) > 4 else "portrait")
     _heading(pdf, _("The panel (%(count)s people)") % {"count": len(report.panel)})
     _paragraph(
         pdf,

@@ -30,6 +30,7 @@ from assemblies.models import RunStatus, SelectionRun
 from assemblies.reports import (
     PDF_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
+    NoResult,
     run_report_pdf,
     run_report_xlsx,
 )
@@ -330,16 +331,21 @@ class SelectionRunAdmin(MembershipAdmin):
     def _report_file(
         self, request: HttpRequest, run: SelectionRun, what: str, filename: str
     ) -> HttpResponse:
-        """The report as PDF or Excel, recorded as an export (it carries the pool's answers)."""
-        if what == "report.pdf":
-            record_url = None
-            if run.published_at:
-                record_url = request.build_absolute_uri(
-                    reverse("assemblies:record", args=[run.assembly.slug, run.pk])
-                )
-            body, content_type = run_report_pdf(run=run, record_url=record_url), PDF_CONTENT_TYPE
-        else:
-            body, content_type = run_report_xlsx(run=run), XLSX_CONTENT_TYPE
+        """The report as PDF or Excel, recorded as an export (it carries the pool's answers).
+        404 with the reason when the run has no readable result."""
+        try:
+            if what == "report.pdf":
+                record_url = None
+                if run.published_at:
+                    record_url = request.build_absolute_uri(
+                        reverse("assemblies:record", args=[run.assembly.slug, run.pk])
+                    )
+                body = run_report_pdf(run=run, record_url=record_url)
+                content_type = PDF_CONTENT_TYPE
+            else:
+                body, content_type = run_report_xlsx(run=run), XLSX_CONTENT_TYPE
+        except NoResult as exc:
+            return HttpResponse(str(exc), status=404, content_type="text/plain")
         assembly_export_record(
             assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {what}"
         )

@@ -10,10 +10,12 @@ from assemblies.models import Assembly, RegistrantStatus, RunKind
 from assemblies.reports import XLSX_SHEETS, NoResult, run_report_pdf, run_report_xlsx
 from assemblies.selectors.runs import run_quota_outcomes, run_report
 from assemblies.services.execution import selection_run_execute
+from assemblies.services.imports import registrants_import
 from assemblies.services.quotas import quotas_import
 from assemblies.services.records import selection_run_publish
 from assemblies.services.registrants import registrant_status_change
 from assemblies.services.runs import replacements_select, selection_run_start
+from tests.assemblies.factories import AssemblyFactory
 from tests.assemblies.pdf_text import pdf_page_count, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,7 @@ def test_run_report_pdf_has_facts_fairness_categories_and_panel(panel_run):
     data = run_report_pdf(run=panel_run)
     assert data.startswith(b"%PDF")
     assert pdf_page_count(data) >= 3
+    assert b"/MediaBox [0 0 841.89 595.28]" not in data  # two categories: all portrait
     text = pdf_text(data)
     report = run_report(run=panel_run)
     for expected in (
@@ -174,3 +177,24 @@ def test_run_report_xlsx_neutralises_formula_looking_text(small_assembly, fake_d
         for row in sheet.iter_rows()
         for cell in row
     )
+
+
+def test_run_report_pdf_many_categories_panel_list_is_landscape(db, fake_draw):
+    assembly = AssemblyFactory(slug="wide", panel_size=2)
+    names = ["gender", "age", "region", "education", "tenure"]
+    quotas = "category,feature,min,max\n" + "".join(
+        f"{name},a,0,2\n{name},b,0,2\n" for name in names
+    )
+    quotas_import(assembly_id=assembly.pk, text=quotas, filename="quotas.csv")
+    people = (
+        "id,"
+        + ",".join(names)
+        + "\n"
+        + "".join(f"W{n}," + ",".join("ab"[n % 2] for _ in names) + "\n" for n in range(6))
+    )
+    registrants_import(assembly_id=assembly.pk, text=people, filename="p.csv", id_column="id")
+    run = selection_run_start(assembly_id=assembly.pk, enqueue=False)
+    data = run_report_pdf(run=selection_run_execute(run_id=run.pk))
+    assert data.count(b"/MediaBox [0 0 841.89 595.28]") == 1  # the panel page only
+    text = pdf_text(data)
+    assert "tenure" in text and "The panel (2 people)" in text

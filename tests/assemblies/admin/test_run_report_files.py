@@ -128,3 +128,14 @@ def test_report_xlsx_queries_do_not_grow_with_the_pool(client, manager, small_as
     assert (small_rows, big_rows) == (12, 42)
     # session, user, roles, run, assembly (x2), result, snapshot, statuses, audit write
     assert big_count == small_count <= 13
+
+
+@pytest.mark.parametrize("what", ["report.pdf", "report.xlsx"])
+def test_report_files_succeeded_run_without_result_answers_plain_404(
+    client, manager, panel_run, what
+):
+    SelectionRun.objects.filter(pk=panel_run.pk).update(result={})
+    client.force_login(manager)
+    response = client.get(_url(panel_run, what))
+    assert response.status_code == 404
+    assert b"has no result" in response.content
