@@ -29,6 +29,13 @@ from assemblies.exports import (
     run_quotas_csv,
 )
 from assemblies.models import RunStatus, SelectionRun
+from assemblies.reports import (
+    PDF_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    NoResult,
+    run_report_pdf,
+    run_report_xlsx,
+)
 from assemblies.selectors.runs import (
     run_category_figures,
     run_infeasibility,
@@ -58,6 +65,8 @@ DOWNLOADS = {
     "bundle.json": ("bundle", "view"),
     "inputs-quotas.csv": ("inputs-quotas", "view"),
     "inputs-pool.csv": ("inputs-pool", "view"),
+    "report.pdf": ("report", "view"),
+    "report.xlsx": ("report", "view"),
 }
 
 
@@ -319,7 +328,9 @@ class SelectionRunAdmin(MembershipAdmin):
         )
 
     def download_view(self, request: HttpRequest, run_id: int, what: str) -> HttpResponse:
-        """The run's panel CSV, remaining pool CSV, report JSON or distribution CSV."""
+        """The run's downloads of :data:`DOWNLOADS`: panel CSV, remaining pool CSV, report
+        JSON, distribution CSV, bundle, inputs, and the report as PDF or Excel workbook
+        (:mod:`assemblies.reports`). 404 with a plain message before the run succeeds."""
         if what not in DOWNLOADS:
             return HttpResponse(status=404)
         suffix, need = DOWNLOADS[what]
@@ -327,6 +338,8 @@ class SelectionRunAdmin(MembershipAdmin):
         if run.status != RunStatus.SUCCEEDED:
             return HttpResponse("The run has no result.", status=404, content_type="text/plain")
         filename = f"{run.assembly.slug}-run{run.pk}-{suffix}"
+        if what in ("report.pdf", "report.xlsx"):
+            return self._report_file(request, run, what, filename)
         if what == "report.json":
             response = HttpResponse(report_json(run=run), content_type="application/json")
             response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
@@ -349,6 +362,32 @@ class SelectionRunAdmin(MembershipAdmin):
             assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {suffix}"
         )
         return csv_response(body, f"{filename}.csv")
+
+    def _report_file(
+        self, request: HttpRequest, run: SelectionRun, what: str, filename: str
+    ) -> HttpResponse:
+        """The report as PDF or Excel, recorded as an export (it carries the pool's answers).
+        404 with the reason when the run has no readable result."""
+        try:
+            if what == "report.pdf":
+                record_url = None
+                if run.published_at:
+                    record_url = request.build_absolute_uri(
+                        reverse("assemblies:record", args=[run.assembly.slug, run.pk])
+                    )
+                body = run_report_pdf(run=run, record_url=record_url)
+                content_type = PDF_CONTENT_TYPE
+            else:
+                body, content_type = run_report_xlsx(run=run), XLSX_CONTENT_TYPE
+        except NoResult as exc:
+            return HttpResponse(str(exc), status=404, content_type="text/plain")
+        assembly_export_record(
+            assembly_id=run.assembly_id, actor=request.user, what=f"run {run.pk} {what}"
+        )
+        response = HttpResponse(body, content_type=content_type)
+        extension = what.rsplit(".", 1)[1]
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+        return response
 
     def void_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """GET: the confirmation page asking the reason; POST: void the panel
