@@ -201,7 +201,10 @@ def _read(
     """:func:`read_registrants` plus this module's own pass over the file (:class:`_Scan`)."""
     quotas = quotas_of(assembly=assembly)
     if not quotas:
-        problem = engine.Problem("There are no quotas yet: import the quotas first.")
+        problem = engine.Problem(
+            "There are no quotas yet: import the quotas first, or make them from this "
+            'file with "Build categories from a file" on the assembly page.'
+        )
         return None, [], [problem], _Scan()
     household = list(assembly.household_columns or []) if assembly.household_check else []
     categories = list(dict.fromkeys(q.category for q in quotas))

@@ -204,3 +204,10 @@ def test_category_inline_sets_bands_or_names_the_gap(as_manager_small, small_ass
     good = as_manager_small.post(url, _change_data(small_assembly, quotas, [(age, "16-29; 30+")]))
     assert good.status_code == 302
     assert Category.objects.get(pk=age.pk).bands == ["16-29", "30+"]
+
+
+def test_quota_preview_shows_percentages_with_their_counts(as_manager_small, small_assembly):
+    text = "category,feature,min,max\ngender,woman,25%,50%\ngender,man,1,2\n"
+    html = as_manager_small.get(upload(as_manager_small, small_assembly, "quotas", text))
+    page = html.content.decode()
+    assert "<td>1 (25%)</td><td>2 (50%)</td>" in page

@@ -11,6 +11,7 @@ from assemblies.errors import ImportRejected, InvalidInput, ServiceError
 from assemblies.models import Category, Quota, Registrant
 from assemblies.services.assemblies import assembly_save
 from assemblies.services.imports import registrants_import
+from assemblies.services.lifecycle import assembly_duplicate
 from assemblies.services.quotas import quotas_import, quotas_save
 from assemblies.services.targets import categories_from_file, quota_values_add_missing
 from opendlp.core.models import AuditEvent
@@ -264,3 +265,12 @@ def test_quotas_save_refuses_bad_bands_and_stores_nothing(bands, message):
         quotas_save(assembly_id=assembly.pk, changed=[age])
     assert Category.objects.get(pk=age.pk).bands == []
     assert not AuditEvent.objects.filter(action="assemblies.category.bands_set").exists()
+
+
+def test_duplicate_keeps_bands_and_percentages():
+    assembly = _age_assembly()
+    Quota.objects.filter(assembly=assembly, value="woman").update(min_percent=Decimal("20"))
+    Category.objects.filter(assembly=assembly, name="age").update(bands=["16-29", "30-44"])
+    copy = assembly_duplicate(assembly_id=assembly.pk, slug="copy", title="Copy")
+    assert Category.objects.get(assembly=copy, name="age").bands == ["16-29", "30-44"]
+    assert Quota.objects.get(assembly=copy, value="woman").min_percent == Decimal("20")
