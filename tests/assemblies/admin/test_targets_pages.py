@@ -211,3 +211,18 @@ def test_quota_preview_shows_percentages_with_their_counts(as_manager_small, sma
     html = as_manager_small.get(upload(as_manager_small, small_assembly, "quotas", text))
     page = html.content.decode()
     assert "<td>1 (25%)</td><td>2 (50%)</td>" in page
+
+
+def test_panel_size_change_in_the_admin_converts_percentages_again(
+    as_manager_small, small_assembly
+):
+    quotas = list(Quota.objects.filter(assembly=small_assembly).order_by("position"))
+    Quota.objects.filter(pk=quotas[0].pk).update(min_percent=25, max_percent=50, min=1, max=2)
+    small_assembly.panel_size = 8
+    rows = [(quotas[0], "25%", "50%"), *((q, str(q.min), str(q.max)) for q in quotas[1:])]
+    url = reverse("admin:assemblies_assembly_change", args=[small_assembly.pk])
+    response = as_manager_small.post(url, _change_data(small_assembly, rows))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    woman = Quota.objects.get(pk=quotas[0].pk)
+    assert (woman.min, woman.max) == (2, 4)
+    assert AuditEvent.objects.filter(action="assemblies.quotas.rescaled").count() == 1
