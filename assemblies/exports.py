@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 
 from assemblies.columns import column_roles
 from assemblies.models import (
@@ -206,9 +207,14 @@ def run_pool_csv(*, run: SelectionRun) -> str:
 QUOTA_HEADER = ["feature", "value", "min", "max", "min_flex", "max_flex"]
 
 
+def _percent(share: Decimal) -> str:
+    return f"{share.normalize():f}%"
+
+
 def quotas_csv(*, assembly: Assembly) -> str:
     """The assembly's quota table as ``feature,value,min,max,min_flex,max_flex`` CSV, in
-    table order; empty flex cells for no flex limit. The quota import
+    table order; empty flex cells for no flex limit; a bound given as a percentage of the
+    panel is written as such (``20%``). The quota import
     (:func:`assemblies.services.quotas.quotas_import`) reads it back to the same quotas."""
     quotas = Quota.objects.filter(assembly=assembly).order_by("position", "id")
     return csv_text(
@@ -218,8 +224,8 @@ def quotas_csv(*, assembly: Assembly) -> str:
                 [
                     q.category,
                     q.value,
-                    q.min,
-                    q.max,
+                    q.min if q.min_percent is None else _percent(q.min_percent),
+                    q.max if q.max_percent is None else _percent(q.max_percent),
                     "" if q.min_flex is None else q.min_flex,
                     "" if q.max_flex is None else q.max_flex,
                 ]

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assemblies import engine
-from assemblies.models import PERSONAL_FIELDS, Algorithm, Registrant, RegistrantStatus
+from assemblies.bands import BandError, bands_from_text, bands_parse, percent_bounds, percent_parse
+from assemblies.models import (
+    PERSONAL_FIELDS,
+    Algorithm,
+    Category,
+    Quota,
+    Registrant,
+    RegistrantStatus,
+)
 from assemblies.selectors.households import household_columns_normalise
 from assemblies.selectors.runs import QuotaChange
 
@@ -182,3 +193,116 @@ class RelaxationForm(forms.Form):
         if source != "feasibility" and not (source.startswith("run ") and source[4:].isdigit()):
             raise forms.ValidationError("Unknown source of the suggestion.")
         return source
+
+
+def _percent_text(share: Decimal) -> str:
+    return f"{share.normalize():f}%"
+
+
+class QuotaInlineForm(forms.ModelForm):
+    """A quota row of the assembly page: min and max take a count (``12``) or a share of the
+    panel (``20%``). A share is kept as such and converted with the panel size, min rounding
+    down and max rounding up (:func:`assemblies.bands.percent_bounds`); the service converts
+    it again with the locked panel size when saving."""
+
+    min = forms.CharField(max_length=10, label=gettext_lazy("min"))
+    max = forms.CharField(max_length=10, label=gettext_lazy("max"))
+
+    class Meta:
+        model = Quota
+        fields = ("category", "value", "position", "min", "max", "min_flex", "max_flex")
+        labels = {
+            "position": gettext_lazy("pos."),
+            "min_flex": gettext_lazy("min flex"),
+            "max_flex": gettext_lazy("max flex"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("min", "max"):
+            self.fields[name].widget.attrs.update({"size": 5, "class": "vQuotaBound"})
+            share = getattr(self.instance, f"{name}_percent", None)
+            if self.instance.pk is not None:
+                count = getattr(self.instance, name)
+                self.initial[name] = _percent_text(share) if share is not None else str(count)
+        self._shares: dict[str, Decimal | None] = {}
+
+    def _bound(self, name: str) -> int:
+        text = (self.cleaned_data.get(name) or "").strip()
+        try:
+            share = percent_parse(text)
+        except BandError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        self._shares[name] = share
+        if share is None:
+            try:
+                count = int(text)
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Enter a whole number or a percentage such as 20%%.")
+                ) from None
+            if count < 0:
+                raise forms.ValidationError(_("Enter a number of 0 or more."))
+            return count
+        assembly = getattr(self.instance, "assembly", None)
+        panel = assembly.panel_size if assembly is not None else 0
+        low, high = percent_bounds(share, share, panel)
+        return low if name == "min" else high
+
+    def clean_min(self) -> int:
+        return self._bound("min")
+
+    def clean_max(self) -> int:
+        return self._bound("max")
+
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())
+        self.instance.min_percent = self._shares.get("min")
+        self.instance.max_percent = self._shares.get("max")
+        return data
+
+
+class BandsField(forms.CharField):
+    """A category's numeric bands typed as ``16-29, 30-44, 45-64, 65+`` (stored as a list of
+    texts). Malformed, overlapping or gapped bands are a form error naming the band."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        """The text shown in the box: the bands joined by ", "."""
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        """The list of band texts, checked."""
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        texts = bands_from_text(super().to_python(value) or "")
+        try:
+            bands_parse(texts)
+        except BandError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return texts
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        """Whether the list of bands differs (spacing does not count)."""
+        try:
+            return self.to_python(initial or []) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
+
+class CategoryInlineForm(forms.ModelForm):
+    """A category row of the assembly page: question, help text, order and numeric bands."""
+
+    bands = BandsField(
+        label=gettext_lazy("bands"),
+        help_text=gettext_lazy("e.g. 16-29, 30-44, 45-64, 65+ (each a value of the category)"),
+    )
+
+    class Meta:
+        model = Category
+        fields = ("name", "question", "help_text", "position", "bands")

@@ -11,11 +11,13 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from assemblies import permissions
 from assemblies.admin.assembly_pages import AssemblyPages
 from assemblies.admin.organisers import MembershipInlineForm
-from assemblies.forms import HouseholdColumnsField
+from assemblies.bands import percent_of_panel
+from assemblies.forms import CategoryInlineForm, HouseholdColumnsField, QuotaInlineForm
 from assemblies.models import (
     Assembly,
     AssemblyMembership,
@@ -98,8 +100,9 @@ class CategoryInline(MemberInlineMixin, admin.TabularInline):
     """The question asked for each category on the registration form, and its order."""
 
     model = Category
+    form = CategoryInlineForm
     extra = 0
-    fields = ("name", "question", "help_text", "position")
+    fields = ("name", "question", "help_text", "position", "bands")
     readonly_fields = ("name",)
     verbose_name = "category question"
     verbose_name_plural = "Category questions (the categories come from the quotas)"
@@ -112,12 +115,24 @@ class CategoryInline(MemberInlineMixin, admin.TabularInline):
 
 
 class QuotaInline(MemberInlineMixin, admin.TabularInline):
-    """The quotas, with the pool count of each value beside it."""
+    """The quotas, with each range also shown the other way (counts for a range typed as
+    percentages, shares of the panel for counts) and the pool count of each value."""
 
     model = Quota
+    form = QuotaInlineForm
     extra = 0
-    fields = ("category", "value", "position", "min", "max", "min_flex", "max_flex", "pool_count")
-    readonly_fields = ("pool_count",)
+    fields = (
+        "category",
+        "value",
+        "position",
+        "min",
+        "max",
+        "share",
+        "min_flex",
+        "max_flex",
+        "pool_count",
+    )
+    readonly_fields = ("share", "pool_count")
     _counts: Any = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Quota]:
@@ -126,6 +141,16 @@ class QuotaInline(MemberInlineMixin, admin.TabularInline):
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         self._counts = quota_pool_counts(assembly=obj) if obj is not None else None
         return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description=gettext_lazy("count / % of panel"))
+    def share(self, quota: Quota) -> str:
+        """The range the other way: ``6-7`` for a range typed as 20%, ``5%-10%`` for 6-12."""
+        if quota.pk is None:
+            return "—"
+        if quota.min_percent is not None or quota.max_percent is not None:
+            return f"= {quota.min}–{quota.max}"
+        panel = quota.assembly.panel_size
+        return f"{percent_of_panel(quota.min, panel)}–{percent_of_panel(quota.max, panel)}"
 
     @admin.display(description="in pool")
     def pool_count(self, quota: Quota) -> int | str:

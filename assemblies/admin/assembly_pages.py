@@ -1,7 +1,8 @@
 """The assembly's own admin pages beyond the change form: exports and CSV templates,
 feasibility, selection and replacement requests, the open/close/archive buttons, erasing every
 registrant's data and duplicating the assembly; the import pages come from
-:class:`~assemblies.admin.imports.ImportPages`.
+:class:`~assemblies.admin.imports.ImportPages` and the categories-from-a-file pages from
+:class:`~assemblies.admin.targets.TargetPages`.
 
 Each view checks the organiser's role, calls one service or selector, and reports the outcome
 with ``message_user``."""
@@ -16,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 
 from assemblies import permissions
-from assemblies.admin.imports import ImportPages
+from assemblies.admin.targets import TargetPages
 from assemblies.exports import (
     panel_csv,
     quotas_csv,
@@ -64,7 +65,7 @@ class DuplicateForm(forms.Form):
     slug = forms.SlugField(max_length=80, help_text="The new assembly's public address.")
 
 
-class AssemblyPages(ImportPages):
+class AssemblyPages(TargetPages):
     """Custom pages of :class:`~assemblies.admin.assembly.AssemblyAdmin`, its base class."""
 
     # --- custom pages -----------------------------------------------------------------------
@@ -74,6 +75,7 @@ class AssemblyPages(ImportPages):
         name = "assemblies_assembly_"
         return [
             *self.import_urls(),
+            *self.target_urls(),
             path(
                 "<int:object_id>/export/<str:what>.csv",
                 view(self.export_view),

@@ -20,6 +20,8 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assemblies.admin.base import MembershipAdmin
 from assemblies.errors import ImportRejected
@@ -36,6 +38,7 @@ from assemblies.selectors.previews import RegistrantPreview, quotas_import_previ
 from assemblies.services.import_jobs import import_job_cancel, import_job_start
 from assemblies.services.imports import pending_import_create, pending_import_discard
 from assemblies.services.quotas import quotas_import
+from assemblies.services.targets import quota_values_add_missing
 from opendlp.core.errors import DomainError
 
 
@@ -175,6 +178,8 @@ class ImportPages(MembershipAdmin):
             return HttpResponseRedirect(self._change_url(assembly))
         if pending.kind == PendingImport.Kind.QUOTAS:
             return self._quotas_confirm(request, assembly, pending)
+        if "add_values" in request.POST:
+            return self._add_values_and_import(request, assembly, pending)
         action = ImportJobAction.PREVIEW if "recheck" in request.POST else ImportJobAction.IMPORT
         try:
             job = import_job_start(pending_id=pending.pk, action=action, actor=request.user)
@@ -183,6 +188,37 @@ class ImportPages(MembershipAdmin):
             return HttpResponseRedirect(request.path)
         if action == ImportJobAction.PREVIEW:
             return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(self._job_url(job))
+
+    def _add_values_and_import(
+        self, request: HttpRequest, assembly: Assembly, pending: PendingImport
+    ) -> HttpResponse:
+        """Add the file's answers that are not values yet (min 0, max the panel size), then
+        start the import, which checks the whole file again."""
+        try:
+            added = quota_values_add_missing(
+                assembly_id=assembly.pk,
+                text=pending.text,
+                filename=pending.filename,
+                actor=request.user,
+            )
+            job = import_job_start(
+                pending_id=pending.pk, action=ImportJobAction.IMPORT, actor=request.user
+            )
+        except DomainError as exc:
+            self.refuse(request, exc, prefix=_("Nothing was imported"))
+            return HttpResponseRedirect(request.path)
+        count = sum(len(values) for values in added.values())
+        self.message_user(
+            request,
+            ngettext(
+                "Added %(n)d value to the quotas (min 0, max the panel size); importing.",
+                "Added %(n)d values to the quotas (min 0, max the panel size); importing.",
+                count,
+            )
+            % {"n": count},
+            messages.SUCCESS,
+        )
         return HttpResponseRedirect(self._job_url(job))
 
     def _quotas_confirm(

@@ -133,6 +133,9 @@ class Category(models.Model):
     """A demographic category of an assembly (e.g. ``gender``), with its public question.
 
     The values of a category and their order are its quotas (``Quota.position``).
+    ``bands`` turns a raw number into one of those values (e.g. an age of 37 into ``30-44``):
+    a list of band texts ``"16-29"`` (16 <= x < 30) or ``"65+"`` (x >= 65), each of them a
+    value of the category (see :mod:`assemblies.bands`); empty: answers are values as given.
     """
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="categories")
@@ -142,6 +145,12 @@ class Category(models.Model):
     )
     help_text = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField(default=0)
+    bands = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Numeric bands, e.g. "16-29, 30-44, 45-64, 65+": an imported number '
+        "becomes the band holding it. Each band is a value of the category.",
+    )
 
     class Meta:
         ordering = ["assembly", "position", "name"]
@@ -159,7 +168,12 @@ class Category(models.Model):
 class Quota(models.Model):
     """The target range of one value of one category: the panel holds between ``min`` and
     ``max`` people with it. ``min_flex``/``max_flex`` are the absolute limits to which
-    min/max may be relaxed when the quotas are infeasible (empty: min to 0, max unlimited)."""
+    min/max may be relaxed when the quotas are infeasible (empty: min to 0, max unlimited).
+
+    ``min_percent``/``max_percent`` (0-100, optional) say that min/max were given as a share
+    of the panel; min and max are then derived from them and the panel size (min rounds
+    down, max rounds up: :func:`assemblies.bands.percent_bounds`) and derived again whenever
+    the panel size changes."""
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="quotas")
     category = models.CharField(max_length=100)
@@ -169,6 +183,8 @@ class Quota(models.Model):
     max = models.PositiveIntegerField()
     min_flex = models.PositiveIntegerField(null=True, blank=True)
     max_flex = models.PositiveIntegerField(null=True, blank=True)
+    min_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    max_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["assembly", "position", "id"]
@@ -194,6 +210,14 @@ class Quota(models.Model):
             models.CheckConstraint(
                 condition=~Q(category="") & ~Q(value=""),
                 name="assemblies_quota_names_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(min_percent__isnull=True) | Q(min_percent__gte=0, min_percent__lte=100)
+                )
+                & (Q(max_percent__isnull=True) | Q(max_percent__gte=0, max_percent__lte=100)),
+                name="assemblies_quota_percent_range",
+                violation_error_message="A percentage must be between 0 and 100.",
             ),
         ]
 

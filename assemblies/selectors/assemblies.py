@@ -10,10 +10,12 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from assemblies import engine
+from assemblies.bands import Band, BandError, bands_parse
 from assemblies.columns import contact_field
 from assemblies.errors import InvalidInput
 from assemblies.models import (
     Assembly,
+    Category,
     Quota,
     Registrant,
     RegistrantStatus,
@@ -39,6 +41,20 @@ def assembly_get(*, slug: str) -> Assembly:
 def quotas_of(*, assembly: Assembly) -> list[Quota]:
     """The assembly's quotas in table order."""
     return list(Quota.objects.filter(assembly=assembly).order_by("position", "id"))
+
+
+def category_bands(*, assembly: Assembly) -> dict[str, list[Band]]:
+    """``{category name: its bands, lowest first}`` for the categories that have bands (a
+    stored definition that no longer parses counts as none: saving checks it)."""
+    found: dict[str, list[Band]] = {}
+    for name, texts in Category.objects.filter(assembly=assembly).values_list("name", "bands"):
+        if not texts:
+            continue
+        try:
+            found[name] = bands_parse(texts)
+        except BandError:
+            continue
+    return found
 
 
 def status_counts(*, assembly: Assembly) -> dict[str, int]:

@@ -25,7 +25,8 @@ from assemblies.models import (
     SelectionRun,
     stored_external_ids,
 )
-from assemblies.selectors.assemblies import quotas_of
+from assemblies.selectors.assemblies import category_bands, quotas_of
+from assemblies.selectors.targets import unknown_values
 
 
 @dataclass
@@ -61,7 +62,7 @@ def quotas_import_preview(*, assembly: Assembly, text: str, filename: str) -> Qu
     preview = QuotaPreview(filename=filename)
     preview.replaces = Quota.objects.filter(assembly=assembly).count()
     try:
-        preview.rows = engine.parse_quotas(text, filename=filename)
+        preview.rows = engine.parse_quotas(text, filename=filename, panel_size=assembly.panel_size)
     except engine.InputError as exc:
         preview.problems = engine.problems_from(exc)
         return preview
@@ -105,6 +106,8 @@ class RegistrantPreview:
         problems: every problem with line and column (import impossible when any); a stored
         preview keeps the first :data:`PROBLEMS_KEPT`, and ``problem_count`` counts them all.
         sample: the first rows as ``(line, id, answers)``. warnings: texts to show.
+        unknown_values: ``{category: [answers that are not values yet]}`` (the admin offers
+        to add them, see :func:`assemblies.services.targets.quota_values_add_missing`).
     """
 
     filename: str
@@ -118,6 +121,7 @@ class RegistrantPreview:
     sample: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems_total: int | None = None
+    unknown_values: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -147,6 +151,7 @@ class RegistrantPreview:
             "problem_count": self.problem_count,
             "sample": [list(s) for s in self.sample],
             "warnings": list(self.warnings),
+            "unknown_values": {k: list(v) for k, v in self.unknown_values.items()},
         }
 
     @classmethod
@@ -164,6 +169,7 @@ class RegistrantPreview:
             problems_total=data.get("problem_count"),
             sample=[(s[0], s[1], s[2]) for s in data.get("sample", [])],
             warnings=list(data.get("warnings", [])),
+            unknown_values={k: list(v) for k, v in data.get("unknown_values", {}).items()},
         )
 
 
@@ -195,7 +201,10 @@ def _read(
     """:func:`read_registrants` plus this module's own pass over the file (:class:`_Scan`)."""
     quotas = quotas_of(assembly=assembly)
     if not quotas:
-        problem = engine.Problem("There are no quotas yet: import the quotas first.")
+        problem = engine.Problem(
+            "There are no quotas yet: import the quotas first, or make them from this "
+            'file with "Build categories from a file" on the assembly page.'
+        )
         return None, [], [problem], _Scan()
     household = list(assembly.household_columns or []) if assembly.household_check else []
     categories = list(dict.fromkeys(q.category for q in quotas))
@@ -216,6 +225,7 @@ def _read(
             quota_rows=quotas,
             id_column=id_column or None,
             household_columns=[h for h in household if not _is_contact_name(h)],
+            bands=category_bands(assembly=assembly),
         )
     except engine.InputError as exc:
         problems = engine.problems_from(exc)
@@ -345,6 +355,8 @@ def registrants_import_preview(
     preview.rows_read = scan.rows
     preview.warnings += scan.email_warnings()
     if parsed is None:
+        if problems:
+            preview.unknown_values = unknown_values(assembly=assembly, text=text, filename=filename)
         return preview
     preview.rows_read = len(parsed.rows)
     preview.sample = [(r.line, r.id, r.answers) for r in parsed.rows[:10]]

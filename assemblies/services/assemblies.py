@@ -31,6 +31,7 @@ from assemblies.selectors.households import (
 from assemblies.services._common import _lock_assembly, _validation_text
 from assemblies.services.memberships import membership_set
 from assemblies.services.runs import selection_run_start
+from assemblies.services.targets import quotas_rescale
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
 from opendlp.core.text import control_characters
@@ -150,6 +151,9 @@ def assembly_save(
         assembly: the new or edited instance (not yet saved).
         actor: who saves it (None: the system). changed: names of the fields edited.
 
+    A new panel size converts the percentage quotas again (:func:`quotas_rescale`): a quota
+    given as 20% stays 20% of the panel.
+
     Returns:
         The saved :class:`Assembly`.
 
@@ -201,6 +205,8 @@ def assembly_save(
                 target=assembly,
                 data={"fields": edited},
             )
+            if "panel_size" in edited:
+                quotas_rescale(assembly=assembly, actor=actor)
     return assembly
 
 

@@ -153,9 +153,10 @@ def _history_rename(*, assembly: Assembly, erased_at: datetime) -> None:
 def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = None) -> Assembly:
     """Start a new draft assembly from an existing one: its settings (question, description,
     privacy notice, panel size, algorithm, automatic draw, household rule, id column and the
-    remembered import header), its categories with their questions and its quotas. No
-    registrants, runs, invitations or registration dates are copied, the new assembly gets
-    its own pseudonym key, and its only organiser is the acting manager (as manager).
+    remembered import header), its categories with their questions and bands and its quotas
+    (percentages kept). No registrants, runs, invitations or registration dates are copied,
+    the new assembly gets its own pseudonym key, and its only organiser is the acting manager
+    (as manager).
 
     Audited as ``ASSEMBLY_CREATED`` (by :func:`assembly_save`) and ``ASSEMBLY_DUPLICATED``.
 
@@ -199,6 +200,7 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
                 question=c.question,
                 help_text=c.help_text,
                 position=c.position,
+                bands=list(c.bands or []),
             )
             for c in Category.objects.filter(assembly=source)
         )
@@ -212,6 +214,8 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
                 max=q.max,
                 min_flex=q.min_flex,
                 max_flex=q.max_flex,
+                min_percent=q.min_percent,
+                max_percent=q.max_percent,
             )
             for q in Quota.objects.filter(assembly=source)
         )

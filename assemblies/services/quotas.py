@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assemblies import engine, permissions
+from assemblies.bands import BandError, bands_parse, percent_bounds
 from assemblies.errors import ImportRejected, InvalidInput, ServiceError
 from assemblies.models import (
     Assembly,
@@ -38,14 +39,17 @@ def quotas_import(
     """Replace the assembly's quota table with a CSV (all or nothing).
 
     Category question texts are kept for categories that remain; new categories are added in
-    table order; categories no longer in the table are removed.
+    table order; categories no longer in the table are removed. A min or max given as a
+    percentage (``20%``) is kept as such and converted with the panel size (min rounds down,
+    max rounds up).
 
     Raises:
         ImportRejected: the file has problems (nothing changed).
         ServiceError: the assembly is archived or a selection run is in progress.
     """
+    panel_size = Assembly.objects.filter(pk=assembly_id).values_list("panel_size", flat=True)
     try:
-        rows = engine.parse_quotas(text, filename=filename)
+        rows = engine.parse_quotas(text, filename=filename, panel_size=panel_size.first())
     except engine.InputError as exc:
         raise ImportRejected(engine.problems_from(exc)) from exc
     with transaction.atomic():
@@ -53,8 +57,9 @@ def quotas_import(
         _refuse_while_busy(assembly)
         replaced = Quota.objects.filter(assembly=assembly).count()
         Quota.objects.filter(assembly=assembly).delete()
-        Quota.objects.bulk_create(
-            Quota(
+        quotas = []
+        for position, row in enumerate(rows):
+            quota = Quota(
                 assembly=assembly,
                 category=row.category,
                 value=row.value,
@@ -63,9 +68,12 @@ def quotas_import(
                 max=row.max,
                 min_flex=row.min_flex,
                 max_flex=row.max_flex,
+                min_percent=row.min_percent,
+                max_percent=row.max_percent,
             )
-            for position, row in enumerate(rows)
-        )
+            _percent_apply(quota, assembly.panel_size)
+            quotas.append(quota)
+        Quota.objects.bulk_create(quotas)
         categories = _categories_sync(assembly)
         audit_event_record(
             action=AuditAction.QUOTAS_IMPORTED,
@@ -74,6 +82,25 @@ def quotas_import(
             data={"filename": filename, "quotas": len(rows), "replaced": replaced},
         )
     return QuotaImportOutcome(len(rows), replaced, categories)
+
+
+def _percent_apply(quota: Quota, panel_size: int) -> None:
+    """Set the counts of a quota whose min or max is a percentage of a panel of
+    ``panel_size`` (min rounds down, max rounds up); a flex limit the new count passes is
+    moved with it, so the quota stays valid."""
+    if quota.min_percent is None and quota.max_percent is None:
+        return
+    quota.min, quota.max = percent_bounds(
+        quota.min_percent,
+        quota.max_percent,
+        panel_size,
+        min_count=quota.min or 0,
+        max_count=quota.max or 0,
+    )
+    if quota.min_flex is not None and quota.min_flex > quota.min:
+        quota.min_flex = quota.min
+    if quota.max_flex is not None and quota.max_flex < quota.max:
+        quota.max_flex = quota.max
 
 
 def _categories_sync(assembly: Assembly) -> list[str]:
@@ -113,6 +140,10 @@ def quotas_save(
     bounds) and each quota changed (category, value, old and new bounds), besides the
     counts; no personal data is involved.
 
+    A quota with ``min_percent``/``max_percent`` gets its counts from them and the panel
+    size. A category whose ``bands`` change must have valid bands, each a value of the
+    category (audited as ``CATEGORY_BANDS_SET``).
+
     Args:
         assembly_id: the assembly.
         changed: new or edited :class:`Quota` / :class:`Category` instances (not yet saved).
@@ -122,7 +153,8 @@ def quotas_save(
     Raises:
         AssemblyNotFound: no such assembly.
         ServiceError: the assembly is archived or a run is in progress (nothing is saved).
-        InvalidInput: an instance belongs to another assembly, or fails validation.
+        InvalidInput: an instance belongs to another assembly, fails validation, or has
+            bands that are malformed, overlap, leave a gap or are not values.
     """
     with transaction.atomic():
         assembly = _lock_assembly(assembly_id)
@@ -138,7 +170,11 @@ def quotas_save(
                 pk__in=[i.pk for i in items if isinstance(i, Quota) and i.pk is not None],
             )
         }
+        for item in changed:
+            if isinstance(item, Quota):
+                _percent_apply(item, assembly.panel_size)
         changes = _quota_changes(changed, deleted, stored)  # before delete() clears pks
+        bands_before = dict(Category.objects.filter(assembly=assembly).values_list("pk", "bands"))
         for item in changed:
             try:
                 item.full_clean()
@@ -149,6 +185,15 @@ def quotas_save(
             if item.pk is not None:
                 item.delete()
         _categories_sync(assembly)
+        for item in changed:
+            if isinstance(item, Category) and bands_before.get(item.pk) != item.bands:
+                _bands_check(item)
+                audit_event_record(
+                    action=AuditAction.CATEGORY_BANDS_SET,
+                    actor=actor,
+                    target=assembly,
+                    data={"category": item.name, "bands": list(item.bands)},
+                )
         model = type(items[0])._meta.model_name if items else ""
         audit_event_record(
             action=AuditAction.QUOTAS_CHANGED,
@@ -160,6 +205,32 @@ def quotas_save(
                 "deleted": len(deleted),
                 **changes,
             },
+        )
+
+
+def _bands_check(category: Category) -> None:
+    """Refuse bands that do not parse, overlap, leave a gap, or are not values of the
+    category's quotas (:mod:`assemblies.bands`).
+
+    Raises:
+        InvalidInput: the sentence names the category and the band.
+    """
+    if not category.bands:
+        return
+    try:
+        bands = bands_parse(category.bands)
+    except BandError as exc:
+        raise InvalidInput(f"Category {category.name!r}: {exc}") from exc
+    values = set(
+        Quota.objects.filter(assembly_id=category.assembly_id, category=category.name).values_list(
+            "value", flat=True
+        )
+    )
+    missing = [b.label for b in bands if b.label not in values]
+    if missing:
+        raise InvalidInput(
+            f"Category {category.name!r}: band(s) {', '.join(missing)} are not values of the "
+            "category; add them to the quotas first."
         )
 
 

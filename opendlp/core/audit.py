@@ -86,6 +86,25 @@ class AuditAction(enum.StrEnum):
         "changed",  # [{category, value, old: {min, max}, new: {min, max}}]
         "source",  # "feasibility" or "run <id>": where the suggestion came from
     )
+    QUOTAS_BUILT = (
+        "assemblies.quotas.built",
+        "filename",
+        "columns",  # [category names]
+        "mode",  # "open" (min 0, max panel) | "proportional"
+        "quotas",
+        "replaced",
+    )
+    QUOTA_VALUES_ADDED = (
+        "assemblies.quotas.values_added",
+        "filename",
+        "added",  # {category: [values]}
+    )
+    QUOTAS_RESCALED = (
+        "assemblies.quotas.rescaled",
+        "panel_size",
+        "changed",  # [{category, value, old: [min, max], new: [min, max]}]
+    )
+    CATEGORY_BANDS_SET = "assemblies.category.bands_set", "category", "bands"
     REGISTRANTS_IMPORTED = (
         "assemblies.registrants.imported",
         "filename",

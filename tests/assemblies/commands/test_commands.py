@@ -164,3 +164,12 @@ def test_run_selection_replacements_sync(small_assembly):
     out = run("run_selection", "small", "--replacements", "1", "--sync")
     assert "replacement of 1 drawn by leximin" in out
     assert Registrant.objects.filter(assembly=small_assembly, status="selected").count() == 4
+
+
+def test_import_quotas_takes_percentages_of_the_panel(tmp_path):
+    quotas = tmp_path / "pct.csv"
+    quotas.write_text("category,feature,min,max\ngender,woman,25%,75%\ngender,man,1,3\n")
+    run("create_assembly", "pct", "--title", "P", "--panel-size", "10")
+    run("import_quotas", "pct", str(quotas))
+    woman = Quota.objects.get(assembly__slug="pct", value="woman")
+    assert (woman.min, woman.max, woman.min_percent) == (2, 8, 25)

@@ -1,0 +1,268 @@
+"""Use cases of targets built from data: the categories and values of a quota table made
+from a registrants file, the values of an import added to the table, percentage quotas
+converted again when the panel size changes. (Category bands are checked when the
+categories are saved: :func:`assemblies.services.quotas.quotas_save`.)
+
+Reads (a file's columns and counts, the answers that are not values yet) live in
+:mod:`assemblies.selectors.targets`; the band and percentage rules in :mod:`assemblies.bands`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from assemblies.bands import percent_bounds
+from assemblies.errors import ImportRejected, InvalidInput, ServiceError
+from assemblies.models import Assembly, Quota
+from assemblies.selectors.targets import (
+    MAX_VALUES_PER_CATEGORY,
+    file_columns,
+    unknown_values,
+)
+from assemblies.services._common import _lock_assembly, _refuse_while_busy
+from assemblies.services.quotas import _categories_sync
+from opendlp.core.audit import AuditAction
+from opendlp.core.services import audit_event_record
+
+#: How the bounds of quotas built from a file are set.
+MODE_OPEN = "open"  # min 0, max the panel size: a table to edit
+MODE_PROPORTIONAL = "proportional"  # min floor(share x panel), max ceil(share x panel)
+MODES = (MODE_OPEN, MODE_PROPORTIONAL)
+
+#: The longest category name or value (the ``Quota`` columns).
+_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class QuotaBuildOutcome:
+    """Quotas built from a file: ``quotas`` written, ``replaced`` removed, ``categories`` in
+    table order; ``unchanged`` when the table was already exactly this (a repeated submit)."""
+
+    quotas: int
+    replaced: int
+    categories: list[str]
+    unchanged: bool = False
+
+
+def _bounds(mode: str, count: int, answered: int, panel_size: int) -> tuple[int, int]:
+    if mode == MODE_OPEN or answered == 0:
+        return 0, panel_size
+    exact = count * panel_size / answered
+    return math.floor(exact), min(panel_size, math.ceil(exact))
+
+
+def _check_name(text: str, what: str) -> None:
+    if len(text) > _NAME_MAX:
+        raise InvalidInput(f"{what} {text[:40]!r}... is longer than {_NAME_MAX} characters.")
+
+
+def categories_from_file(
+    *,
+    assembly_id: int,
+    text: str,
+    filename: str,
+    columns: Sequence[str],
+    mode: str = MODE_OPEN,
+    replace: bool = False,
+    actor: Any = None,
+) -> QuotaBuildOutcome:
+    """Make the assembly's categories and values from chosen columns of a registrants CSV.
+
+    Each chosen column becomes a category (named as the column) and each distinct non-empty
+    answer a value (sorted, ignoring case; answers differing only in case are one value).
+    Bounds: ``open`` gives min 0 and max the panel size; ``proportional`` gives
+    min = floor(share x panel) and max = ceil(share x panel), where share is the value's
+    count over the rows that answered the column.
+
+    Args:
+        assembly_id: the assembly. text: the CSV text (decoded as the upload form does).
+        filename: for messages and the audit. columns: header names, in table order.
+        mode: ``open`` or ``proportional``.
+        replace: must be True when the assembly has quotas already (they are replaced).
+        actor: who asked (None: the system).
+
+    Returns:
+        :class:`QuotaBuildOutcome`. Submitting the same request twice changes nothing the
+        second time (``unchanged``).
+
+    Raises:
+        ImportRejected: the file is malformed (every problem with its line).
+        InvalidInput: no column chosen, a column not in the file or without answers, too
+            many values, a name or value too long, an unknown mode. Nothing is stored.
+        ServiceError: quotas exist and ``replace`` is False; the assembly is archived or a
+            selection run is in progress.
+    """
+    if mode not in MODES:
+        raise InvalidInput(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
+    chosen = list(dict.fromkeys(c for c in columns if c))
+    if not chosen:
+        raise InvalidInput("Choose at least one column to make a category of.")
+    read = file_columns(text=text, filename=filename)
+    if read.problems:
+        raise ImportRejected(read.problems)
+    tables: list[tuple[str, list[tuple[str, int]]]] = []
+    for name in chosen:
+        column = read.column(name)
+        if column is None:
+            raise InvalidInput(f"Column {name!r} is not in the file.")
+        if not column.values:
+            raise InvalidInput(f"Column {name!r} has no answers.")
+        _check_name(name, "The category")
+        merged: dict[str, tuple[str, int]] = {}
+        for value, count in column.values:
+            _check_name(value, f"In column {name!r}, the value")
+            spelled, before = merged.get(value.casefold(), (value, 0))
+            merged[value.casefold()] = (spelled, before + count)
+        if len(merged) > MAX_VALUES_PER_CATEGORY:
+            raise InvalidInput(
+                f"Column {name!r} has {len(merged)} different answers (at most "
+                f"{MAX_VALUES_PER_CATEGORY}): it does not look like a category."
+            )
+        tables.append((name, sorted(merged.values(), key=lambda v: v[0].casefold())))
+    with transaction.atomic():
+        assembly = _lock_assembly(assembly_id)
+        _refuse_while_busy(assembly)
+        rows = []
+        for name, values in tables:
+            answered = sum(count for _, count in values)
+            for value, count in values:
+                low, high = _bounds(mode, count, answered, assembly.panel_size)
+                rows.append((name, value, low, high))
+        existing = list(
+            Quota.objects.filter(assembly=assembly)
+            .order_by("position", "id")
+            .values_list("category", "value", "min", "max")
+        )
+        if existing == rows:
+            return QuotaBuildOutcome(len(rows), 0, [n for n, _ in tables], unchanged=True)
+        if existing and not replace:
+            raise ServiceError(
+                f"The assembly has {len(existing)} quotas already: confirm that they are "
+                "replaced, or edit them instead."
+            )
+        Quota.objects.filter(assembly=assembly).delete()
+        Quota.objects.bulk_create(
+            Quota(assembly=assembly, category=c, value=v, position=i, min=low, max=high)
+            for i, (c, v, low, high) in enumerate(rows)
+        )
+        categories = _categories_sync(assembly)
+        audit_event_record(
+            action=AuditAction.QUOTAS_BUILT,
+            actor=actor,
+            target=assembly,
+            data={
+                "filename": filename,
+                "columns": chosen,
+                "mode": mode,
+                "quotas": len(rows),
+                "replaced": len(existing),
+            },
+        )
+    return QuotaBuildOutcome(len(rows), len(existing), categories)
+
+
+def quota_values_add_missing(
+    *, assembly_id: int, text: str, filename: str, actor: Any = None
+) -> dict[str, list[str]]:
+    """Add the answers of a registrants CSV that are not values of the quota table yet, as
+    new values with min 0 and max the panel size, after the table's last row.
+
+    The answers are found again here (:func:`~assemblies.selectors.targets.unknown_values`),
+    under the assembly's lock, so only what the file really holds is added and a second call
+    adds nothing.
+
+    Returns:
+        ``{category: [values added]}`` (empty: nothing was missing).
+
+    Raises:
+        InvalidInput: a value longer than 100 characters, or more than
+            :data:`~assemblies.selectors.targets.MAX_VALUES_PER_CATEGORY` values in one
+            category (nothing is added). ServiceError: the assembly is archived or a
+            selection run is in progress.
+    """
+    with transaction.atomic():
+        assembly = _lock_assembly(assembly_id)
+        _refuse_while_busy(assembly)
+        missing = unknown_values(assembly=assembly, text=text, filename=filename)
+        if not missing:
+            return {}
+        for category, values in missing.items():
+            for value in values:
+                _check_name(value, f"In column {category!r}, the value")
+            total = Quota.objects.filter(assembly=assembly, category=category).count()
+            if total + len(values) > MAX_VALUES_PER_CATEGORY:
+                raise InvalidInput(
+                    f"Category {category!r} would have {total + len(values)} values (at most "
+                    f"{MAX_VALUES_PER_CATEGORY}): check the column of the file."
+                )
+        last = Quota.objects.filter(assembly=assembly).aggregate(n=Max("position"))["n"] or 0
+        new = [(category, value) for category, values in missing.items() for value in values]
+        Quota.objects.bulk_create(
+            Quota(
+                assembly=assembly,
+                category=category,
+                value=value,
+                position=last + 1 + i,
+                min=0,
+                max=assembly.panel_size,
+            )
+            for i, (category, value) in enumerate(new)
+        )
+        _categories_sync(assembly)
+        audit_event_record(
+            action=AuditAction.QUOTA_VALUES_ADDED,
+            actor=actor,
+            target=assembly,
+            data={"filename": filename, "added": missing},
+        )
+    return missing
+
+
+def quotas_rescale(*, assembly: Assembly, actor: Any = None) -> int:
+    """Inside the caller's transaction (the assembly locked, its new panel size saved):
+    convert every percentage quota again with the panel size (min rounds down, max rounds
+    up), and audit the changed ones as ``QUOTAS_RESCALED``.
+
+    Returns:
+        How many quotas changed.
+    """
+    changed = []
+    quotas = Quota.objects.filter(assembly=assembly).exclude(
+        min_percent__isnull=True, max_percent__isnull=True
+    )
+    for quota in quotas.order_by("position", "id"):
+        low, high = percent_bounds(
+            quota.min_percent,
+            quota.max_percent,
+            assembly.panel_size,
+            min_count=quota.min,
+            max_count=quota.max,
+        )
+        if (low, high) == (quota.min, quota.max):
+            continue
+        changed.append(
+            {
+                "category": quota.category,
+                "value": quota.value,
+                "old": [quota.min, quota.max],
+                "new": [low, high],
+            }
+        )
+        quota.min, quota.max = low, high
+        quota.min_flex = None if quota.min_flex is None else min(quota.min_flex, low)
+        quota.max_flex = None if quota.max_flex is None else max(quota.max_flex, high)
+        quota.save(update_fields=["min", "max", "min_flex", "max_flex"])
+    if changed:
+        audit_event_record(
+            action=AuditAction.QUOTAS_RESCALED,
+            actor=actor,
+            target=assembly,
+            data={"panel_size": assembly.panel_size, "changed": changed},
+        )
+    return len(changed)
