@@ -60,7 +60,13 @@ def face_program(model: TypeModel) -> PanelIP:
 
 
 def decompose(
-    model: TypeModel, monitor: Monitor, target: np.ndarray, *, ip: PanelIP | None = None
+    model: TypeModel,
+    monitor: Monitor,
+    target: np.ndarray,
+    *,
+    ip: PanelIP | None = None,
+    work_limit: int | None = None,
+    half_work_limit: int | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, float]:
     """Greedy face walk from a target probability vector to panels (see the module text).
 
@@ -71,12 +77,19 @@ def decompose(
             the relaxation polytope (as the leximin point of the relaxation does).
         ip: the face program to use (default: a new :func:`face_program`); its bounds are
             changed, so never pass the caller's pricing program.
+        work_limit: stop once the face programs have taken more than this many simplex
+            iterations in all (HiGHS counts them the same on every run, so the stop point,
+            unlike a time limit, does not depend on the machine or its load); ``None``: no
+            limit.
+        half_work_limit: stop too once they have taken more than this many while more than
+            half the mass is left (a walk that starts slowly stays slow); ``None``: no limit.
 
     Returns:
         ``(panels, weights, mass_left)``: the panels (``int64[T]`` type counts) in the order
         found, ``float[len(panels)]`` their weights, and the mass not yet written as panels
         (at most :data:`MASS_TOLERANCE` when the walk finished; larger when it stopped at a
-        face without a panel). ``sum_i weights_i panels_i <= target * sizes`` per type.
+        face without a panel or at the work limit). ``sum_i weights_i panels_i <= target * sizes``
+        per type.
 
     Raises:
         SelectionCancelled: the monitor cancelled the run.
@@ -92,7 +105,12 @@ def decompose(
     panels: list[np.ndarray] = []
     weights: list[float] = []
     max_steps = 2 * (num_types + num_quotas + len(groups)) + 10
+    work = 0
     while mass > MASS_TOLERANCE and len(panels) < max_steps:
+        if work_limit is not None and work > work_limit:
+            break  # too costly here: the caller's column generation goes on
+        if half_work_limit is not None and work > half_work_limit and mass > 0.5:
+            break
         monitor.tick("leximin (decomposition)", len(panels), len(panels) + 1)
         eps = max(TIGHT_TOLERANCE * mass, TIGHT_FLOOR)
         used_up = residual <= eps
@@ -111,6 +129,7 @@ def decompose(
         )
         weight = np.where(used_up, 0.0, residual / (mass * sizes))
         counts, _, _ = ip.best(weight)
+        work += max(0, int(ip.h.getInfo().simplex_iteration_count))
         if counts is None:
             break  # this face holds no panel: the caller's column generation goes on
         theta = _step(residual, mass, counts, sizes, incidence, lower, upper, groups, per_group)
