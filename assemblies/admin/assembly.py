@@ -279,7 +279,7 @@ class AssemblyAdmin(AssemblyPages):
             "status_counts": [
                 (label, counts[value], value)
                 for value, label in RegistrantStatus.choices
-                if counts[value]
+                if counts.get(value)
             ],
             "pool_size": counts[RegistrantStatus.POOL],
             "panel_count": counts[RegistrantStatus.SELECTED] + counts[RegistrantStatus.CONFIRMED],
