@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from assemblies.models import (
     SHORT_CODE_ALPHABET,
@@ -61,3 +63,9 @@ def pages_of(*, assembly: Assembly) -> QuerySet[RegistrationPage]:
         )
         .order_by("created_at", "id")
     )
+
+
+def page_short_url(*, page: RegistrationPage) -> str:
+    """The page's absolute short URL, ``<settings.SITE_URL>/r/<code>`` (for letters and QR
+    codes, so it does not depend on the request's host)."""
+    return settings.SITE_URL + reverse("short:page", kwargs={"code": page.code})
