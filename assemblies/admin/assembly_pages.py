@@ -256,7 +256,9 @@ class AssemblyPages(ImportPages):
         label, service = self.LIFECYCLE[action]
         if action == "open":
             warnings = assembly_readiness(assembly=assembly)
-            form = ReadinessForm(request.POST or None, warnings=warnings)
+            form = ReadinessForm(
+                request.POST if request.method == "POST" else None, warnings=warnings
+            )
             if request.method != "POST" or not form.is_valid():
                 return render(
                     request,

@@ -224,7 +224,7 @@ class RegistrationPageViews:
         if action != "promote":
             raise Http404("No such action.")
         warnings = assembly_readiness(assembly=page.assembly)
-        form = PromoteForm(request.POST or None, warnings=warnings)
+        form = PromoteForm(request.POST if request.method == "POST" else None, warnings=warnings)
         if request.method == "POST" and form.is_valid():
             registration_page_promote(
                 page_id=page.pk,
