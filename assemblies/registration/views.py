@@ -456,28 +456,41 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         match = resolve(request.path_info)
     except Resolver404:
         match = None
-    if match is None or match.view_name != "assemblies:register" or request.method != "POST":
+    views = ("assemblies:register", "short:page")
+    if match is None or match.view_name not in views or request.method != "POST":
         return default_csrf_failure(request, reason)
-    assembly = assembly_by_slug(slug=match.kwargs.get("slug", ""))
-    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+    page = None
+    if match.view_name == "short:page":
+        page = page_by_code(code=match.kwargs.get("code", ""))
+        assembly = page.assembly if page is not None else None
+    else:
+        assembly = assembly_by_slug(slug=match.kwargs.get("slug", ""))
+        if assembly is not None and assembly.status == AssemblyStatus.DRAFT:
+            assembly = None
+    if assembly is None:
         return default_csrf_failure(request, reason)
-    state = registration_state(assembly=assembly)
-    if state != RegistrationState.OPEN:
-        return _unavailable(request, assembly, state, status=403)
-    form = _form_for(assembly, request.POST)
-    posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
-    refusal = _(
-        "Your session expired before the form was sent, so nothing was saved. Your answers "
-        "are still below: please check them and send the form again."
-    )
-    return _form_page(
-        request,
-        assembly,
-        form,
-        fill_token=_kept_fill_token(assembly, posted_token),
-        refusal=refusal,
-        status=403,
-    )
+    with _page_language(page):
+        if page is not None:
+            state = page_registration_state(assembly=assembly, page_status=page.status)
+        else:
+            state = registration_state(assembly=assembly)
+        if state != RegistrationState.OPEN:
+            return _unavailable(request, assembly, state, status=403)
+        form = _form_for(assembly, request.POST)
+        posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
+        refusal = _(
+            "Your session expired before the form was sent, so nothing was saved. Your "
+            "answers are still below: please check them and send the form again."
+        )
+        return _form_page(
+            request,
+            assembly,
+            form,
+            fill_token=_kept_fill_token(assembly, posted_token),
+            refusal=refusal,
+            page=page,
+            status=403,
+        )
 
 
 __all__ = [

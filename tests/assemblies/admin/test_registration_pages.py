@@ -11,8 +11,17 @@ import pytest
 import segno
 from django.urls import reverse
 
-from assemblies.models import AssemblyStatus, PageStatus, Registrant, RegistrantStatus
+from assemblies.models import (
+    AssemblyStatus,
+    ContentTranslation,
+    PageStatus,
+    Registrant,
+    RegistrantStatus,
+    RegistrationPage,
+)
 from assemblies.qr import QR_BORDER, QR_SCALE, qr_image
+from opendlp.core.models import AuditEvent
+from tests.assemblies.admin.test_assembly_form import form_data
 from tests.assemblies.factories import RegistrantFactory, RegistrationPageFactory
 
 
@@ -141,3 +150,60 @@ def test_page_actions_are_forbidden_to_a_caller(client, caller, page):
     client.force_login(caller)
     assert client.get(action_url(page, "promote")).status_code == 403
     assert client.post(action_url(page, "delete-tests")).status_code == 403
+
+
+# --- the inlines, saved through the services ---------------------------------------------------
+
+
+def change_url(assembly):
+    return reverse("admin:assemblies_assembly_change", args=[assembly.pk])
+
+
+def test_inline_adds_a_page_with_a_fresh_code(as_manager, small_assembly):
+    data = form_data(
+        small_assembly,
+        **{
+            "registration_pages-TOTAL_FORMS": "1",
+            "registration_pages-0-assembly": small_assembly.pk,
+            "registration_pages-0-label": "French letters, March",
+            "registration_pages-0-language": "fr",
+            "registration_pages-0-status": "test",
+        },
+    )
+    response = as_manager.post(change_url(small_assembly), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = RegistrationPage.objects.get()
+    assert (page.label, page.language, page.status) == ("French letters, March", "fr", "test")
+    assert len(page.code) == 6
+    assert AuditEvent.objects.filter(action="assemblies.registration_page.created").exists()
+
+
+def test_inline_cannot_open_a_test_page_without_promoting(as_manager, page):
+    data = form_data(page.assembly, **{"registration_pages-0-status": "open"})
+    response = as_manager.post(change_url(page.assembly), data, follow=True)
+    assert "Promote to open" in response.content.decode()
+    page.refresh_from_db()
+    assert page.status == PageStatus.TEST
+
+
+def test_inline_translation_with_a_bad_key_stores_nothing(as_manager, small_assembly):
+    data = form_data(
+        small_assembly,
+        **{
+            "translations-TOTAL_FORMS": "2",
+            "translations-0-assembly": small_assembly.pk,
+            "translations-0-language": "fr",
+            "translations-0-key": "title",
+            "translations-0-text": "Petite assemblée",
+            "translations-1-assembly": small_assembly.pk,
+            "translations-1-language": "fr",
+            "translations-1-key": "subtitle",
+            "translations-1-text": "Sous-titre",
+        },
+    )
+    response = as_manager.post(change_url(small_assembly), data, follow=True)
+    assert "Translations not saved" in response.content.decode()
+    assert not ContentTranslation.objects.exists()
+    data["translations-TOTAL_FORMS"] = "1"
+    as_manager.post(change_url(small_assembly), data)
+    assert ContentTranslation.objects.get().text == "Petite assemblée"

@@ -5,6 +5,7 @@ services/pages.py, services/registration.py)."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from assemblies.errors import InvalidInput, RegistrationClosed
@@ -279,3 +280,14 @@ def test_page_with_a_fixed_language_shows_its_translation(client, assembly):
     assert "Assemblée pour le climat" in client.get(short(french)).content.decode()
     shown = client.get(short(visitor)).content.decode()
     assert "Assemblée pour le climat" not in shown and assembly.title in shown
+
+
+def test_stale_csrf_token_on_a_page_reshows_its_form(assembly):
+    page = RegistrationPageFactory(assembly=assembly, status=PageStatus.TEST)
+    client = Client(enforce_csrf_checks=True)
+    client.get(short(page))
+    response = client.post(short(page), form_data(assembly, csrfmiddlewaretoken="stale" * 8))
+    html = response.content.decode()
+    assert response.status_code == 403 and "Your session expired" in html
+    assert f'action="/r/{page.code}"' in html and "Test page" in html
+    assert not Registrant.objects.exists()
