@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from assemblies.errors import InvalidInput
 from assemblies.models import ContentTranslation, Registrant
@@ -15,6 +16,14 @@ from tests.assemblies.factories import ContentTranslationFactory
 from tests.assemblies.registration.conftest import form_data
 
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A French request leaves French active in this thread (LocaleMiddleware); restore the
+    language afterwards so later tests see their own."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 @pytest.fixture
