@@ -20,6 +20,7 @@ from assemblies.models import (
     Assembly,
     Quota,
     Registrant,
+    RegistrantStatus,
     SelectionRun,
 )
 from assemblies.selectors.records import draw_bundle
@@ -77,14 +78,20 @@ def registrants_csv(
 
     Args:
         assembly: the assembly.
-        registrants: which ones (default: all of the assembly's, in id order).
+        registrants: which ones (default: all of the assembly's but test submissions, in id
+            order).
         with_status: add the ``status`` column (unless the header already has one).
     """
     header = export_header(assembly=assembly)
     categories = list(Quota.objects.filter(assembly=assembly).values_list("category", flat=True))
     id_column = assembly.id_column or ("id" if not assembly.import_columns else "")
     if registrants is None:
-        registrants = Registrant.objects.filter(assembly=assembly).order_by("id").iterator()
+        registrants = (
+            Registrant.objects.filter(assembly=assembly)
+            .exclude(status=RegistrantStatus.TEST)
+            .order_by("id")
+            .iterator()
+        )
     add_status = with_status and "status" not in [h.casefold() for h in header]
 
     def rows() -> Iterator[list[str]]:

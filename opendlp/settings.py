@@ -301,6 +301,9 @@ REGISTRATION_QUESTIONS_CACHE_SECONDS = env.int("REGISTRATION_QUESTIONS_CACHE_SEC
 # How long the emailed links stay valid, in seconds.
 REGISTRATION_CONFIRM_MAX_AGE = env.int("REGISTRATION_CONFIRM_MAX_AGE", default=30 * 24 * 3600)
 REGISTRATION_MANAGE_MAX_AGE = env.int("REGISTRATION_MANAGE_MAX_AGE", default=2 * 365 * 24 * 3600)
+# The site's public address (scheme and host, no trailing slash): what printed short links and
+# their QR codes point to (``/r/<code>``), since a QR code is made away from any request.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # An expired CSRF token on a registration form re-shows the form with the answers kept.
 CSRF_FAILURE_VIEW = "assemblies.registration.views.csrf_failure"
 # --- End of public registration ---

@@ -26,6 +26,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("lottery/", include("lottery.urls")),
     path("a/", include("assemblies.urls")),
+    path("r/", include("assemblies.registration.short_urls")),
     path("api/", include("opendlp.api")),
 ]
 

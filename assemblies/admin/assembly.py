@@ -16,6 +16,11 @@ from django.utils.translation import gettext_lazy
 from assemblies import permissions
 from assemblies.admin.assembly_pages import AssemblyPages
 from assemblies.admin.organisers import MembershipInlineForm
+from assemblies.admin.pages import (
+    ContentTranslationInline,
+    RegistrationPageInline,
+    RegistrationPageViews,
+)
 from assemblies.bands import percent_of_panel
 from assemblies.forms import CategoryInlineForm, HouseholdColumnsField, QuotaInlineForm
 from assemblies.models import (
@@ -23,13 +28,17 @@ from assemblies.models import (
     AssemblyMembership,
     AssemblyStatus,
     Category,
+    ContentTranslation,
     Quota,
     RegistrantStatus,
+    RegistrationPage,
 )
 from assemblies.selectors.assemblies import quota_pool_counts, status_counts
+from assemblies.selectors.readiness import assembly_readiness
 from assemblies.selectors.runs import active_run, runs_of
 from assemblies.services.assemblies import assembly_problems, assembly_save
 from assemblies.services.memberships import membership_remove, membership_set
+from assemblies.services.pages import content_translations_save, registration_page_save
 from assemblies.services.quotas import quotas_save
 from opendlp.core.admin_layout import truncated
 from opendlp.core.errors import DomainError
@@ -170,8 +179,16 @@ class MembershipInline(MemberInlineMixin, admin.TabularInline):
     verbose_name_plural = "Organisers (staff users with a role in this assembly)"
 
 
+class PageInline(MemberInlineMixin, RegistrationPageInline):
+    """Registration pages, for the assembly's organisers (managers edit)."""
+
+
+class TranslationInline(MemberInlineMixin, ContentTranslationInline):
+    """Translations of the assembly's texts, for its organisers (managers edit)."""
+
+
 @admin.register(Assembly)
-class AssemblyAdmin(AssemblyPages):
+class AssemblyAdmin(RegistrationPageViews, AssemblyPages):
     """Assemblies the organiser is a member of, with everything needed to run one."""
 
     form = AssemblyAdminForm
@@ -189,7 +206,7 @@ class AssemblyAdmin(AssemblyPages):
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("status", "created_at", "updated_at")
-    inlines = (QuotaInline, CategoryInline, MembershipInline)
+    inlines = (QuotaInline, CategoryInline, PageInline, TranslationInline, MembershipInline)
     fieldsets = (
         (None, {"fields": ("title", "slug", "status", "question", "description")}),
         ("Selection", {"fields": ("panel_size", "default_algorithm", "auto_select")}),
@@ -201,6 +218,9 @@ class AssemblyAdmin(AssemblyPages):
         ("Privacy", {"classes": ("collapse",), "fields": ("privacy_notice",)}),
         ("Record", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
+
+    def get_urls(self) -> list:
+        return [*self.page_urls(), *super().get_urls()]
 
     # --- lists ------------------------------------------------------------------------------
 
@@ -273,6 +293,27 @@ class AssemblyAdmin(AssemblyPages):
                 except DomainError as exc:
                     self.refuse(request, exc)
             return
+        if formset.model is RegistrationPage:
+            for page in formset.save(commit=False):
+                page.assembly_id = assembly.pk
+                try:
+                    registration_page_save(page=page, actor=request.user)
+                except DomainError as exc:
+                    self.refuse(request, exc, prefix=f"Page “{page.label}” not saved")
+            return
+        if formset.model is ContentTranslation:
+            changed = formset.save(commit=False)
+            if changed or formset.deleted_objects:
+                try:
+                    content_translations_save(
+                        assembly_id=assembly.pk,
+                        changed=changed,
+                        deleted=formset.deleted_objects,
+                        actor=request.user,
+                    )
+                except DomainError as exc:
+                    self.refuse(request, exc, prefix="Translations not saved")
+            return
         changed = formset.save(commit=False)
         if not (changed or formset.deleted_objects):
             return
@@ -309,11 +350,12 @@ class AssemblyAdmin(AssemblyPages):
             "status_counts": [
                 (label, counts[value], value)
                 for value, label in RegistrantStatus.choices
-                if counts[value]
+                if counts.get(value)
             ],
             "pool_size": counts[RegistrantStatus.POOL],
             "panel_count": counts[RegistrantStatus.SELECTED] + counts[RegistrantStatus.CONFIRMED],
             "quota_count": Quota.objects.filter(assembly=assembly).count(),
+            "warnings": assembly_readiness(assembly=assembly),
             "active_run": active_run(assembly=assembly),
             "runs": list(runs_of(assembly=assembly)[:10]),
             "audit_events": list(audit_events_for(target=assembly, limit=25)),

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 
 from assemblies import permissions
+from assemblies.admin.pages import ReadinessForm
 from assemblies.admin.targets import TargetPages
 from assemblies.exports import (
     panel_csv,
@@ -38,6 +39,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.assemblies import assembly_feasibility, status_counts
+from assemblies.selectors.readiness import assembly_readiness
 from assemblies.selectors.runs import active_run, infeasibility_of
 from assemblies.services.assemblies import (
     assembly_archive,
@@ -305,11 +307,34 @@ class AssemblyPages(TargetPages):
     }
 
     def lifecycle_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
-        """Open or close registration, or archive: a confirmation page, then a POST."""
+        """Open or close registration, or archive: a confirmation page, then a POST. Opening
+        shows the readiness checklist; with warnings, the POST must confirm them (a ticked
+        box) or nothing changes (400)."""
         assembly = self.assembly_or_404(request, object_id, "manage")
         if action not in self.LIFECYCLE:
             return HttpResponse(status=404)
         label, service = self.LIFECYCLE[action]
+        if action == "open":
+            warnings = assembly_readiness(assembly=assembly)
+            form = ReadinessForm(
+                request.POST if request.method == "POST" else None, warnings=warnings
+            )
+            if request.method != "POST" or not form.is_valid():
+                return render(
+                    request,
+                    "admin/assemblies/readiness_confirm.html",
+                    self.page_context(
+                        request,
+                        f"{label}?",
+                        original=assembly,
+                        question=f"{label} of “{assembly}”?",
+                        warnings=warnings,
+                        form=form,
+                        button=label,
+                        cancel_url=self._change_url(assembly),
+                    ),
+                    status=400 if request.method == "POST" else 200,
+                )
         if request.method == "POST":
             try:
                 service(assembly_id=assembly.pk, actor=request.user)

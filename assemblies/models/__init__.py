@@ -1,8 +1,8 @@
 """Tables of the assemblies context (docs/architecture.md), one module per family:
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
 invitations), ``registrant`` (registrants, pending uploads), ``notes`` (organisers' notes on a
-registrant), ``imports`` (background preview and import jobs of uploads) and ``run``
-(selection runs).
+registrant), ``pages`` (registration pages, content translations), ``imports`` (background
+preview and import jobs of uploads) and ``run`` (selection runs).
 
 Every invariant that must always hold is a database constraint; workflows live in the
 ``assemblies.services`` package. Import from here: this module is the app's model registry.
@@ -27,6 +27,13 @@ from assemblies.models.organisers import (
     AssemblyMembership,
     Invitation,
     Role,
+)
+from assemblies.models.pages import (
+    SHORT_CODE_ALPHABET,
+    ContentTranslation,
+    PageStatus,
+    RegistrationPage,
+    new_short_code,
 )
 from assemblies.models.registrant import (
     ERASED_ID_PREFIX,
@@ -58,6 +65,7 @@ __all__ = [
     "ERASED_ID_PREFIX",
     "FINISHED_IMPORT_STATUSES",
     "FINISHED_RUN_STATUSES",
+    "ContentTranslation",
     "ImportJob",
     "ImportJobAction",
     "ImportJobStatus",
@@ -65,9 +73,11 @@ __all__ = [
     "NOTE_MAX_LENGTH",
     "NoteKind",
     "PERSONAL_FIELDS",
+    "PageStatus",
     "PendingImport",
     "Quota",
     "PanelOverride",
+    "RegistrationPage",
     "Registrant",
     "RegistrantNote",
     "RegistrantSource",
@@ -75,7 +85,9 @@ __all__ = [
     "Role",
     "RunKind",
     "RunStatus",
+    "SHORT_CODE_ALPHABET",
     "SelectionRun",
     "erased_external_id",
+    "new_short_code",
     "stored_external_ids",
 ]

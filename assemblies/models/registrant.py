@@ -16,7 +16,8 @@ from assemblies.models.assembly import Assembly, pseudonym
 class RegistrantStatus(models.TextChoices):
     """Where a registrant stands: ``pending`` (email unconfirmed), ``pool`` (can be drawn),
     ``selected``/``reserve`` (drawn), ``confirmed`` (will attend), ``withdrawn``, ``deleted``
-    (personal data erased)."""
+    (personal data erased), ``test`` (sent through a registration page in test: never in the
+    pool, a draw, an export or a count)."""
 
     PENDING = "pending", "Pending confirmation"
     POOL = "pool", "In the pool"
@@ -25,6 +26,7 @@ class RegistrantStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     WITHDRAWN = "withdrawn", "Withdrawn"
     DELETED = "deleted", "Deleted (erased)"
+    TEST = "test", "Test submission (quarantined)"
 
 
 class RegistrantSource(models.TextChoices):
@@ -122,6 +124,14 @@ class Registrant(models.Model):
         related_name="selected_registrants",
         help_text="The run that last drew this registrant.",
     )
+    page = models.ForeignKey(
+        "RegistrationPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrants",
+        help_text="The registration page the registrant came through (none: /a/<slug>/).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,11 +143,11 @@ class Registrant(models.Model):
         ]
         constraints = [
             # One form registration per email and assembly (imports may share an email, as
-            # members of one household sometimes do).
+            # members of one household sometimes do; test submissions are apart).
             models.UniqueConstraint(
                 F("assembly"),
                 Lower("email"),
-                condition=Q(source="form") & ~Q(email=""),
+                condition=Q(source="form") & ~Q(email="") & ~Q(status="test"),
                 name="assemblies_registrant_unique_form_email",
                 violation_error_message="This email address is already registered here.",
             ),

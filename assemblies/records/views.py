@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from assemblies.charts import probability_chart_svg
 from assemblies.exports import bundle_json
 from assemblies.models import Assembly, RunStatus
+from assemblies.selectors.content import assembly_localised
 from assemblies.selectors.records import draw_record, published_run
 from assemblies.selectors.registration import assembly_public
 from opendlp.core.errors import NotFound
@@ -45,7 +46,7 @@ def record(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         request,
         "assemblies/public/record.html",
         {
-            "assembly": assembly,
+            "assembly": assembly_localised(assembly=assembly),
             "record": data,
             "report": data.report,
             "page": page,

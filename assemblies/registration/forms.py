@@ -87,7 +87,7 @@ class RegistrationForm(forms.Form):
             self.fields[question.field_name] = forms.ChoiceField(
                 label=question.text,
                 help_text=question.help_text,
-                choices=[(value, value) for value in question.values],
+                choices=question.choices(),
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": _("Choose an answer to this question."),

@@ -8,10 +8,13 @@ nothing and says why.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.cache import never_cache
@@ -19,9 +22,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from assemblies import permissions
 from assemblies.errors import RegistrationClosed
-from assemblies.models import Assembly, AssemblyStatus, Registrant
+from assemblies.models import Assembly, AssemblyStatus, PageStatus, Registrant, RegistrationPage
 from assemblies.registration import protection
 from assemblies.registration.forms import RegistrationForm
+from assemblies.selectors.content import (
+    assembly_localised,
+    questions_localised,
+    translations_for,
+)
+from assemblies.selectors.pages import page_by_code, page_registration_state
 from assemblies.selectors.records import published_runs
 from assemblies.selectors.registration import (
     RegistrationState,
@@ -62,14 +71,40 @@ def _base_url(request: HttpRequest) -> str:
 def _unavailable(
     request: HttpRequest, assembly: Assembly, state: RegistrationState, *, status: int = 200
 ) -> HttpResponse:
-    """The "not open yet" or "closed" page."""
-    template = "not_yet" if state == RegistrationState.NOT_YET else "closed"
+    """The "not open yet", "closed" or "this page is closed" page."""
+    template = {
+        RegistrationState.NOT_YET: "not_yet",
+        RegistrationState.PAGE_CLOSED: "page_closed",
+    }.get(state, "closed")
     return render(
         request,
         f"assemblies/public/{template}.html",
-        {"assembly": assembly, "state": state},
+        {
+            "assembly": _shown(assembly),
+            "state": state,
+            "assembly_public": assembly.status != AssemblyStatus.DRAFT,
+        },
         status=status,
     )
+
+
+def _texts(assembly: Assembly) -> dict[str, str]:
+    """The assembly's translations in the active language."""
+    return translations_for(assembly=assembly, language=translation.get_language())
+
+
+def _shown(assembly: Assembly, texts: dict[str, str] | None = None) -> Assembly:
+    """The assembly as templates show it: its texts in the active language."""
+    return assembly_localised(
+        assembly=assembly, texts=texts if texts is not None else _texts(assembly)
+    )
+
+
+def _page_language(page: RegistrationPage | None) -> contextlib.AbstractContextManager:
+    """Render in the page's fixed language, if it has one (else the visitor's choice)."""
+    if page is not None and page.language:
+        return translation.override(page.language)
+    return contextlib.nullcontext()
 
 
 def _form_page(
@@ -81,14 +116,22 @@ def _form_page(
     refusal: str = "",
     preview: bool = False,
     preview_valid: bool = False,
+    page: RegistrationPage | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    action = "assemblies:preview" if preview else "assemblies:register"
+    if page is not None:
+        action_url = reverse("short:page", kwargs={"code": page.code})
+    else:
+        action = "assemblies:preview" if preview else "assemblies:register"
+        action_url = reverse(action, kwargs={"slug": assembly.slug})
     return render(
         request,
         "assemblies/public/register.html",
         {
-            "assembly": assembly,
+            "assembly": _shown(assembly),
+            "page": page,
+            "test_page": page is not None and page.status == PageStatus.TEST,
+            "assembly_public": assembly.status != AssemblyStatus.DRAFT,
             "form": form,
             "fill_token": fill_token,
             "fill_token_field": protection.FILL_TOKEN_FIELD,
@@ -96,18 +139,18 @@ def _form_page(
             "has_errors": bool(refusal or form.errors),
             "preview": preview,
             "preview_valid": preview_valid,
-            "action": reverse(action, kwargs={"slug": assembly.slug}),
+            "action": action_url,
         },
         status=status,
     )
 
 
 def _form_for(assembly: Assembly, data: QueryDict | None = None) -> RegistrationForm:
-    return RegistrationForm(
-        data,
-        questions=registration_questions(assembly=assembly),
-        household=assembly.household_check,
+    """The form, its questions and value labels in the active language."""
+    questions = questions_localised(
+        questions=registration_questions(assembly=assembly), texts=_texts(assembly)
     )
+    return RegistrationForm(data, questions=questions, household=assembly.household_check)
 
 
 def _kept_fill_token(assembly: Assembly, posted: str) -> str:
@@ -124,13 +167,16 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     """``GET /a/<slug>/``: title, question, description, dates, how selection works, the
     privacy notice, and a link to the form while registration is open. Drafts: 404."""
     assembly = _public_assembly(slug)
+    texts = _texts(assembly)
     return render(
         request,
         "assemblies/public/landing.html",
         {
-            "assembly": assembly,
+            "assembly": _shown(assembly, texts),
             "state": registration_state(assembly=assembly),
-            "questions": registration_questions(assembly=assembly),
+            "questions": questions_localised(
+                questions=registration_questions(assembly=assembly), texts=texts
+            ),
             "draws": list(published_runs(assembly=assembly)),
         },
     )
@@ -150,14 +196,24 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     page, for new and already-known email addresses alike.
     """
     assembly = _public_assembly(slug)
-    state = registration_state(assembly=assembly)
+    return _register_flow(request, assembly, registration_state(assembly=assembly))
+
+
+def _register_flow(
+    request: HttpRequest,
+    assembly: Assembly,
+    state: RegistrationState,
+    page: RegistrationPage | None = None,
+) -> HttpResponse:
+    """The form and its submission, for ``/a/<slug>/register/`` and for a registration page
+    (``page``); ``state`` says whether it takes registrations now."""
     if state != RegistrationState.OPEN:
         return _unavailable(
             request, assembly, state, status=403 if request.method == "POST" else 200
         )
     if request.method != "POST":
         token = protection.fill_token_make(scope=_fill_scope(assembly))
-        return _form_page(request, assembly, _form_for(assembly), fill_token=token)
+        return _form_page(request, assembly, _form_for(assembly), fill_token=token, page=page)
 
     form = _form_for(assembly, request.POST)
     posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
@@ -167,14 +223,18 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             "Nothing was saved. Please wait a while and send the form again."
         )
         token = _kept_fill_token(assembly, posted_token)
-        return _form_page(request, assembly, form, fill_token=token, refusal=refusal, status=429)
+        return _form_page(
+            request, assembly, form, fill_token=token, refusal=refusal, page=page, status=429
+        )
     if protection.honeypot_filled(request.POST):
         refusal = _(
             "The form could not be accepted because the field “Leave this field empty” was "
             "filled in. Nothing was saved. Please empty that field and send the form again."
         )
         token = _kept_fill_token(assembly, posted_token)
-        return _form_page(request, assembly, form, fill_token=token, refusal=refusal, status=400)
+        return _form_page(
+            request, assembly, form, fill_token=token, refusal=refusal, page=page, status=400
+        )
     check = protection.fill_token_check(token=posted_token, scope=_fill_scope(assembly))
     if check == protection.FillCheck.INVALID:
         refusal = _(
@@ -182,24 +242,26 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             "your answers and send the form again."
         )
         token = protection.fill_token_make(scope=_fill_scope(assembly))
-        return _form_page(request, assembly, form, fill_token=token, refusal=refusal, status=400)
+        return _form_page(
+            request, assembly, form, fill_token=token, refusal=refusal, page=page, status=400
+        )
     if check == protection.FillCheck.TOO_FAST:
         refusal = _(
             "The form was sent faster than a person can fill it in. Nothing was saved. "
             "Please check your answers and send the form again."
         )
         return _form_page(
-            request, assembly, form, fill_token=posted_token, refusal=refusal, status=400
+            request, assembly, form, fill_token=posted_token, refusal=refusal, page=page, status=400
         )
     if not form.is_valid():
-        return _form_page(request, assembly, form, fill_token=posted_token, status=400)
+        return _form_page(request, assembly, form, fill_token=posted_token, page=page, status=400)
     if not protection.email_allowed(form.cleaned_data["email"]):
         refusal = _(
             "This email address has been registered too often in a short time. Nothing was "
             "saved. Please wait a while, or look for the email we already sent you."
         )
         return _form_page(
-            request, assembly, form, fill_token=posted_token, refusal=refusal, status=429
+            request, assembly, form, fill_token=posted_token, refusal=refusal, page=page, status=429
         )
     try:
         registrant_register(
@@ -207,9 +269,12 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             answers=form.answers(),
             contact=form.contact(),
             base_url=_base_url(request),
+            page=page,
         )
     except RegistrationClosed as closed:
         return _unavailable(request, assembly, closed.state, status=403)
+    if page is not None:
+        return redirect("short:thanks", code=page.code)
     return redirect("assemblies:thanks", slug=assembly.slug)
 
 
@@ -217,7 +282,50 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     """``GET /a/<slug>/thanks/``: "check your email" (the same for every submission)."""
     assembly = _public_assembly(slug)
-    return render(request, "assemblies/public/thanks.html", {"assembly": assembly})
+    return render(
+        request,
+        "assemblies/public/thanks.html",
+        {"assembly": _shown(assembly), "assembly_public": True},
+    )
+
+
+def _page_or_404(code: str) -> RegistrationPage:
+    page = page_by_code(code=code)
+    if page is None:
+        raise Http404("No such registration page.")
+    return page
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_register(request: HttpRequest, code: str) -> HttpResponse:
+    """``/r/<code>``: the form of a registration page, in the page's language if it has one.
+
+    As ``/a/<slug>/register/``, plus: an unknown code is 404; a closed page says so (403 on
+    POST); an open page takes registrations only while the assembly's registration is open;
+    a page in test takes quarantined submissions while the assembly is a draft, not yet open
+    or open, and says so on the form. A valid submission redirects to ``/r/<code>/thanks``.
+    """
+    page = _page_or_404(code)
+    with _page_language(page):
+        state = page_registration_state(assembly=page.assembly, page_status=page.status)
+        return _register_flow(request, page.assembly, state, page=page)
+
+
+@require_safe
+def page_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    """``/r/<code>/thanks``: "check your email", in the page's language if it has one."""
+    page = _page_or_404(code)
+    with _page_language(page):
+        return render(
+            request,
+            "assemblies/public/thanks.html",
+            {
+                "assembly": _shown(page.assembly),
+                "test_page": page.status == PageStatus.TEST,
+                "assembly_public": page.assembly.status != AssemblyStatus.DRAFT,
+            },
+        )
 
 
 def _link_target(
@@ -242,7 +350,7 @@ def _link_target(
             request,
             "assemblies/public/link_invalid.html",
             {
-                "assembly": assembly,
+                "assembly": _shown(assembly),
                 "expired": expired,
                 "purpose": purpose.value,
                 "state": state,
@@ -269,7 +377,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(
         request,
         "assemblies/public/confirm.html",
-        {"assembly": assembly, "registrant": registrant, "can_confirm": can_confirm},
+        {"assembly": _shown(assembly), "registrant": registrant, "can_confirm": can_confirm},
         status=409 if request.method == "POST" else 200,
     )
 
@@ -290,7 +398,7 @@ def withdraw(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         request,
         "assemblies/public/withdraw.html",
         {
-            "assembly": assembly,
+            "assembly": _shown(assembly),
             "registrant": registrant,
             "can_withdraw": registrant.status in WITHDRAWABLE_STATUSES,
         },
@@ -313,7 +421,7 @@ def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         request,
         "assemblies/public/erase.html",
         {
-            "assembly": assembly,
+            "assembly": _shown(assembly),
             "registrant": registrant,
             "erased": registrant.erased_at is not None,
         },
@@ -348,28 +456,41 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         match = resolve(request.path_info)
     except Resolver404:
         match = None
-    if match is None or match.view_name != "assemblies:register" or request.method != "POST":
+    views = ("assemblies:register", "short:page")
+    if match is None or match.view_name not in views or request.method != "POST":
         return default_csrf_failure(request, reason)
-    assembly = assembly_by_slug(slug=match.kwargs.get("slug", ""))
-    if assembly is None or assembly.status == AssemblyStatus.DRAFT:
+    page = None
+    if match.view_name == "short:page":
+        page = page_by_code(code=match.kwargs.get("code", ""))
+        assembly = page.assembly if page is not None else None
+    else:
+        assembly = assembly_by_slug(slug=match.kwargs.get("slug", ""))
+        if assembly is not None and assembly.status == AssemblyStatus.DRAFT:
+            assembly = None
+    if assembly is None:
         return default_csrf_failure(request, reason)
-    state = registration_state(assembly=assembly)
-    if state != RegistrationState.OPEN:
-        return _unavailable(request, assembly, state, status=403)
-    form = _form_for(assembly, request.POST)
-    posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
-    refusal = _(
-        "Your session expired before the form was sent, so nothing was saved. Your answers "
-        "are still below: please check them and send the form again."
-    )
-    return _form_page(
-        request,
-        assembly,
-        form,
-        fill_token=_kept_fill_token(assembly, posted_token),
-        refusal=refusal,
-        status=403,
-    )
+    with _page_language(page):
+        if page is not None:
+            state = page_registration_state(assembly=assembly, page_status=page.status)
+        else:
+            state = registration_state(assembly=assembly)
+        if state != RegistrationState.OPEN:
+            return _unavailable(request, assembly, state, status=403)
+        form = _form_for(assembly, request.POST)
+        posted_token = request.POST.get(protection.FILL_TOKEN_FIELD, "")
+        refusal = _(
+            "Your session expired before the form was sent, so nothing was saved. Your "
+            "answers are still below: please check them and send the form again."
+        )
+        return _form_page(
+            request,
+            assembly,
+            form,
+            fill_token=_kept_fill_token(assembly, posted_token),
+            refusal=refusal,
+            page=page,
+            status=403,
+        )
 
 
 __all__ = [
@@ -377,6 +498,8 @@ __all__ = [
     "csrf_failure",
     "erase",
     "landing",
+    "page_register",
+    "page_thanks",
     "preview",
     "register",
     "thanks",

@@ -58,14 +58,20 @@ def category_bands(*, assembly: Assembly) -> dict[str, list[Band]]:
 
 
 def status_counts(*, assembly: Assembly) -> dict[str, int]:
-    """``{status: number of registrants}`` (every status present, zeros included)."""
+    """``{status: number of registrants}`` (every status present, zeros included), test
+    submissions (status ``test``, quarantined) left out."""
     counts = dict(
         Registrant.objects.filter(assembly=assembly)
+        .exclude(status=RegistrantStatus.TEST)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    return {status: counts.get(status, 0) for status in RegistrantStatus.values}
+    return {
+        status: counts.get(status, 0)
+        for status in RegistrantStatus.values
+        if status != RegistrantStatus.TEST
+    }
 
 
 def answer_counts(*, assembly: Assembly, statuses: Sequence[str]) -> Counter:

@@ -29,6 +29,7 @@ class RegistrationState(enum.StrEnum):
     NOT_YET = "not_yet"  # open, but before ``registration_opens_at``
     OPEN = "open"  # takes registrations
     CLOSED = "closed"  # after ``registration_closes_at``, or closed/selected/archived
+    PAGE_CLOSED = "page_closed"  # the registration page (/r/<code>) was closed
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class Question:
     """One question of the form: a category, its question text and its values in order.
 
     ``field_name`` is the form field's name (``category_<n>``, stable for the category's
-    position in the list); ``values`` are the category's quota values in quota order.
+    position in the list); ``values`` are the category's quota values in quota order;
+    ``labels`` what the form shows for each value (empty: the values themselves; see
+    :func:`assemblies.selectors.content.questions_localised`).
     """
 
     field_name: str
@@ -44,6 +47,13 @@ class Question:
     text: str
     help_text: str
     values: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+
+    def choices(self) -> list[tuple[str, str]]:
+        """``[(value, label), ...]`` in order: what is stored and what is shown."""
+        if len(self.labels) != len(self.values):
+            return [(value, value) for value in self.values]
+        return list(zip(self.values, self.labels, strict=True))
 
 
 def assembly_by_slug(*, slug: str) -> Assembly | None:

@@ -24,10 +24,13 @@ from assemblies.errors import InvalidInput, RegistrationClosed
 from assemblies.models import (
     PERSONAL_FIELDS,
     Assembly,
+    PageStatus,
     Registrant,
     RegistrantSource,
     RegistrantStatus,
+    RegistrationPage,
 )
+from assemblies.selectors.pages import page_registration_state
 from assemblies.selectors.registration import (
     Question,
     RegistrationState,
@@ -57,6 +60,7 @@ def registrant_register(
     answers: dict[str, str],
     contact: dict[str, str],
     base_url: str,
+    page: RegistrationPage | None = None,
     now: dt.datetime | None = None,
 ) -> RegistrationOutcome:
     """Register a member of the public from the form, and email them the confirmation link.
@@ -76,13 +80,19 @@ def registrant_register(
         contact: ``name``, ``email``, ``phone`` and optionally ``address_line_1``,
             ``address_line_2``, ``town``, ``postcode`` (validated strings).
         base_url: scheme and host for the links in the email, e.g. ``"https://dlp.example"``.
+        page: the registration page (``/r/<code>``) used, if any; recorded on a new
+            registrant. Through a page in test the registrant is ``test`` (quarantined: never
+            in the pool, a draw, an export or a count; only test submissions count as "known
+            email addresses" there, and they never block a real registration), and a draft
+            or not-yet-open assembly takes it too. A closed page takes nothing.
         now: the registration time (default: now).
 
     Returns:
         :class:`RegistrationOutcome`.
 
     Raises:
-        RegistrationClosed: when the assembly does not take registrations at ``now``.
+        RegistrationClosed: when the assembly (or the page) does not take registrations at
+            ``now``.
         InvalidInput: when ``contact`` has no email address, or an answer is missing or not
             a value of the quota table (nothing is stored).
     """
@@ -92,21 +102,28 @@ def registrant_register(
         raise InvalidInput("An email address is required.")
     with transaction.atomic():
         locked = _assembly_lock_for_registration(assembly=assembly, email=email)
-        state = registration_state(assembly=locked, now=now)
+        if page is not None:
+            page_status = _page_status_locked(page=page, assembly=locked)
+            state = page_registration_state(assembly=locked, page_status=page_status, now=now)
+        else:
+            page_status = ""
+            state = registration_state(assembly=locked, now=now)
         if state != RegistrationState.OPEN:
             raise RegistrationClosed(state)
+        test = page_status == PageStatus.TEST
         problems = _answers_problems(registration_questions(assembly=locked), answers)
         if problems:
             raise InvalidInput("; ".join(problems))
-        existing_id = _registrant_id_by_email(assembly_id=locked.pk, email=email)
+        existing_id = _registrant_id_by_email(assembly_id=locked.pk, email=email, test=test)
         if existing_id is not None:
             registrant, created = Registrant.objects.get(pk=existing_id), False
             action = AuditAction.REGISTRANT_REGISTERED_AGAIN
         else:
             registrant = Registrant.objects.create(
                 assembly=locked,
-                status=RegistrantStatus.PENDING,
+                status=RegistrantStatus.TEST if test else RegistrantStatus.PENDING,
                 source=RegistrantSource.FORM,
+                page=page,
                 answers=dict(answers),
                 consent_at=now,
                 **{field: (contact.get(field) or "").strip() for field in PERSONAL_FIELDS},
@@ -116,7 +133,11 @@ def registrant_register(
         audit_event_record(
             action=action,
             target=locked,
-            data={"public_id": str(registrant.public_id), "source": RegistrantSource.FORM},
+            data={
+                "public_id": str(registrant.public_id),
+                "source": RegistrantSource.FORM,
+                **({"page_id": page.pk, "test": test} if page is not None else {}),
+            },
         )
         registrant.assembly = locked
         language = translation.get_language()
@@ -182,18 +203,39 @@ def _assembly_lock_for_registration(*, assembly: Assembly, email: str) -> Assemb
     return assembly
 
 
-def _registrant_id_by_email(*, assembly_id: int, email: str) -> int | None:
+def _page_status_locked(*, page: RegistrationPage, assembly: Assembly) -> str:
+    """The page's status, read under a share lock (FOR SHARE on PostgreSQL, so a promotion
+    waits for running registrations and they wait for it).
+
+    Raises:
+        RegistrationClosed: the page was deleted or belongs to another assembly.
+    """
+    table = connection.ops.quote_name(RegistrationPage._meta.db_table)
+    lock = "FOR SHARE" if connection.vendor == "postgresql" else ""
+    sql = f"SELECT status, assembly_id FROM {table} WHERE id = %s {lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [page.pk])
+        row = cursor.fetchone()
+    if row is None or row[1] != assembly.pk:
+        raise RegistrationClosed(RegistrationState.PAGE_CLOSED)
+    page.status = row[0]
+    return str(row[0])
+
+
+def _registrant_id_by_email(*, assembly_id: int, email: str, test: bool = False) -> int | None:
     """The id of the assembly's oldest registrant with this email (case-insensitive), or
     ``None`` (plain SQL on the ``(assembly, lower(email))`` index, as in
     :func:`assemblies.selectors.registration.registrant_by_email`, for the same reason as
-    above). Runs after the email's lock is held, so it sees a registration just committed."""
+    above). Runs after the email's lock is held, so it sees a registration just committed.
+    With ``test``, only test submissions are looked at; without, only the others."""
     table = connection.ops.quote_name(Registrant._meta.db_table)
+    status = "status = %s" if test else "status <> %s"
     sql = (
         f"SELECT id FROM {table} WHERE assembly_id = %s AND LOWER(email) = %s "  # noqa: S608
-        "ORDER BY id LIMIT 1"
+        f"AND {status} ORDER BY id LIMIT 1"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [assembly_id, email.lower()])
+        cursor.execute(sql, [assembly_id, email.lower(), RegistrantStatus.TEST])
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -51,6 +51,32 @@ class AuditAction(enum.StrEnum):
     ASSEMBLY_DUPLICATED = "assemblies.assembly.duplicated", "source_id", "slug"
     REGISTRATION_OPENED = "assemblies.registration.opened", "from"
     REGISTRATION_CLOSED = "assemblies.registration.closed", "reason", "run_id"
+    # registration pages (/r/<code>) and the assembly's texts in other languages
+    REGISTRATION_PAGE_CREATED = (
+        "assemblies.registration_page.created",
+        "page_id",
+        "code",
+        "status",
+        "language",
+    )
+    # fields: names of the changed fields; from/to: the page status when it changed
+    REGISTRATION_PAGE_CHANGED = (
+        "assemblies.registration_page.changed",
+        "page_id",
+        "fields",
+        "from",
+        "to",
+    )
+    # kept: test submissions moved into the real flow (pending); deleted: test rows removed
+    REGISTRATION_PAGE_PROMOTED = (
+        "assemblies.registration_page.promoted",
+        "page_id",
+        "kept",
+        "deleted",
+    )
+    TEST_SUBMISSIONS_DELETED = "assemblies.registration_page.test_deleted", "page_id", "count"
+    # saved/deleted: ["<language>:<key>", ...]
+    CONTENT_TRANSLATIONS_CHANGED = "assemblies.translations.changed", "saved", "deleted"
 
     # assemblies: organisers and invitations
     MEMBERSHIP_SET = (
@@ -124,8 +150,21 @@ class AuditAction(enum.StrEnum):
     REGISTRANTS_EXPORTED = "assemblies.registrants.exported", "what"
 
     # assemblies: registrants
-    REGISTRANT_REGISTERED = "assemblies.registrant.registered", "public_id", "source"
-    REGISTRANT_REGISTERED_AGAIN = "assemblies.registrant.registered_again", "public_id", "source"
+    # page_id: the registration page used (absent: /a/<slug>/); test: a quarantined submission
+    REGISTRANT_REGISTERED = (
+        "assemblies.registrant.registered",
+        "public_id",
+        "source",
+        "page_id",
+        "test",
+    )
+    REGISTRANT_REGISTERED_AGAIN = (
+        "assemblies.registrant.registered_again",
+        "public_id",
+        "source",
+        "page_id",
+        "test",
+    )
     REGISTRANT_STATUS_CHANGED = (
         "assemblies.registrant.status_changed",
         "assembly_id",

@@ -10,16 +10,19 @@ from assemblies.models import (
     Assembly,
     AssemblyMembership,
     Category,
+    ContentTranslation,
     ImportJob,
     ImportJobAction,
     Invitation,
     NoteKind,
+    PageStatus,
     PendingImport,
     Quota,
     Registrant,
     RegistrantNote,
     RegistrantSource,
     RegistrantStatus,
+    RegistrationPage,
     Role,
     SelectionRun,
 )
@@ -159,3 +162,27 @@ class RegistrantNoteFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(StaffFactory)
     kind = NoteKind.CALL_OUTCOME
     text = factory.Sequence(lambda n: f"Called, will attend (note {n}).")
+
+
+class RegistrationPageFactory(factory.django.DjangoModelFactory):
+    """A registration page in test, in the visitor's language (random short code)."""
+
+    class Meta:
+        model = RegistrationPage
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    label = factory.Sequence(lambda n: f"Letters batch {n}")
+    language = ""
+    status = PageStatus.TEST
+
+
+class ContentTranslationFactory(factory.django.DjangoModelFactory):
+    """The French title of an assembly."""
+
+    class Meta:
+        model = ContentTranslation
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    language = "fr"
+    key = "title"
+    text = factory.Sequence(lambda n: f"Assemblée {n}")

@@ -39,7 +39,15 @@ def form_data(assembly, **fields):
     }
     if assembly.household_check:
         data["household_check"] = "on"
-    for prefix, rows in (("quotas", quotas), ("categories", categories), ("memberships", members)):
+    pages = list(assembly.registration_pages.all())
+    translations = list(assembly.translations.all())
+    for prefix, rows in (
+        ("quotas", quotas),
+        ("categories", categories),
+        ("memberships", members),
+        ("registration_pages", pages),
+        ("translations", translations),
+    ):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": str(len(rows)),
@@ -79,6 +87,26 @@ def form_data(assembly, **fields):
                 f"memberships-{i}-assembly": assembly.pk,
                 f"memberships-{i}-user": membership.user.email,
                 f"memberships-{i}-role": membership.role,
+            }
+        )
+    for i, page in enumerate(pages):
+        data.update(
+            {
+                f"registration_pages-{i}-id": page.pk,
+                f"registration_pages-{i}-assembly": assembly.pk,
+                f"registration_pages-{i}-label": page.label,
+                f"registration_pages-{i}-language": page.language,
+                f"registration_pages-{i}-status": page.status,
+            }
+        )
+    for i, row in enumerate(translations):
+        data.update(
+            {
+                f"translations-{i}-id": row.pk,
+                f"translations-{i}-assembly": assembly.pk,
+                f"translations-{i}-language": row.language,
+                f"translations-{i}-key": row.key,
+                f"translations-{i}-text": row.text,
             }
         )
     data.update(fields)

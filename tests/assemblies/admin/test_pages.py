@@ -72,7 +72,13 @@ def test_create_assembly_through_admin_makes_creator_manager(client, outsider):
 
 def management_forms(quotas=0, categories=0, members=0):
     data = {}
-    for prefix, total in (("quotas", quotas), ("categories", categories), ("memberships", members)):
+    for prefix, total in (
+        ("quotas", quotas),
+        ("categories", categories),
+        ("memberships", members),
+        ("registration_pages", 0),
+        ("translations", 0),
+    ):
         data[f"{prefix}-TOTAL_FORMS"] = str(total)
         data[f"{prefix}-INITIAL_FORMS"] = str(total)
         data[f"{prefix}-MIN_NUM_FORMS"] = "0"
