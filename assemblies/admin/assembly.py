@@ -61,6 +61,7 @@ class AssemblyAdminForm(forms.ModelForm):
             "household_columns",
             "id_column",
             "privacy_notice",
+            "reply_to",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -173,6 +174,7 @@ class AssemblyAdmin(AssemblyPages):
             {"fields": ("household_check", "household_columns", "id_column")},
         ),
         ("Privacy", {"classes": ("collapse",), "fields": ("privacy_notice",)}),
+        ("Emails", {"fields": ("reply_to",)}),
         ("Record", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
 
