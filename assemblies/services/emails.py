@@ -378,7 +378,7 @@ def panel_notify(
     the key ``"<kind>:<registrant id>:run<run id>"`` (unique: a second call creates none),
     then, after commit, enqueues every send of the run still ``queued`` or ``failed``, so a
     second call also resumes a notification interrupted by a crash. Audited as
-    ``PANEL_NOTIFIED`` with counts only.
+    ``PANEL_NOTIFIED`` with counts only (``to_call``: the people without an address).
 
     Args:
         run_id: a succeeded panel or replacement run, not voided.
@@ -440,7 +440,7 @@ def panel_notify(
                 "run_id": run.pk,
                 "created": created,
                 "enqueued": len(due),
-                "without_email": len(plan.without_email),
+                "to_call": len(plan.without_email),
             },
         )
         transaction.on_commit(lambda: email_send_enqueue(due))

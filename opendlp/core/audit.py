@@ -136,7 +136,7 @@ class AuditAction(enum.StrEnum):
         "run_id",
         "created",
         "enqueued",
-        "without_email",
+        "to_call",
     )
 
     # assemblies: selection runs
