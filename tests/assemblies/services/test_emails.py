@@ -21,6 +21,7 @@ from assemblies.models import (
     RunStatus,
 )
 from assemblies.selectors.timeline import registrant_timeline
+from assemblies.services.assemblies import assembly_save
 from assemblies.services.emails import (
     email_preview,
     email_send_deliver,
@@ -135,6 +136,14 @@ def test_email_preview_uses_sample_registrant_and_escapes_html(small_assembly):
     assert email.text_body == "Alex Example"
     assert email.html_body == "<p>&lt;b&gt;Bold&lt;/b&gt; assembly</p>"
     assert email.subject == "Selected for <b>Bold</b> assembly"
+
+
+def test_assembly_reply_to_must_be_an_address(small_assembly):
+    small_assembly.reply_to = "team at example"
+    with pytest.raises(InvalidInput, match="reply_to"):
+        assembly_save(assembly=small_assembly)
+    small_assembly.refresh_from_db()
+    assert small_assembly.reply_to == ""
 
 
 # --- sends ------------------------------------------------------------------------------
