@@ -47,8 +47,10 @@ def test_registrants_erased_before_lose_their_external_id(old_apps):
     live = people.create(assembly=assembly, external_id="dee@example.org", status="pool")
     form = people.create(assembly=assembly, external_id="", status="deleted")
     migrate(AFTER)
-    now = Assembly.objects.get(pk=assembly.pk)
+    # Only the columns 0004 has: fields added by later migrations do not exist yet.
+    now = Assembly.objects.only("pk", "pseudonym_key").get(pk=assembly.pk)
     expected = erased_external_id(assembly=now, external_id="cat@example.org")
-    assert Registrant.objects.get(pk=erased.pk).external_id == expected  # as erasure does now
-    assert Registrant.objects.get(pk=live.pk).external_id == "dee@example.org"
-    assert Registrant.objects.get(pk=form.pk).external_id == ""
+    ids = Registrant.objects.only("pk", "external_id")
+    assert ids.get(pk=erased.pk).external_id == expected  # as erasure does now
+    assert ids.get(pk=live.pk).external_id == "dee@example.org"
+    assert ids.get(pk=form.pk).external_id == ""
