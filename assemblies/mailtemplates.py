@@ -76,6 +76,22 @@ def template_problems(text: str) -> list[str]:
     return problems
 
 
+#: Placeholders a kind of email cannot do without (the plain-text body must hold them).
+REQUIRED_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    EmailKind.CONFIRMATION: ("confirm_link",),
+    EmailKind.REMINDER: ("confirm_link",),
+}
+
+
+def placeholders_used(text: str) -> set[str]:
+    """The names of the well-formed placeholders in ``text``."""
+    return {
+        match.group(1).strip()
+        for match in _PLACEHOLDER.finditer(text)
+        if _NAME.fullmatch(match.group(1).strip())
+    }
+
+
 def render(text: str, values: Mapping[str, str], *, html: bool = False) -> str:
     """Fill the placeholders of a text checked by :func:`template_problems`.
 

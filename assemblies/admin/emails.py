@@ -51,6 +51,7 @@ class EmailTemplateForm(forms.ModelForm):
             subject=(data.get("subject") or "").strip(),
             text_body=(data.get("text_body") or "").replace("\r\n", "\n"),
             html_body=(data.get("html_body") or "").replace("\r\n", "\n"),
+            kind=str(data.get("kind") or self.instance.kind or ""),
         )
         for name, sentence in problems.items():
             self.add_error(name, sentence)

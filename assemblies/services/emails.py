@@ -29,7 +29,14 @@ from django.utils import timezone, translation
 
 from assemblies import permissions
 from assemblies.errors import InvalidInput, ServiceError
-from assemblies.mailtemplates import Wording, default_wording, render, template_problems
+from assemblies.mailtemplates import (
+    REQUIRED_PLACEHOLDERS,
+    Wording,
+    default_wording,
+    placeholders_used,
+    render,
+    template_problems,
+)
 from assemblies.models import (
     EMAIL_BODY_MAX_LENGTH,
     EMAIL_SUBJECT_MAX_LENGTH,
@@ -63,8 +70,14 @@ def _require_manager(actor: Any, assembly_id: int, what: str) -> None:
         raise Forbidden(f"Only the assembly's managers can {what}.")
 
 
-def email_template_problems(*, subject: str, text_body: str, html_body: str) -> dict[str, str]:
+def email_template_problems(
+    *, subject: str, text_body: str, html_body: str, kind: str = ""
+) -> dict[str, str]:
     """What stops a template from being saved, by field.
+
+    Args:
+        kind: the kind of email, to check the placeholders it needs (a confirmation without
+            ``{{ confirm_link }}`` would leave nobody able to confirm).
 
     Returns:
         ``{field name: sentence}`` (``subject``, ``text_body``, ``html_body``); empty when the
@@ -84,6 +97,11 @@ def email_template_problems(*, subject: str, text_body: str, html_body: str) -> 
         if bad:
             found.append(f"Control characters are not allowed ({', '.join(bad)}).")
         found += template_problems(text)
+        if name == "text_body":
+            missing = [
+                n for n in REQUIRED_PLACEHOLDERS.get(kind, ()) if n not in placeholders_used(text)
+            ]
+            found += [f"This email needs the placeholder {{{{ {n} }}}}." for n in missing]
         if found:
             problems[name] = " ".join(found)
     return problems
@@ -113,7 +131,8 @@ def email_template_save(
     Raises:
         InvalidInput: unknown kind; a field empty, too long, with control characters, or
             with an unknown or malformed placeholder (the message names field, line and
-            placeholder); nothing is stored.
+            placeholder), or a confirmation or reminder without ``{{ confirm_link }}``;
+            nothing is stored.
         Forbidden: the actor does not manage the assembly. NotFound: no such assembly.
     """
     if kind not in EmailKind.values:
@@ -121,7 +140,9 @@ def email_template_save(
     subject = (subject or "").strip()
     text_body = (text_body or "").replace("\r\n", "\n").replace("\r", "\n")
     html_body = (html_body or "").replace("\r\n", "\n").replace("\r", "\n")
-    problems = email_template_problems(subject=subject, text_body=text_body, html_body=html_body)
+    problems = email_template_problems(
+        subject=subject, text_body=text_body, html_body=html_body, kind=kind
+    )
     if problems:
         raise InvalidInput("; ".join(f"{name}: {text}" for name, text in problems.items()))
     _require_manager(actor, assembly_id, "change the emails")

@@ -31,6 +31,7 @@ from assemblies.services.emails import (
 from assemblies.services.execution import selection_run_execute
 from assemblies.services.lifecycle import assembly_registrants_erase
 from assemblies.services.registrants import registrant_erase
+from assemblies.services.registration import confirmation_email_send
 from assemblies.services.runs import selection_run_start
 from assemblies.services.voiding import selection_run_void
 from assemblies.tasks import send_email
@@ -102,6 +103,33 @@ def test_email_template_save_malformed_placeholder_refused(small_assembly):
             text_body="Hello",
         )
     assert not EmailTemplate.objects.exists()
+
+
+def test_email_template_save_confirmation_needs_confirm_link(small_assembly):
+    with pytest.raises(InvalidInput, match=r"text_body: .*needs the placeholder \{\{ confirm_link"):
+        email_template_save(
+            assembly_id=small_assembly.pk,
+            kind="confirmation",
+            subject="Confirm",
+            text_body="Welcome {{ name }}",
+        )
+    assert not EmailTemplate.objects.exists()
+
+
+def test_confirmation_email_uses_organisers_template(small_assembly, mailoutbox):
+    email_template_save(
+        assembly_id=small_assembly.pk,
+        kind="confirmation",
+        subject="Please confirm, {{ name }}",
+        text_body="Click {{ confirm_link }}",
+    )
+    registrant = RegistrantFactory(assembly=small_assembly, name="Zoe")
+    assert confirmation_email_send(registrant_id=registrant.pk, base_url=BASE)
+    (message,) = mailoutbox
+    assert message.subject == "Please confirm, Zoe"
+    assert message.body.startswith(f"Click {BASE}/a/small/confirm/")
+    send = EmailSend.objects.get(registrant=registrant)
+    assert send.kind == "confirmation" and send.template_version == 1
 
 
 def test_email_template_save_versions_and_audits(small_assembly, manager):
