@@ -168,9 +168,30 @@ def fail_stale_runs() -> list[int]:
     max_retries=8,
 )
 def send_confirmation_email(registrant_id: int, base_url: str, language: str | None = None) -> bool:
-    """Email one registrant their confirm/withdraw/erase links (retried on mail errors)."""
+    """Email one registrant their confirm/withdraw/erase links (retried on mail errors).
+
+    Kept for messages queued before ``assemblies.send_email`` existed; registrations now
+    record an ``EmailSend`` and enqueue :func:`send_email`."""
     from assemblies.services.registration import confirmation_email_send  # leaf
 
     return confirmation_email_send(
         registrant_id=registrant_id, base_url=base_url, language=language
     )
+
+
+@shared_task(
+    name="assemblies.send_email",
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_email(send_id: int) -> str:
+    """Deliver the recorded email ``send_id`` (an ``EmailSend`` row); retried with backoff on
+    mail errors, each try recorded on the row. Returns the send's status."""
+    from assemblies.services.emails import email_send_deliver  # leaf
+
+    return email_send_deliver(send_id=send_id).status

@@ -73,6 +73,7 @@ class AssemblyAdminForm(forms.ModelForm):
             "household_columns",
             "id_column",
             "privacy_notice",
+            "reply_to",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -216,6 +217,7 @@ class AssemblyAdmin(RegistrationPageViews, AssemblyPages):
             {"fields": ("household_check", "household_columns", "id_column")},
         ),
         ("Privacy", {"classes": ("collapse",), "fields": ("privacy_notice",)}),
+        ("Emails", {"fields": ("reply_to",)}),
         ("Record", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
 

@@ -28,7 +28,7 @@ from assemblies.exports import (
     run_pool_csv,
     run_quotas_csv,
 )
-from assemblies.models import RunStatus, SelectionRun
+from assemblies.models import EmailKind, RunStatus, SelectionRun
 from assemblies.reports import (
     PDF_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -36,6 +36,7 @@ from assemblies.reports import (
     run_report_pdf,
     run_report_xlsx,
 )
+from assemblies.selectors.emails import run_notify_plan
 from assemblies.selectors.runs import (
     run_category_figures,
     run_infeasibility,
@@ -48,6 +49,7 @@ from assemblies.selectors.runs import (
 )
 from assemblies.services.assemblies import assembly_export_record
 from assemblies.services.ceremony import selection_run_seed_enter
+from assemblies.services.emails import panel_notify
 from assemblies.services.execution import selection_run_verify
 from assemblies.services.records import selection_run_publish
 from assemblies.services.runs import selection_run_cancel
@@ -123,6 +125,7 @@ class SelectionRunAdmin(MembershipAdmin):
             path("<int:run_id>/seed/", view(self.seed_view), name=f"{name}seed"),
             path("<int:run_id>/report/", view(self.report_view), name=f"{name}report"),
             path("<int:run_id>/void/", view(self.void_view), name=f"{name}void"),
+            path("<int:run_id>/notify/", view(self.notify_view), name=f"{name}notify"),
             path(
                 "<int:run_id>/download/<str:what>",
                 view(self.download_view),
@@ -424,6 +427,49 @@ class SelectionRunAdmin(MembershipAdmin):
                 reason=reason,
                 error=error,
                 max_length=VOID_REASON_MAX_LENGTH,
+                cancel_url=page,
+            ),
+        )
+
+    def notify_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        """GET: who the notification writes to (counts per kind, the people without an email
+        address to call, sends already made); POST: notify
+        (:func:`assemblies.services.emails.panel_notify`; a second POST sends nothing twice
+        and resumes sends still queued or failed). Managers only."""
+        run = self._run(request, run_id, "manage")
+        page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
+        if request.method == "POST":
+            try:
+                outcome = panel_notify(
+                    run_id=run.pk,
+                    base_url=request.build_absolute_uri("/").rstrip("/"),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.refuse(request, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"{outcome.created} emails created, {outcome.enqueued} handed to the mail "
+                    f"queue; {len(outcome.without_email)} people have no email address: "
+                    "call them.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(page)
+        plan = run_notify_plan(run=run)
+        return render(
+            request,
+            "admin/assemblies/selectionrun/notify.html",
+            self.page_context(
+                request,
+                "Notify the panel?",
+                original=run,
+                run=run,
+                counts=[(EmailKind(kind).label, count) for kind, count in plan.counts.items()],
+                recipients=len(plan.recipients),
+                without_email=plan.without_email,
+                sends=sorted(plan.sends.items()),
+                can_notify=run.status == RunStatus.SUCCEEDED and run.voided_at is None,
                 cancel_url=page,
             ),
         )

@@ -2,7 +2,8 @@
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
 invitations), ``registrant`` (registrants, pending uploads), ``notes`` (organisers' notes on a
 registrant), ``pages`` (registration pages, content translations), ``imports`` (background
-preview and import jobs of uploads) and ``run`` (selection runs).
+preview and import jobs of uploads), ``run`` (selection runs) and ``emails`` (email templates
+per assembly, a record of every send).
 
 Every invariant that must always hold is a database constraint; workflows live in the
 ``assemblies.services`` package. Import from here: this module is the app's model registry.
@@ -14,6 +15,14 @@ from assemblies.models.assembly import (
     AssemblyStatus,
     Category,
     Quota,
+)
+from assemblies.models.emails import (
+    EMAIL_BODY_MAX_LENGTH,
+    EMAIL_SUBJECT_MAX_LENGTH,
+    EmailKind,
+    EmailSend,
+    EmailSendStatus,
+    EmailTemplate,
 )
 from assemblies.models.imports import (
     ACTIVE_IMPORT_STATUSES,
@@ -62,7 +71,13 @@ __all__ = [
     "AssemblyMembership",
     "AssemblyStatus",
     "Category",
+    "EMAIL_BODY_MAX_LENGTH",
+    "EMAIL_SUBJECT_MAX_LENGTH",
     "ERASED_ID_PREFIX",
+    "EmailKind",
+    "EmailSend",
+    "EmailSendStatus",
+    "EmailTemplate",
     "FINISHED_IMPORT_STATUSES",
     "FINISHED_RUN_STATUSES",
     "ContentTranslation",

@@ -95,6 +95,12 @@ class Assembly(models.Model):
         help_text="Column of the registrants CSV holding each person's external id.",
     )
     import_columns = models.JSONField(default=list, blank=True, editable=False)
+    reply_to = models.EmailField(
+        max_length=254,
+        blank=True,
+        help_text="Replies to the emails sent to registrants go to this address "
+        "(empty: the platform's sender address).",
+    )
     pseudonym_key = models.CharField(
         max_length=64,
         default=new_pseudonym_key,

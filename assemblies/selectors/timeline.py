@@ -1,9 +1,9 @@
 """One registrant's timeline for organisers: what happened to them, newest first.
 
 Merges the registrant's audit events (registration, status changes, edits, erasure), the
-organisers' notes, the draw that selected them (``Registrant.selected_by``) and manual
-overrides (``PanelOverride``). Emails sent to registrants are not recorded anywhere (the
-confirmation email is sent without a trace), so they cannot appear here.
+organisers' notes, the draw that selected them (``Registrant.selected_by``), manual
+overrides (``PanelOverride``) and the emails sent or due to them (``EmailSend``: kind,
+status, attempts; never the text or the address).
 
 The number of queries does not depend on the number of events: one per source.
 """
@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from assemblies.models import (
+    EmailSend,
+    EmailSendStatus,
     NoteKind,
     PanelOverride,
     Registrant,
@@ -37,7 +39,7 @@ class TimelineEntry:
         at: when it happened (aware datetime).
         kind: ``"registered"``, ``"status"``, ``"changed"``, ``"erased"``, ``"note"``,
             ``"note_erased"`` (a note deleted with the registrant's data), ``"draw"``,
-            ``"override"`` or ``"event"`` (any other audited event).
+            ``"override"``, ``"email"`` or ``"event"`` (any other audited event).
         title: one line saying what happened, e.g. ``"Status: Selected → Confirmed (caller)"``.
         who: who did it (an organiser's label), or ``""`` for the system or the registrant.
         text: a note's text or an override's reason; ``""`` otherwise.
@@ -101,6 +103,21 @@ def _draw_entry(run: SelectionRun) -> TimelineEntry:
     )
 
 
+def _email_entry(send: EmailSend) -> TimelineEntry:
+    title = f"Email: {send.get_kind_display()} ({send.get_status_display().lower()}"
+    if send.attempts > 1 or send.status == EmailSendStatus.FAILED:
+        title += f", {send.attempts} attempt{'s' if send.attempts != 1 else ''}"
+    if send.error:
+        title += f": {send.error}"
+    title += ")"
+    return TimelineEntry(
+        at=send.sent_at or send.created_at,
+        kind="email",
+        title=title,
+        run_id=send.run_id,
+    )
+
+
 def registrant_timeline(*, registrant: Registrant) -> list[TimelineEntry]:
     """Everything recorded about one registrant, newest first.
 
@@ -109,8 +126,8 @@ def registrant_timeline(*, registrant: Registrant) -> list[TimelineEntry]:
 
     Returns:
         :class:`TimelineEntry` items, newest first (ties: the later-recorded first). At most
-        :data:`TIMELINE_AUDIT_LIMIT` audit events are read. Four queries at most, whatever
-        the number of events (audit events, notes, overrides, the selecting run).
+        :data:`TIMELINE_AUDIT_LIMIT` audit events are read. Five queries at most, whatever
+        the number of events (audit events, notes, overrides, email sends, the selecting run).
     """
     entries: list[TimelineEntry] = []
     notes = list(
@@ -149,6 +166,8 @@ def registrant_timeline(*, registrant: Registrant) -> list[TimelineEntry]:
                 text=override.reason,
             )
         )
+    for send in EmailSend.objects.filter(registrant=registrant).order_by():
+        entries.append(_email_entry(send))
     if registrant.selected_by_id is not None:
         run = (
             SelectionRun.objects.select_related("requested_by")

@@ -1,4 +1,5 @@
-"""Use cases of the public registration: register, and send the confirmation email.
+"""Use cases of the public registration: register, and send the confirmation email (recorded
+as an :class:`~assemblies.models.EmailSend`; see :mod:`assemblies.services.emails`).
 
 Each function owns one transaction, locks the rows it changes, re-checks the state it
 depends on and is safe to call twice. Audit events name the registrant by public id only:
@@ -12,18 +13,15 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 from assemblies.errors import InvalidInput, RegistrationClosed
 from assemblies.models import (
     PERSONAL_FIELDS,
     Assembly,
+    EmailKind,
+    EmailSendStatus,
     PageStatus,
     Registrant,
     RegistrantSource,
@@ -37,11 +35,10 @@ from assemblies.selectors.registration import (
     registration_questions,
     registration_state,
 )
-from assemblies.tasks import send_confirmation_email
-from assemblies.tokens import Purpose, link_token_make
+from assemblies.services.emails import email_send_deliver, email_send_queue
+from assemblies.tasks import send_email
 from opendlp.core.audit import AuditAction
 from opendlp.core.services import audit_event_record
-from opendlp.core.text import email_subject
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +137,14 @@ def registrant_register(
             },
         )
         registrant.assembly = locked
-        language = translation.get_language()
-        transaction.on_commit(
-            lambda: _email_after_commit(registrant=registrant, base_url=base_url, language=language)
-        )
+        if registrant.email:
+            send = email_send_queue(
+                registrant=registrant,
+                kind=EmailKind.CONFIRMATION,
+                base_url=base_url,
+                language=translation.get_language(),
+            )
+            transaction.on_commit(lambda: _email_after_commit(send_id=send.pk))
     return RegistrationOutcome(registrant=registrant, created=created)
 
 
@@ -240,15 +241,16 @@ def _registrant_id_by_email(*, assembly_id: int, email: str, test: bool = False)
     return row[0] if row else None
 
 
-def _email_after_commit(*, registrant: Registrant, base_url: str, language: str | None) -> None:
-    """Hand the confirmation email to a Celery worker once the registration is committed, so
-    the request never waits on the mail server. If the broker cannot take the task, send it
-    here instead; a mail failure then is logged, not raised (the registration stands, and
-    registering again re-sends the email)."""
+def _email_after_commit(*, send_id: int) -> None:
+    """Hand the recorded confirmation email to a Celery worker once the registration is
+    committed, so the request never waits on the mail server. If the broker cannot take the
+    task, send it here instead; a mail failure then is logged (and recorded on the send),
+    not raised: the registration stands, and registering again re-sends the email."""
     try:
-        kwargs = {"registrant_id": registrant.pk, "base_url": base_url, "language": language}
         # An explicit kwargsrepr spares Celery a safe-repr of the arguments per message.
-        send_confirmation_email.apply_async(kwargs=kwargs, argsrepr="()", kwargsrepr=repr(kwargs))
+        send_email.apply_async(
+            kwargs={"send_id": send_id}, argsrepr="()", kwargsrepr=f"{{'send_id': {send_id}}}"
+        )
         return
     except Exception as exc:  # noqa: BLE001 - broker down: fall back to sending in the request
         logger.warning(
@@ -256,30 +258,17 @@ def _email_after_commit(*, registrant: Registrant, base_url: str, language: str 
             type(exc).__name__,
         )
     try:
-        _confirmation_email_deliver(registrant=registrant, base_url=base_url, language=language)
+        email_send_deliver(send_id=send_id)
     except Exception:  # noqa: BLE001 - the registration stands; the person can ask again
-        logger.exception("confirmation email for registrant %s not sent", registrant.public_id)
-
-
-def registration_links(*, registrant: Registrant, base_url: str) -> dict[str, str]:
-    """Absolute signed URLs ``{"confirm": ..., "withdraw": ..., "erase": ...}`` for one
-    registrant (``base_url`` is scheme and host without a trailing slash)."""
-    slug = registrant.assembly.slug
-    links = {}
-    for purpose in Purpose:
-        token = link_token_make(
-            purpose=purpose, public_id=registrant.public_id, assembly_id=registrant.assembly_id
-        )
-        path = reverse(f"assemblies:{purpose.value}", kwargs={"slug": slug, "token": token})
-        links[purpose.value] = base_url.rstrip("/") + path
-    return links
+        logger.exception("confirmation email (send %s) not sent", send_id)
 
 
 def confirmation_email_send(
     *, registrant_id: int, base_url: str, language: str | None = None
 ) -> bool:
-    """Email a registrant the links to confirm, withdraw and erase, through Django's email
-    backend (``EMAIL_URL``).
+    """Email a registrant the links to confirm, withdraw and erase now, in the assembly's
+    confirmation wording (its template or the built-in one), and record the send
+    (:class:`~assemblies.models.EmailSend`, kind ``confirmation``).
 
     Args:
         registrant_id: the registrant's primary key.
@@ -291,32 +280,17 @@ def confirmation_email_send(
         (no such registrant, erased, or no email address).
 
     Raises:
-        Whatever the email backend raises when it cannot send (e.g. ``smtplib.SMTPException``).
+        Whatever the email backend raises when it cannot send (e.g. ``smtplib.SMTPException``);
+        the send is recorded as failed first.
     """
     registrant = Registrant.objects.select_related("assembly").filter(pk=registrant_id).first()
-    if registrant is None:
+    if registrant is None or registrant.erased_at is not None or not registrant.email:
         return False
-    return _confirmation_email_deliver(registrant=registrant, base_url=base_url, language=language)
-
-
-def _confirmation_email_deliver(
-    *, registrant: Registrant, base_url: str, language: str | None
-) -> bool:
-    """Render and send the confirmation email of one registrant (see
-    :func:`confirmation_email_send`)."""
-    if registrant.erased_at is not None or not registrant.email:
-        return False
-    with translation.override(language or translation.get_language()):
-        context = {
-            "registrant": registrant,
-            "assembly": registrant.assembly,
-            "links": registration_links(registrant=registrant, base_url=base_url),
-            "confirm_days": settings.REGISTRATION_CONFIRM_MAX_AGE // 86400,
-        }
-        subject = gettext("Confirm your registration: %(title)s") % {
-            "title": registrant.assembly.title
-        }
-        body = render_to_string("assemblies/email/confirmation.txt", context)
-    message = EmailMessage(subject=email_subject(subject), body=body, to=[registrant.email])
-    message.send(fail_silently=False)
-    return True
+    with transaction.atomic():
+        send = email_send_queue(
+            registrant=registrant,
+            kind=EmailKind.CONFIRMATION,
+            base_url=base_url,
+            language=language or translation.get_language(),
+        )
+    return email_send_deliver(send_id=send.pk).status == EmailSendStatus.SENT

@@ -191,6 +191,17 @@ class AuditAction(enum.StrEnum):
         "kind",
     )
 
+    # assemblies: emails to registrants
+    EMAIL_TEMPLATE_SAVED = "assemblies.email_template.saved", "assembly_id", "kind", "version"
+    PANEL_NOTIFIED = (
+        "assemblies.panel.notified",
+        "assembly_id",
+        "run_id",
+        "created",
+        "enqueued",
+        "to_call",
+    )
+
     # assemblies: selection runs
     SELECTION_REQUESTED = (
         "assemblies.selection.requested",

@@ -35,6 +35,8 @@ def email_text(message: EmailMessage) -> str:
         lines.append(f"Cc: {', '.join(message.cc)}")
     if message.bcc:
         lines.append(f"Bcc: {', '.join(message.bcc)}")
+    if message.reply_to:
+        lines.append(f"Reply-To: {', '.join(message.reply_to)}")
     lines += [f"Subject: {message.subject}", "", str(message.body).rstrip()]
     names = [a.filename if hasattr(a, "filename") else a[0] for a in message.attachments]
     if names:

@@ -11,6 +11,9 @@ from assemblies.models import (
     AssemblyMembership,
     Category,
     ContentTranslation,
+    EmailKind,
+    EmailSend,
+    EmailTemplate,
     ImportJob,
     ImportJobAction,
     Invitation,
@@ -186,3 +189,29 @@ class ContentTranslationFactory(factory.django.DjangoModelFactory):
     language = "fr"
     key = "title"
     text = factory.Sequence(lambda n: f"Assemblée {n}")
+
+
+class EmailTemplateFactory(factory.django.DjangoModelFactory):
+    """An organiser's "selected" email with a name placeholder."""
+
+    class Meta:
+        model = EmailTemplate
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    kind = EmailKind.SELECTED
+    subject = "Selected for {{ assembly }}"
+    text_body = "Hello {{ name }}, you are on the panel. Withdraw: {{ withdraw_link }}"
+
+
+class EmailSendFactory(factory.django.DjangoModelFactory):
+    """A queued "selected" email to a registrant."""
+
+    class Meta:
+        model = EmailSend
+
+    registrant = factory.SubFactory(RegistrantFactory)
+    assembly = factory.LazyAttribute(lambda o: o.registrant.assembly)
+    registrant_public_id = factory.LazyAttribute(lambda o: o.registrant.public_id)
+    kind = EmailKind.SELECTED
+    idempotency_key = factory.Sequence(lambda n: f"selected:test{n}")
+    base_url = "https://dlp.test"

@@ -271,7 +271,7 @@ def test_registrant_register_email_sent_by_celery_task(
             register(assembly)
     finally:
         task_postrun.disconnect(record)
-    assert ran == ["assemblies.send_confirmation_email"] and len(mailoutbox) == 1
+    assert ran == ["assemblies.send_email"] and len(mailoutbox) == 1
 
 
 def test_registrant_register_broker_unreachable_sends_in_request(

@@ -61,3 +61,11 @@ def test_logging_backend_counts_sent_messages(console_email, console_log):
     sent = mail.send_mail("Hello", "Body with 200 15234 numbers", None, ["a@example.org"])
     assert sent == 1
     assert "Body with 200 15234 numbers" in console_log.getvalue()
+
+
+@pytest.mark.django_db
+def test_confirmation_email_log_shows_assemblys_reply_to(console_email, console_log):
+    assembly = AssemblyFactory(reply_to="team@assembly.example")
+    registrant = RegistrantFactory(assembly=assembly)
+    assert confirmation_email_send(registrant_id=registrant.pk, base_url="https://dlp.test")
+    assert "Reply-To: [redacted]" in console_log.getvalue()  # addresses are redacted in logs
