@@ -117,9 +117,11 @@ def correlated_instance(
     values of every category (skewed: one class may answer mostly "value1.2", another mostly
     "value1.3"), so answers to different categories correlate through the class. Each person
     draws a class, then every answer from that class's shares. The quotas are proportional to
-    the pool's own counts: for a value held by ``c`` of the ``n`` people the target is
-    ``c * panel_size / n`` and the quota ``[floor(target) - slack, ceil(target) + slack]`` with
-    ``slack`` 1 or 2, the minimum clipped to [0, c] and the maximum to [0, panel_size].
+    a population that differs from the self-selected pool: each value's pool share (``c`` of
+    the ``n`` people) is tilted by a factor in [0.7, 1.3] and the shares renormalised to ``s``;
+    the target is ``s * panel_size`` and the quota ``[floor(target) - slack, ceil(target) +
+    slack]`` with ``slack`` 1 or 2, the minimum clipped to [0, c] and the maximum to
+    [0, panel_size].
 
     Args:
         pool_size: number of people (n >= panel_size).
@@ -153,9 +155,15 @@ def correlated_instance(
         people.append(Person(f"p{i + 1}", answers))
     quotas = []
     for category, names in values.items():
-        for value in names:
+        # The population the panel must mirror differs from the self-selected pool.
+        tilt = [
+            (counts.get((category, v), 0) / pool_size) * (0.7 + 0.6 * w)
+            for v, w in zip(names, rng.uniform_weights(len(names)), strict=True)
+        ]
+        population = [t / sum(tilt) for t in tilt]
+        for value, share in zip(names, population, strict=True):
             have = counts.get((category, value), 0)
-            target = have * panel_size / pool_size
+            target = share * panel_size
             slack = 1 + rng.randbelow(2)
             low = min(have, max(0, math.floor(target) - slack))
             high = min(panel_size, math.ceil(target) + slack)
