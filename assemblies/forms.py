@@ -6,9 +6,16 @@ from typing import Any, cast
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext_lazy as _
 
 from assemblies import engine
-from assemblies.models import PERSONAL_FIELDS, Algorithm, Registrant, RegistrantStatus
+from assemblies.models import (
+    MAX_PANELS,
+    PERSONAL_FIELDS,
+    Algorithm,
+    Registrant,
+    RegistrantStatus,
+)
 from assemblies.selectors.households import household_columns_normalise
 
 #: Largest CSV accepted by the admin upload (bytes).
@@ -104,6 +111,18 @@ class SelectionRequestForm(forms.Form):
         label="Public ceremony (two phases)",
         help_text="First fix and publish the distribution; then, in front of witnesses, type "
         "a seed made in public (e.g. dice rolls) to draw the panel. Leave the seed empty.",
+    )
+    panels = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PANELS,
+        label=_("Transparent lottery: number of tickets"),
+        help_text=_(
+            "Optional, e.g. 1000: round the distribution to this many equally likely tickets "
+            "(each a panel meeting every quota), shown on the public record; the panel is "
+            "that of one ticket, picked in public in a ceremony (e.g. a ball machine), else "
+            "drawn from the seed. Not for legacy."
+        ),
     )
 
 

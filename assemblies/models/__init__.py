@@ -42,6 +42,7 @@ from assemblies.models.registrant import (
 from assemblies.models.run import (
     ACTIVE_RUN_STATUSES,
     FINISHED_RUN_STATUSES,
+    MAX_PANELS,
     RunKind,
     RunStatus,
     SelectionRun,
@@ -58,6 +59,7 @@ __all__ = [
     "ERASED_ID_PREFIX",
     "FINISHED_IMPORT_STATUSES",
     "FINISHED_RUN_STATUSES",
+    "MAX_PANELS",
     "ImportJob",
     "ImportJobAction",
     "ImportJobStatus",
