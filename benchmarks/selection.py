@@ -161,6 +161,14 @@ def worker_ours(name: str, algorithm: str) -> dict:
     }
 
 
+def instance_shape(name: str) -> dict:
+    """``{"n", "k", "types"}`` of an instance, computed here (for rows whose runs all stopped)."""
+    from selection.symmetry import build_types  # lazy
+
+    quotas, pool, k, households = load(name)
+    return {"n": len(pool), "k": k, "types": build_types(quotas, pool, k, households).num_types}
+
+
 def backend_available(backend: str) -> bool:
     """Whether sortition-algorithms' ``backend`` can run here (``mip*`` needs ``mip``)."""
     package = "mip" if backend.startswith("mip") else backend
@@ -355,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         summaries = _interleaved(specs)
         ours = dict(zip(algorithms, summaries, strict=False))
-        shape: dict = next((s for s in ours.values() if "types" in s), {})
+        shape: dict = next((s for s in ours.values() if "types" in s), {}) or instance_shape(name)
         for algorithm, outcome in ours.items():
             print(table_row(name, algorithm, outcome, shape), flush=True)
         leximin = ours.get("leximin", {})

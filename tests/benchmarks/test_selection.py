@@ -62,3 +62,7 @@ def test_table_row_timeout_unavailable_and_ratio():
 def test_backend_available_false_for_a_missing_package():
     assert bench.backend_available("highspy")
     assert not bench.backend_available("no_such_solver_package")
+
+
+def test_instance_shape_counts_pool_panel_and_types():
+    assert bench.instance_shape("correlated_300_20_7") == {"n": 300, "k": 20, "types": 249}
