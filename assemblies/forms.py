@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from assemblies import engine
 from assemblies.bands import BandError, bands_from_text, bands_parse, percent_bounds, percent_parse
 from assemblies.models import (
+    MAX_PANELS,
     PERSONAL_FIELDS,
     Algorithm,
     Category,
@@ -117,6 +118,18 @@ class SelectionRequestForm(forms.Form):
         label="Public ceremony (two phases)",
         help_text="First fix and publish the distribution; then, in front of witnesses, type "
         "a seed made in public (e.g. dice rolls) to draw the panel. Leave the seed empty.",
+    )
+    panels = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PANELS,
+        label=gettext_lazy("Transparent lottery: number of tickets"),
+        help_text=gettext_lazy(
+            "Optional, e.g. 1000: round the distribution to this many equally likely tickets "
+            "(each a panel meeting every quota), shown on the public record; the panel is "
+            "that of one ticket, picked in public in a ceremony (e.g. a ball machine), else "
+            "drawn from the seed. Not for legacy."
+        ),
     )
 
 

@@ -83,3 +83,96 @@ def synthetic_instance(
             answers[category] = values[category][index]
         people.append(Person(f"p{i + 1}", answers))
     return QuotaTable(quotas), Pool(people)
+
+
+#: Correlated-answer shapes for the benchmark: (name, pool size, panel size, categories).
+CORRELATED_SHAPES: tuple[tuple[str, int, int, int], ...] = (
+    ("correlated_300_20_7", 300, 20, 7),
+    ("correlated_400_40_6", 400, 40, 6),
+    ("correlated_1000_100_7", 1000, 100, 7),
+    ("correlated_2000_100_7", 2000, 100, 7),
+    ("correlated_5000_100_7", 5000, 100, 7),
+    ("correlated_10000_150_8", 10000, 150, 8),
+)
+
+
+def _pick(rng: SeededRandom, shares: list[float]) -> int:
+    """An index drawn with probability proportional to ``shares`` (exact integer weights)."""
+    scale = 1 << 30
+    weights = [max(1, round(s * scale)) for s in shares]
+    r = rng.randbelow(sum(weights))
+    index = 0
+    while r >= weights[index]:
+        r -= weights[index]
+        index += 1
+    return index
+
+
+def correlated_instance(
+    pool_size: int, panel_size: int, num_categories: int, *, seed: str = "correlated"
+) -> tuple[QuotaTable, Pool]:
+    """A quota table and a pool whose answers correlate, as in real self-selected pools.
+
+    Latent classes: 3-5 classes with their own weights; every class has its own shares of the
+    values of every category (skewed: one class may answer mostly "value1.2", another mostly
+    "value1.3"), so answers to different categories correlate through the class. Each person
+    draws a class, then every answer from that class's shares. The quotas are proportional to
+    a population that differs from the self-selected pool: each value's pool share (``c`` of
+    the ``n`` people) is tilted by a factor in [0.7, 1.3] and the shares renormalised to ``s``;
+    the target is ``s * panel_size`` and the quota ``[floor(target) - slack, ceil(target) +
+    slack]`` with ``slack`` 1 or 2, the minimum clipped to [0, c] and the maximum to
+    [0, panel_size].
+
+    Args:
+        pool_size: number of people (n >= panel_size).
+        panel_size: k >= 1.
+        num_categories: number of categories (>= 1), each with 3-6 values.
+        seed: text seed; the same arguments give the same instance on every machine.
+
+    Returns:
+        ``(quotas, pool)``; ids are ``"p1"``, ``"p2"``, ...; no households.
+    """
+    rng = SeededRandom(seed, f"correlated/{pool_size}/{panel_size}/{num_categories}")
+    num_classes = 3 + rng.randbelow(3)
+    class_shares = _shares(rng, num_classes)
+    values: dict[str, list[str]] = {}
+    per_class: dict[str, list[list[float]]] = {}
+    for g in range(num_categories):
+        category = f"category{g + 1}"
+        count = 3 + rng.randbelow(4)
+        values[category] = [f"value{g + 1}.{v + 1}" for v in range(count)]
+        # Uniform weights to the fifth power are skewed: each class leans towards one or two values.
+        per_class[category] = [_skewed(rng, count) for _ in range(num_classes)]
+    people = []
+    counts: dict[tuple[str, str], int] = {}
+    for i in range(pool_size):
+        latent = _pick(rng, class_shares)
+        answers = {}
+        for category, shares in per_class.items():
+            value = values[category][_pick(rng, shares[latent])]
+            answers[category] = value
+            counts[(category, value)] = counts.get((category, value), 0) + 1
+        people.append(Person(f"p{i + 1}", answers))
+    quotas = []
+    for category, names in values.items():
+        # The population the panel must mirror differs from the self-selected pool.
+        tilt = [
+            (counts.get((category, v), 0) / pool_size) * (0.7 + 0.6 * w)
+            for v, w in zip(names, rng.uniform_weights(len(names)), strict=True)
+        ]
+        population = [t / sum(tilt) for t in tilt]
+        for value, share in zip(names, population, strict=True):
+            have = counts.get((category, value), 0)
+            target = share * panel_size
+            slack = 1 + rng.randbelow(2)
+            low = min(have, max(0, math.floor(target) - slack))
+            high = min(panel_size, math.ceil(target) + slack)
+            quotas.append(Quota(category, value, low, high))
+    return QuotaTable(quotas), Pool(people)
+
+
+def _skewed(rng: SeededRandom, count: int) -> list[float]:
+    """Shares of ``count`` values leaning towards a few (uniform weights to the 5th power)."""
+    raw = [0.01 + w**5 for w in rng.uniform_weights(count)]
+    total = sum(raw)
+    return [r / total for r in raw]

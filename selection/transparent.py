@@ -33,12 +33,15 @@ The lottery is kept in :attr:`SelectionResult.extra` (the draw format is unchang
 "last": K2, "counts": [[type, count], ...]}, ...]``, ranges in distribution order, panels
 with no ticket left out), ``ticket`` (the number drawn), ``ticket_source`` (``"public"`` or
 ``"seed"``), ``max_probability_change`` and ``probability_changes`` (``{id: ticket
-probability - distribution probability}``).
+probability - distribution probability}``); in a two-phase (ceremony) draw also
+``lottery_sha256`` (:func:`lottery_digest`, published before the ticket is picked).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -59,6 +62,8 @@ MIP_NODES = 100
 MIP_SECONDS = 60.0
 #: Largest number of tickets accepted.
 MAX_PANELS = 1_000_000
+#: The format named in :func:`lottery_digest`'s canonical form.
+LOTTERY_FORMAT = "opendlp-transparent-lottery/v1"
 
 
 def _matrix(shares: Sequence[PanelShare], sizes: Sequence[int]) -> np.ndarray:
@@ -197,10 +202,20 @@ def lottery_make(result: SelectionResult, m: int) -> dict[str, Any]:
     Raises:
         InputError: a result without a distribution (legacy) or ``m`` out of range.
     """
-    sizes = [len(t) for t in result.types]
-    counts = tickets_round(result.distribution, sizes, m)
+    return lottery_of(result.distribution, result.types, m)
+
+
+def lottery_of(
+    shares: Sequence[PanelShare], types: Sequence[Sequence[str]], m: int
+) -> dict[str, Any]:
+    """The M-ticket lottery of a distribution (``shares``) over ``types`` (member ids per type).
+
+    Returns and raises as :func:`lottery_make` (which calls it with a result's distribution).
+    """
+    sizes = [len(t) for t in types]
+    counts = tickets_round(shares, sizes, m)
     tickets, first = [], 1
-    for index, (share, n) in enumerate(zip(result.distribution, counts, strict=True)):
+    for index, (share, n) in enumerate(zip(shares, counts, strict=True)):
         if n:
             tickets.append(
                 {
@@ -211,14 +226,36 @@ def lottery_make(result: SelectionResult, m: int) -> dict[str, Any]:
                 }
             )
             first += n
-    changes = ticket_changes(result.distribution, sizes, counts, m)
-    per_person = {pid: float(changes[t]) for t, group in enumerate(result.types) for pid in group}
+    changes = ticket_changes(shares, sizes, counts, m)
+    per_person = {pid: float(changes[t]) for t, group in enumerate(types) for pid in group}
     return {
         "ticket_panels": m,
         "tickets": tickets,
         "max_probability_change": max((abs(float(c)) for c in changes), default=0.0),
         "probability_changes": per_person,
     }
+
+
+def lottery_digest(lottery: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a lottery's tickets, published with a ceremony's distribution digest
+    before the ticket is picked: compact JSON, keys sorted, UTF-8, of
+    ``{"format": "opendlp-transparent-lottery/v1", "ticket_panels": M, "tickets": [{"share",
+    "first", "last", "counts"}, ...]}``."""
+    canonical = {
+        "format": LOTTERY_FORMAT,
+        "ticket_panels": int(lottery["ticket_panels"]),
+        "tickets": [
+            {
+                "share": int(e["share"]),
+                "first": int(e["first"]),
+                "last": int(e["last"]),
+                "counts": [[int(t), int(c)] for t, c in e["counts"]],
+            }
+            for e in lottery["tickets"]
+        ],
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def ticket_changes(
@@ -329,7 +366,8 @@ def lottery_problems(result: SelectionResult, tolerance: float) -> list[str]:
     Checks: the ticket ranges are consecutive from 1 to M, each names a panel of the
     distribution with its counts; the probabilities implied by the M tickets differ from the
     distribution's by the reported per-person changes, none larger than the reported maximum;
-    a seed-drawn ticket is the seed's (the panel itself is re-drawn by :func:`verify`).
+    a seed-drawn ticket is the seed's (the panel itself is re-drawn by :func:`verify`); a
+    ceremony's tickets are those whose digest (``lottery_sha256``) was published.
     """
     extra = result.extra
     problems: list[str] = []
@@ -371,6 +409,8 @@ def lottery_problems(result: SelectionResult, tolerance: float) -> list[str]:
             problems.append(f"ticket {ticket} is not from 1 to {m}")
         if extra.get("ticket_source") == "seed" and ticket != seed_ticket(result.seed, m):
             problems.append("the ticket is not the one the seed draws")
+        if "lottery_sha256" in extra and extra["lottery_sha256"] != lottery_digest(extra):
+            problems.append("the tickets differ from those whose digest was published")
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         problems.append(f"the lottery is malformed ({type(exc).__name__}: {exc})")
     return problems

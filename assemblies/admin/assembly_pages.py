@@ -236,6 +236,7 @@ class AssemblyPages(TargetPages):
                     seed=form.cleaned_data["seed"].strip() or None,
                     actor=request.user,
                     ceremony=form.cleaned_data["ceremony"],
+                    panels=form.cleaned_data["panels"],
                 )
             except DomainError as exc:
                 self.refuse(request, exc)

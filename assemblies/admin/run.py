@@ -283,6 +283,7 @@ class SelectionRunAdmin(MembershipAdmin):
                     seed=request.POST.get("seed", ""),
                     witnesses=request.POST.get("witnesses", ""),
                     actor=request.user,
+                    ticket=request.POST.get("ticket") or None,
                 )
             except DomainError as exc:
                 self.refuse(request, exc)

@@ -61,6 +61,10 @@ def draw(
 ) -> dict[str, Any]:
     """Run the selection the snapshot describes and return the report (CLI REPORT.json).
 
+    With ``snapshot["panels"] = M`` the distribution is rounded to a transparent lottery of M
+    tickets and the panel of a ticket drawn from the seed is the draw (``extra`` holds the
+    lottery: :mod:`selection.transparent`).
+
     Args:
         snapshot: from :func:`snapshot_make`.
         progress: ``progress(phase, done, total)``, called by the engine while it works.
@@ -85,6 +89,7 @@ def draw(
         households=households,
         progress=progress,
         should_cancel=should_cancel,
+        panels=snapshot.get("panels"),
     )
     return result.to_dict()
 
@@ -136,7 +141,8 @@ def prepare(
     progress: Callable[[str, int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """Phase 1 of a two-phase (ceremony) run: the distribution, fixed, without a seed.
+    """Phase 1 of a two-phase (ceremony) run: the distribution, fixed, without a seed (with
+    ``snapshot["panels"] = M`` also its M-ticket lottery and that lottery's digest).
 
     Returns:
         :func:`selection.ceremony.distribution_prepare`'s dict (with ``distribution_sha256``).
@@ -155,21 +161,24 @@ def prepare(
         households=households,
         progress=progress,
         should_cancel=should_cancel,
+        panels=snapshot.get("panels"),
     )
 
 
 def draw_prepared(
-    snapshot: Mapping[str, Any], prepared: Mapping[str, Any], seed: str
+    snapshot: Mapping[str, Any], prepared: Mapping[str, Any], seed: str, ticket: int | None = None
 ) -> dict[str, Any]:
-    """Phase 2: draw from the fixed distribution with the seed made in public.
+    """Phase 2: draw from the fixed distribution with the seed made in public (for a lottery,
+    the panel of ``ticket``, the number 1..M picked in public).
 
     Returns:
         The report (``SelectionResult.to_dict()``, ``extra.distribution_sha256`` set).
 
     Raises:
-        InputError: an empty seed, or inputs or distribution changed since phase 1.
+        InputError: an empty seed, inputs, distribution or lottery changed since phase 1, or
+            a missing or out-of-range ticket for a lottery.
     """
     quotas, pool, _, _ = snapshot_inputs(snapshot)
     from selection.ceremony import distribution_draw  # lazy
 
-    return distribution_draw(prepared, seed, quotas, pool).to_dict()
+    return distribution_draw(prepared, seed, quotas, pool, ticket).to_dict()

@@ -52,6 +52,7 @@ def snapshot_make(
     kind: str,
     kept: Mapping[tuple[str, str], int] | None = None,
     targets: Iterable[Any] | None = None,
+    panels: int | None = None,
 ) -> dict[str, Any]:
     """The exact inputs of a run, as JSON-safe data.
 
@@ -63,10 +64,13 @@ def snapshot_make(
         algorithm, seed, kind: the run's parameters.
         kept: for replacements, the kept members' counts per (category, value).
         targets: for replacements, the full (unreduced) quotas of the whole panel.
+        panels: M of a transparent lottery (``None``: none; the key is then absent, so the
+            digest of a run without one is what it always was).
 
     Returns:
         ``{"version", "kind", "algorithm", "seed", "panel_size", "households", "quotas": [...],
-        "pool": [{"id", "answers", "household"}], "kept": [...], "targets": [...]}``.
+        "pool": [{"id", "answers", "household"}], "kept": [...], "targets": [...],
+        "panels": M}`` (``targets`` and ``panels`` only when given).
     """
     snapshot = {
         "version": SNAPSHOT_VERSION,
@@ -86,6 +90,8 @@ def snapshot_make(
     }
     if targets is not None:
         snapshot["targets"] = [_quota_dict(r) for r in targets]
+    if panels is not None:
+        snapshot["panels"] = int(panels)
     return snapshot
 
 

@@ -58,6 +58,7 @@ from assemblies.models.registrant import (
 from assemblies.models.run import (
     ACTIVE_RUN_STATUSES,
     FINISHED_RUN_STATUSES,
+    MAX_PANELS,
     RunKind,
     RunStatus,
     SelectionRun,
@@ -81,6 +82,7 @@ __all__ = [
     "FINISHED_IMPORT_STATUSES",
     "FINISHED_RUN_STATUSES",
     "ContentTranslation",
+    "MAX_PANELS",
     "ImportJob",
     "ImportJobAction",
     "ImportJobStatus",

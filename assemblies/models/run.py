@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from assemblies.models.assembly import Algorithm, Assembly
 
@@ -37,6 +37,10 @@ WORKING_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 FINISHED_RUN_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+#: Most tickets of a transparent lottery (``selection.transparent.MAX_PANELS``; models do not
+#: import the engine).
+MAX_PANELS = 1_000_000
 
 
 class SelectionRun(models.Model):
@@ -88,6 +92,18 @@ class SelectionRun(models.Model):
         default=dict, blank=True, help_text="The fixed distribution of a two-phase run."
     )
     distribution_sha256 = models.CharField(max_length=64, blank=True)
+    panels = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Transparent lottery: the number M of equally likely tickets the distribution "
+        "is rounded to (empty: draw from the distribution itself).",
+    )
+    ticket = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Transparent lottery: the ticket drawn, 1..M (picked in public in a ceremony, "
+        "else drawn from the seed).",
+    )
     distribution_fixed_at = models.DateTimeField(null=True, blank=True)
     seed_entered_at = models.DateTimeField(null=True, blank=True)
     witnesses = models.TextField(blank=True, help_text="Witnesses of the seed (optional, public).")
@@ -128,6 +144,15 @@ class SelectionRun(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=RunKind.values), name="assemblies_run_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(panels__isnull=True) | Q(panels__gte=1, panels__lte=MAX_PANELS),
+                name="assemblies_run_panels_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=True)
+                | Q(panels__isnull=False, ticket__gte=1, ticket__lte=F("panels")),
+                name="assemblies_run_ticket_within_panels",
             ),
             models.CheckConstraint(
                 condition=Q(voided_at__isnull=True)

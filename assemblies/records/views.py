@@ -17,12 +17,14 @@ from assemblies.charts import probability_chart_svg
 from assemblies.exports import bundle_json
 from assemblies.models import Assembly, RunStatus
 from assemblies.selectors.content import assembly_localised
-from assemblies.selectors.records import draw_record, published_run
+from assemblies.selectors.records import draw_lottery, draw_record, published_run
 from assemblies.selectors.registration import assembly_public
 from opendlp.core.errors import NotFound
 
 #: Pool members per page of a record's table.
 ROWS_PER_PAGE = 200
+#: Panels per page of a record's transparent lottery (``?tickets=N``).
+LOTTERY_ROWS_PER_PAGE = 50
 
 
 def _assembly(slug: str) -> Assembly:
@@ -35,13 +37,20 @@ def _assembly(slug: str) -> Assembly:
 @require_safe
 def record(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
     """The record of one published draw: how it was made, its figures, the pool (paginated)
-    and the panel by pseudonymous id, with the bundle to verify it."""
+    and the panel by pseudonymous id, with the bundle to verify it; for a transparent lottery
+    also its M tickets, panel by panel (paginated, ``?tickets=N``), and the ticket picked."""
     assembly = _assembly(slug)
     try:
         data = draw_record(run=published_run(assembly=assembly, run_id=run_id))
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     page = Paginator(data.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    lottery = draw_lottery(run=data.run)
+    tickets = (
+        Paginator(lottery.rows, LOTTERY_ROWS_PER_PAGE).get_page(request.GET.get("tickets"))
+        if lottery
+        else None
+    )
     return render(
         request,
         "assemblies/public/record.html",
@@ -50,6 +59,8 @@ def record(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "record": data,
             "report": data.report,
             "page": page,
+            "lottery": lottery,
+            "tickets": tickets,
             "panel": sorted(data.report.panel) if data.report else [],
             "chart": probability_chart_svg(data.probabilities, panel_size=data.run.panel_size),
         },

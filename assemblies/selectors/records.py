@@ -117,3 +117,88 @@ def draw_record(*, run: SelectionRun) -> DrawRecord:
 def draw_bundle(*, run: SelectionRun) -> dict[str, Any]:
     """The run's verification bundle (:func:`assemblies.engine.report_bundle`)."""
     return engine.report_bundle(run.input_snapshot, run.result)
+
+
+@dataclass(frozen=True)
+class LotteryTicketRow:
+    """One panel of a transparent lottery: the tickets ``first``..``last`` that name it, and
+    its members as ``(count, size, answers)`` per type (``count`` of the ``size`` people of
+    the pool who gave ``answers``, in the order of ``DrawRecord.categories``); ``drawn`` when
+    the ticket picked is in its range."""
+
+    first: int
+    last: int
+    members: list[tuple[int, int, list[str]]]
+    drawn: bool
+
+    @property
+    def tickets(self) -> int:
+        """How many of the M tickets name this panel."""
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True)
+class DrawLottery:
+    """A run's transparent lottery, as its public record shows it.
+
+    ``panels``: M, the number of equally likely tickets; ``ticket``: the one picked (None
+    before the pick); ``source``: ``"public"`` (picked in public), ``"seed"`` (drawn from the
+    seed) or ``""`` (not yet picked); ``max_change``: the largest change of anyone's selection
+    probability made by rounding the distribution to M tickets (0..1); ``digest``: the
+    tickets' SHA-256 published before a ceremony's pick (``""`` otherwise); ``rows``: one per
+    panel holding tickets, in ticket order.
+    """
+
+    panels: int
+    ticket: int | None
+    source: str
+    max_change: float
+    digest: str
+    rows: list[LotteryTicketRow]
+
+    @property
+    def max_change_points(self) -> float:
+        """``max_change`` in percentage points."""
+        return 100.0 * self.max_change
+
+
+def draw_lottery(*, run: SelectionRun) -> DrawLottery | None:
+    """The transparent lottery stored with a run (its report's ``extra`` once drawn, its
+    prepared phase-1 data while a ceremony awaits the pick), or None without one."""
+    report = run_report(run=run)
+    if report is not None:
+        lottery: dict[str, Any] = report.extra
+        types: list[list[str]] = report.types
+        ticket = lottery.get("ticket")
+    else:
+        prepared = run.prepared or {}
+        lottery = prepared.get("lottery") or {}
+        lottery = {**lottery, "lottery_sha256": prepared.get("lottery_sha256", "")}
+        types = prepared.get("types") or []
+        ticket = None
+    if run.panels is None or "tickets" not in lottery:
+        return None
+    snapshot: dict[str, Any] = run.input_snapshot or {}
+    categories = list(dict.fromkeys(q["category"] for q in snapshot.get("quotas", [])))
+    answers = {
+        str(p["id"]): [str(p["answers"].get(c, "")) for c in categories]
+        for p in snapshot.get("pool", [])
+    }
+    rows = []
+    for entry in lottery["tickets"]:
+        first, last = int(entry["first"]), int(entry["last"])
+        members = [
+            (int(count), len(types[t]), answers.get(types[t][0], []))
+            for t, count in entry["counts"]
+            if 0 <= t < len(types) and types[t]
+        ]
+        drawn = isinstance(ticket, int) and first <= ticket <= last
+        rows.append(LotteryTicketRow(first=first, last=last, members=members, drawn=drawn))
+    return DrawLottery(
+        panels=int(lottery["ticket_panels"]),
+        ticket=ticket if isinstance(ticket, int) else None,
+        source=str(lottery.get("ticket_source", "")) if ticket is not None else "",
+        max_change=float(lottery.get("max_probability_change", 0.0)),
+        digest=str(lottery.get("lottery_sha256", "")),
+        rows=rows,
+    )

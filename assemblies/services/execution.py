@@ -82,6 +82,7 @@ def _run_inputs(run: SelectionRun, assembly: Assembly) -> dict[str, Any]:
         kind=run.kind,
         kept=dict(kept_counts) if run.kind == RunKind.REPLACEMENT else None,
         targets=targets,
+        panels=run.panels,
     )
 
 
@@ -268,6 +269,9 @@ def run_report_commit(run_id: int, report: dict[str, Any]) -> SelectionRun:
                 assembly.status = AssemblyStatus.SELECTED
                 assembly.save(update_fields=["status", "updated_at"])
         run.result = report
+        ticket = (report.get("extra") or {}).get("ticket")
+        if run.panels is not None and isinstance(ticket, int):
+            run.ticket = ticket
         run.phase = "done"
         run.progress_done = max(run.progress_done, run.progress_total, 1)
         run.progress_total = run.progress_done

@@ -9,14 +9,17 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from assemblies import engine
 from assemblies.errors import (
+    InvalidInput,
     ServiceError,
 )
 from assemblies.models import (
     ACTIVE_RUN_STATUSES,
+    MAX_PANELS,
     Assembly,
     AssemblyStatus,
     Quota,
@@ -82,6 +85,7 @@ def selection_run_start(
     panel_size: int | None = None,
     enqueue: bool = True,
     ceremony: bool = False,
+    panels: int | None = None,
 ) -> SelectionRun:
     """Ask for a selection run; the Celery task (enqueued after commit) executes it.
 
@@ -99,6 +103,11 @@ def selection_run_start(
             for a seed made in public (``selection_run_seed_enter`` in
             :mod:`assemblies.services.ceremony`); no seed may be given now, and ``legacy``
             cannot be used.
+        panels: M, for a transparent lottery (Flanigan, Kehne & Procaccia 2021): the
+            distribution is rounded to M equally likely tickets (1 to :data:`MAX_PANELS`),
+            stored with the run's report and shown on its public record; the panel is that of
+            one ticket, drawn from the seed or, in a ceremony, picked in public (1..M) and
+            entered with the seed. Not for ``legacy`` nor for replacement runs.
 
     Returns:
         The pending (new or already active) :class:`SelectionRun`. When the job queue cannot
@@ -108,10 +117,21 @@ def selection_run_start(
     Raises:
         ServiceError: another kind of run is active; the assembly is archived or (for a panel
             run) already has a panel; no quotas; the pool is smaller than the panel; the
-            household check is on without household columns the pool has (``InvalidInput``).
+            household check is on without household columns the pool has (``InvalidInput``);
+            ``panels`` out of range, with ``legacy`` or for replacements (``InvalidInput``).
     """
     if kind not in RunKind.values:
         raise ServiceError(f"Unknown run kind {kind!r}.")
+    if panels is not None:
+        if isinstance(panels, bool) or not isinstance(panels, int):
+            raise InvalidInput(_("The number of lottery tickets (panels) must be a whole number."))
+        if not 1 <= panels <= MAX_PANELS:
+            raise InvalidInput(
+                _("The number of lottery tickets (panels) must be from 1 to %(most)d.")
+                % {"most": MAX_PANELS}
+            )
+        if kind == RunKind.REPLACEMENT:
+            raise InvalidInput(_("A replacement run draws no transparent lottery (panels)."))
     try:
         with transaction.atomic():
             assembly = _lock_assembly(assembly_id)
@@ -131,6 +151,10 @@ def selection_run_start(
                     f"A {active.get_kind_display().lower()} run (#{active.pk}) is already "
                     "in progress; wait for it or cancel it."
                 )
+            if panels is not None and algorithm == "legacy":
+                raise InvalidInput(
+                    _("A transparent lottery (panels) needs leximin, maximin or nash, not legacy.")
+                )
             size = _check_can_start(assembly, kind, panel_size)
             if ceremony:
                 if kind != RunKind.PANEL or algorithm == "legacy" or seed:
@@ -145,6 +169,7 @@ def selection_run_start(
                 ceremony=ceremony,
                 seed="" if ceremony else (seed or secrets.token_hex(32)),
                 panel_size=size,
+                panels=panels,
                 requested_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
             if kind == RunKind.PANEL and assembly.status == AssemblyStatus.OPEN:
@@ -167,6 +192,7 @@ def selection_run_start(
                     "panel_size": size,
                     "seed_given": bool(seed),
                     "ceremony": ceremony,
+                    "panels": panels,
                 },
             )
             if enqueue:

@@ -210,6 +210,7 @@ class AuditAction(enum.StrEnum):
         "algorithm",
         "panel_size",
         "seed_given",
+        "panels",
         "ceremony",
     )
     SELECTION_STARTED = "assemblies.selection.started", "input_sha256", "pool"
@@ -233,7 +234,13 @@ class AuditAction(enum.StrEnum):
         "assembly_id",
         "distribution_sha256",
     )
-    SELECTION_SEED_ENTERED = "assemblies.selection.seed_entered", "assembly_id", "seed", "witnessed"
+    SELECTION_SEED_ENTERED = (
+        "assemblies.selection.seed_entered",
+        "assembly_id",
+        "seed",
+        "witnessed",
+        "ticket",
+    )
 
     # lottery
     LOTTERY_CLOSED = (

@@ -9,11 +9,12 @@ import json
 import pytest
 
 from selection import InputError, Pool, QuotaTable, draw_ticket, select, verify
+from selection.ceremony import distribution_draw, distribution_prepare
 from selection.cli import main
 from selection.model import PanelShare
 from selection.result import quota_report
 from selection.synthetic import synthetic_instance
-from selection.transparent import seed_ticket, ticket_changes, tickets_round
+from selection.transparent import lottery_digest, seed_ticket, ticket_changes, tickets_round
 from tests.selection.test_cli import write
 
 
@@ -284,3 +285,52 @@ def test_select_panels_with_households(small_instance):
     people = {p.id: p for p in pool}
     keys = [people[i].household for i in result.panel if people[i].household]
     assert len(keys) == len(set(keys))
+
+
+def test_ceremony_panels_publishes_the_lottery_and_draws_the_public_ticket(synthetic):
+    quotas, pool, k = synthetic
+    prepared = distribution_prepare(quotas, pool, k, panels=100)
+    assert prepared["lottery"]["ticket_panels"] == 100
+    assert prepared["lottery_sha256"] == lottery_digest(prepared["lottery"])
+    result = distribution_draw(prepared, "4 2 6", quotas, pool, ticket=37)
+    assert result.extra["ticket"] == 37 and result.extra["ticket_source"] == "public"
+    assert result.extra["lottery_sha256"] == prepared["lottery_sha256"]
+    assert result.panel == draw_ticket(result, 37)
+    outcome = verify(result.to_dict(), quotas, pool, recompute=False)
+    assert outcome.ok, outcome.message()
+    assert any("digest was published before the pick" in f for f in outcome.findings)
+
+
+@pytest.mark.parametrize("ticket", [None, 0, 101])
+def test_ceremony_panels_refuses_a_missing_or_out_of_range_ticket(synthetic, ticket):
+    quotas, pool, k = synthetic
+    prepared = distribution_prepare(quotas, pool, k, panels=100)
+    with pytest.raises(InputError, match="ticket"):
+        distribution_draw(prepared, "4 2 6", quotas, pool, ticket=ticket)
+
+
+def test_ceremony_without_panels_refuses_a_ticket(small_instance):
+    quotas, pool, k = small_instance
+    prepared = distribution_prepare(quotas, pool, k)
+    assert "lottery" not in prepared
+    with pytest.raises(InputError, match="no ticket lottery"):
+        distribution_draw(prepared, "4 2 6", quotas, pool, ticket=1)
+
+
+def test_ceremony_lottery_altered_after_its_digest_refused(synthetic):
+    quotas, pool, k = synthetic
+    prepared = distribution_prepare(quotas, pool, k, panels=100)
+    tickets = prepared["lottery"]["tickets"]
+    tickets[0]["last"], tickets[1]["first"] = tickets[0]["last"] + 1, tickets[1]["first"] + 1
+    with pytest.raises(InputError, match="altered"):
+        distribution_draw(prepared, "4 2 6", quotas, pool, ticket=1)
+
+
+def test_verify_refuses_tickets_differing_from_the_published_digest(synthetic):
+    quotas, pool, k = synthetic
+    prepared = distribution_prepare(quotas, pool, k, panels=100)
+    report = distribution_draw(prepared, "4 2 6", quotas, pool, ticket=5).to_dict()
+    report["extra"]["lottery_sha256"] = "0" * 64
+    outcome = verify(report, quotas, pool, recompute=False)
+    assert not outcome.ok
+    assert any("published" in f for f in outcome.findings if f.startswith("FAILED"))

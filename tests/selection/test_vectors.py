@@ -16,10 +16,12 @@ import numpy as np
 import pytest
 
 from selection import select
+from selection.bundle import verify_bundle
 from selection.draw import draw_panel, quantise
 from selection.model import PanelShare, Person, Pool, Quota, QuotaTable
-from selection.result import input_digest
+from selection.result import SelectionResult, input_digest
 from selection.rng import SeededRandom
+from selection.transparent import draw_ticket, lottery_digest
 
 VECTORS = json.loads(
     (Path(__file__).parent / "vectors" / "draw_v1.json").read_text(encoding="utf-8")
@@ -113,3 +115,31 @@ def test_select_draws_the_vector_panel_from_inputs_and_seed(case):
     assert result.panel == case["panel"]
     assert result.input_digest == case["input_digest"]
     assert {k: round(v, 12) for k, v in result.probabilities.items()} == case["probabilities"]
+
+
+LOTTERY = json.loads(
+    (Path(__file__).parent / "vectors" / "lottery_v1.json").read_text(encoding="utf-8")
+)
+
+
+def test_lottery_vector_bundle_verifies_with_the_package_alone():
+    outcome = verify_bundle(LOTTERY)
+    assert outcome.ok, outcome.message()
+    assert "ok: the panel is ticket 7's" in outcome.findings
+
+
+def test_lottery_vector_ticket_draw_and_digest_are_pinned():
+    result = SelectionResult.from_dict(LOTTERY["report"])
+    assert draw_ticket(result, 7) == ["p00", "p02", "p09", "p10"] == result.panel
+    assert lottery_digest(result.extra) == result.extra["lottery_sha256"]
+    assert result.extra["lottery_sha256"] == (
+        "4901d1a820f5f18a586654074b2065621fb8778209dd993bc698019c6945dfb4"
+    )
+
+
+def test_lottery_vector_other_ticket_is_not_the_stored_draw():
+    bundle = json.loads(json.dumps(LOTTERY))
+    ranges = bundle["report"]["extra"]["tickets"]
+    bundle["report"]["extra"]["ticket"] = ranges[-1]["last"] if ranges[0]["last"] >= 7 else 1
+    outcome = verify_bundle(bundle)
+    assert not outcome.ok

@@ -1,4 +1,4 @@
-"""``manage.py run_selection SLUG [--algorithm A] [--seed S] [--test] [--sync]``."""
+"""``manage.py run_selection SLUG [--algorithm A] [--seed S] [--test] [--panels M] [--sync]``."""
 
 from typing import Any
 
@@ -28,11 +28,21 @@ class Command(NulSafeCommand):
             metavar="N",
             help="Draw N replacements for withdrawn panel members instead of a panel.",
         )
+        parser.add_argument(
+            "--panels",
+            type=int,
+            default=None,
+            metavar="M",
+            help="Transparent lottery: round the distribution to M equally likely tickets and "
+            "draw the panel of one (drawn from the seed); stored with the run.",
+        )
         parser.add_argument("--sync", action="store_true", help="Run in this process and wait.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         assembly = assembly_or_error(options["slug"])
         enqueue = not options["sync"]
+        if options["panels"] is not None and options["replacements"] is not None:
+            raise CommandError("--panels draws a panel or test run, not replacements.")
         try:
             if options["replacements"] is not None:
                 run = replacements_select(
@@ -49,6 +59,7 @@ class Command(NulSafeCommand):
                     algorithm=options["algorithm"],
                     seed=options["seed"],
                     enqueue=enqueue,
+                    panels=options["panels"],
                 )
         except ServiceError as exc:
             raise service_error(exc) from exc
@@ -74,4 +85,9 @@ class Command(NulSafeCommand):
             self.stdout.write(f"Gini coefficient: {report.gini:.4f}")
         if report.num_panels is not None:
             self.stdout.write(f"panels in the distribution: {report.num_panels}")
+        if run.panels is not None:
+            self.stdout.write(
+                f"transparent lottery: ticket {run.ticket} of {run.panels}; largest change of "
+                f"a selection probability {report.extra.get('max_probability_change', 0):.6f}"
+            )
         self.stdout.write(f"input SHA-256: {run.input_sha256}")

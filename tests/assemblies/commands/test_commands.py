@@ -173,3 +173,15 @@ def test_import_quotas_takes_percentages_of_the_panel(tmp_path):
     run("import_quotas", "pct", str(quotas))
     woman = Quota.objects.get(assembly__slug="pct", value="woman")
     assert (woman.min, woman.max, woman.min_percent) == (2, 8, 25)
+
+
+def test_run_selection_panels_stores_and_prints_the_lottery(small_assembly):
+    out = run("run_selection", "small", "--sync", "--seed", "abc", "--panels", "20")
+    run_row = SelectionRun.objects.get(assembly=small_assembly)
+    assert run_row.panels == 20 and 1 <= run_row.ticket <= 20
+    assert f"transparent lottery: ticket {run_row.ticket} of 20" in out
+
+
+def test_run_selection_panels_with_replacements_refused(small_assembly):
+    with pytest.raises(CommandError, match="--panels"):
+        run("run_selection", "small", "--replacements", "2", "--panels", "20")
