@@ -1,6 +1,7 @@
 """Tables of the assemblies context (docs/architecture.md), one module per family:
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
-invitations), ``registrant`` (registrants, pending uploads), ``notes`` (organisers' notes on a
+invitations), ``registrant`` (registrants, pending uploads), ``form_fields`` (the organisers' own
+form questions), ``notes`` (organisers' notes on a
 registrant), ``imports`` (background preview and import jobs of uploads) and ``run``
 (selection runs).
 
@@ -9,11 +10,19 @@ Every invariant that must always hold is a database constraint; workflows live i
 """
 
 from assemblies.models.assembly import (
+    CONTACT_METHODS,
+    CONTACT_RULE_MESSAGE,
     Algorithm,
     Assembly,
     AssemblyStatus,
     Category,
     Quota,
+    Requirement,
+)
+from assemblies.models.form_fields import (
+    CHOICE_TYPES,
+    FieldType,
+    FormField,
 )
 from assemblies.models.imports import (
     ACTIVE_IMPORT_STATUSES,
@@ -31,6 +40,7 @@ from assemblies.models.organisers import (
 from assemblies.models.registrant import (
     ERASED_ID_PREFIX,
     PERSONAL_FIELDS,
+    STAFF_SOURCES,
     PanelOverride,
     PendingImport,
     Registrant,
@@ -54,10 +64,15 @@ __all__ = [
     "Assembly",
     "AssemblyMembership",
     "AssemblyStatus",
+    "CHOICE_TYPES",
+    "CONTACT_METHODS",
+    "CONTACT_RULE_MESSAGE",
     "Category",
     "ERASED_ID_PREFIX",
     "FINISHED_IMPORT_STATUSES",
     "FINISHED_RUN_STATUSES",
+    "FieldType",
+    "FormField",
     "ImportJob",
     "ImportJobAction",
     "ImportJobStatus",
@@ -67,11 +82,13 @@ __all__ = [
     "PERSONAL_FIELDS",
     "PendingImport",
     "Quota",
+    "STAFF_SOURCES",
     "PanelOverride",
     "Registrant",
     "RegistrantNote",
     "RegistrantSource",
     "RegistrantStatus",
+    "Requirement",
     "Role",
     "RunKind",
     "RunStatus",

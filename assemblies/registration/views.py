@@ -24,10 +24,12 @@ from assemblies.registration import protection
 from assemblies.registration.forms import RegistrationForm
 from assemblies.selectors.records import published_runs
 from assemblies.selectors.registration import (
+    ContactRules,
     RegistrationState,
     assembly_by_slug,
     assembly_public,
     registrant_by_public_id,
+    registration_fields,
     registration_questions,
     registration_state,
 )
@@ -107,6 +109,8 @@ def _form_for(assembly: Assembly, data: QueryDict | None = None) -> Registration
         data,
         questions=registration_questions(assembly=assembly),
         household=assembly.household_check,
+        custom_fields=registration_fields(assembly=assembly),
+        contact=ContactRules.of(assembly),
     )
 
 
@@ -193,7 +197,8 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         )
     if not form.is_valid():
         return _form_page(request, assembly, form, fill_token=posted_token, status=400)
-    if not protection.email_allowed(form.cleaned_data["email"]):
+    email = form.cleaned_data["email"]
+    if email and not protection.email_allowed(email):
         refusal = _(
             "This email address has been registered too often in a short time. Nothing was "
             "saved. Please wait a while, or look for the email we already sent you."
@@ -206,6 +211,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             assembly=assembly,
             answers=form.answers(),
             contact=form.contact(),
+            extra=form.extra(),
             base_url=_base_url(request),
         )
     except RegistrationClosed as closed:

@@ -102,6 +102,10 @@ class AuditAction(enum.StrEnum):
     # assemblies: registrants
     REGISTRANT_REGISTERED = "assemblies.registrant.registered", "public_id", "source"
     REGISTRANT_REGISTERED_AGAIN = "assemblies.registrant.registered_again", "public_id", "source"
+    # a registration entered by staff (phone, paper); the actor recorded the confirmation
+    REGISTRANT_ENTERED = "assemblies.registrant.entered", "public_id", "source"
+    # keys: the form field keys added; count: how many
+    FORM_FIELDS_CHANGED = "assemblies.form_fields.changed", "saved", "deleted", "added"
     REGISTRANT_STATUS_CHANGED = (
         "assemblies.registrant.status_changed",
         "assembly_id",
