@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from assemblies import permissions
 from assemblies.admin.assembly_pages import AssemblyPages
+from assemblies.admin.entry import RegistrantEntryPages
 from assemblies.admin.organisers import MembershipInlineForm
 from assemblies.forms import HouseholdColumnsField
 from assemblies.models import (
@@ -21,12 +22,14 @@ from assemblies.models import (
     AssemblyMembership,
     AssemblyStatus,
     Category,
+    FormField,
     Quota,
     RegistrantStatus,
 )
 from assemblies.selectors.assemblies import quota_pool_counts, status_counts
 from assemblies.selectors.runs import active_run, runs_of
 from assemblies.services.assemblies import assembly_problems, assembly_save
+from assemblies.services.form_fields import form_field_problems, form_fields_save
 from assemblies.services.memberships import membership_remove, membership_set
 from assemblies.services.quotas import quotas_save
 from opendlp.core.errors import DomainError
@@ -57,6 +60,9 @@ class AssemblyAdminForm(forms.ModelForm):
             "auto_select",
             "registration_opens_at",
             "registration_closes_at",
+            "email_requirement",
+            "phone_requirement",
+            "address_requirement",
             "household_check",
             "household_columns",
             "id_column",
@@ -133,6 +139,55 @@ class QuotaInline(MemberInlineMixin, admin.TabularInline):
         return self._counts.get((quota.category, quota.value), 0)
 
 
+class FormFieldInlineForm(forms.ModelForm):
+    """One form field, with compact widgets (the inline fits a 1280 px window) and the
+    rules of :func:`~assemblies.services.form_fields.form_field_problems` as field errors."""
+
+    class Meta:
+        model = FormField
+        fields = ("position", "key", "label", "help_text", "type", "choices", "requirement")
+        widgets = {
+            "position": forms.NumberInput(attrs={"style": "width: 3.5em"}),
+            "key": forms.TextInput(attrs={"size": 14}),
+            "label": forms.Textarea(attrs={"rows": 2, "cols": 26}),
+            "help_text": forms.Textarea(attrs={"rows": 2, "cols": 22}),
+            "choices": forms.Textarea(
+                attrs={"rows": 2, "cols": 22, "placeholder": "one answer per line"}
+            ),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
+        data = cast(dict[str, Any], super().clean())
+        assembly = getattr(self.instance, "assembly", None) if self.instance.assembly_id else None
+        if assembly is None or not data.get("key") or self.cleaned_data.get("DELETE"):
+            return data
+        for name, sentence in form_field_problems(
+            assembly=assembly,
+            key=data["key"],
+            type=data.get("type", ""),
+            choices=data.get("choices", ""),
+            exclude_pk=self.instance.pk,
+        ):
+            self.add_error(name if name in self.fields else None, sentence)
+        return data
+
+
+class FormFieldInline(MemberInlineMixin, admin.TabularInline):
+    """The assembly's own questions on the registration form, after the category questions
+    (answers stored under the key in each registrant's extra columns)."""
+
+    model = FormField
+    form = FormFieldInlineForm
+    extra = 0
+    fields = ("position", "key", "label", "help_text", "type", "choices", "requirement")
+    verbose_name = "form field"
+    verbose_name_plural = "Form fields (more questions on the registration form)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FormField]:
+        return super().get_queryset(request).order_by("position", "id")
+
+
 class MembershipInline(MemberInlineMixin, admin.TabularInline):
     """Who organises the assembly, and with which role."""
 
@@ -145,7 +200,7 @@ class MembershipInline(MemberInlineMixin, admin.TabularInline):
 
 
 @admin.register(Assembly)
-class AssemblyAdmin(AssemblyPages):
+class AssemblyAdmin(RegistrantEntryPages, AssemblyPages):
     """Assemblies the organiser is a member of, with everything needed to run one."""
 
     form = AssemblyAdminForm
@@ -163,11 +218,19 @@ class AssemblyAdmin(AssemblyPages):
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("status", "created_at", "updated_at")
-    inlines = (QuotaInline, CategoryInline, MembershipInline)
+    inlines = (QuotaInline, CategoryInline, FormFieldInline, MembershipInline)
     fieldsets = (
         (None, {"fields": ("title", "slug", "status", "question", "description")}),
         ("Selection", {"fields": ("panel_size", "default_algorithm", "auto_select")}),
-        ("Registration", {"fields": ("registration_opens_at", "registration_closes_at")}),
+        (
+            "Registration",
+            {
+                "fields": (
+                    ("registration_opens_at", "registration_closes_at"),
+                    ("email_requirement", "phone_requirement", "address_requirement"),
+                )
+            },
+        ),
         (
             "Households and imports",
             {"fields": ("household_check", "household_columns", "id_column")},
@@ -245,6 +308,17 @@ class AssemblyAdmin(AssemblyPages):
             return
         changed = formset.save(commit=False)
         if not (changed or formset.deleted_objects):
+            return
+        if formset.model is FormField:
+            try:
+                form_fields_save(
+                    assembly_id=assembly.pk,
+                    changed=changed,
+                    deleted=formset.deleted_objects,
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.refuse(request, exc, prefix="Form fields not saved")
             return
         try:
             quotas_save(

@@ -23,6 +23,11 @@ def old_apps(db):
     """The models as of migration 0003; migrates back to the latest afterwards."""
     apps = migrate(BEFORE)
     yield apps
+    if connection.vendor == "postgresql":
+        # Rows inserted by the test leave deferred foreign-key checks pending; PostgreSQL
+        # refuses to alter a table (a later migration adds a foreign key) until they ran.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     migrate(None)
 
 
@@ -47,8 +52,10 @@ def test_registrants_erased_before_lose_their_external_id(old_apps):
     live = people.create(assembly=assembly, external_id="dee@example.org", status="pool")
     form = people.create(assembly=assembly, external_id="", status="deleted")
     migrate(AFTER)
-    now = Assembly.objects.get(pk=assembly.pk)
+    # Only the columns 0004 has: later migrations add others to the current models.
+    now = Assembly.objects.only("pseudonym_key").get(pk=assembly.pk)
     expected = erased_external_id(assembly=now, external_id="cat@example.org")
-    assert Registrant.objects.get(pk=erased.pk).external_id == expected  # as erasure does now
-    assert Registrant.objects.get(pk=live.pk).external_id == "dee@example.org"
-    assert Registrant.objects.get(pk=form.pk).external_id == ""
+    ids = Registrant.objects.values_list("external_id", flat=True)
+    assert ids.get(pk=erased.pk) == expected  # as erasure does now
+    assert ids.get(pk=live.pk) == "dee@example.org"
+    assert ids.get(pk=form.pk) == ""

@@ -36,6 +36,11 @@ def form_data(assembly, **fields):
         "default_algorithm": assembly.default_algorithm,
         "id_column": assembly.id_column,
         "household_columns": ", ".join(assembly.household_columns),
+        "email_requirement": assembly.email_requirement,
+        "phone_requirement": assembly.phone_requirement,
+        "address_requirement": assembly.address_requirement,
+        "form_fields-TOTAL_FORMS": "0",
+        "form_fields-INITIAL_FORMS": "0",
     }
     if assembly.household_check:
         data["household_check"] = "on"
