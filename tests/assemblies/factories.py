@@ -10,6 +10,8 @@ from assemblies.models import (
     Assembly,
     AssemblyMembership,
     Category,
+    FieldType,
+    FormField,
     ImportJob,
     ImportJobAction,
     Invitation,
@@ -20,6 +22,7 @@ from assemblies.models import (
     RegistrantNote,
     RegistrantSource,
     RegistrantStatus,
+    Requirement,
     Role,
     SelectionRun,
 )
@@ -63,6 +66,20 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     assembly = factory.SubFactory(AssemblyFactory)
     name = factory.Sequence(lambda n: f"category{n}")
     question = factory.LazyAttribute(lambda o: f"What is your {o.name}?")
+
+
+class FormFieldFactory(factory.django.DjangoModelFactory):
+    """An optional short-text form field."""
+
+    class Meta:
+        model = FormField
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.LazyAttribute(lambda o: f"Question {o.key}?")
+    type = FieldType.TEXT
+    requirement = Requirement.OPTIONAL
+    position = factory.Sequence(lambda n: n)
 
 
 class QuotaFactory(factory.django.DjangoModelFactory):
