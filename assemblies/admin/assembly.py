@@ -146,14 +146,17 @@ class FormFieldInlineForm(forms.ModelForm):
     class Meta:
         model = FormField
         fields = ("position", "key", "label", "help_text", "type", "choices", "requirement")
+        labels = {"position": "#", "requirement": "asked"}
         widgets = {
-            "position": forms.NumberInput(attrs={"style": "width: 3.5em"}),
-            "key": forms.TextInput(attrs={"size": 14}),
-            "label": forms.Textarea(attrs={"rows": 2, "cols": 26}),
-            "help_text": forms.Textarea(attrs={"rows": 2, "cols": 22}),
+            "position": forms.NumberInput(attrs={"style": "width: 2.5em"}),
+            "key": forms.TextInput(attrs={"style": "width: 6em"}),
+            "label": forms.Textarea(attrs={"rows": 2, "style": "width: 9em"}),
+            "help_text": forms.Textarea(attrs={"rows": 2, "style": "width: 8em"}),
+            "type": forms.Select(attrs={"style": "width: 8.5em"}),
             "choices": forms.Textarea(
-                attrs={"rows": 2, "cols": 22, "placeholder": "one answer per line"}
+                attrs={"rows": 2, "style": "width: 8em", "placeholder": "one answer per line"}
             ),
+            "requirement": forms.Select(attrs={"style": "width: 7em"}),
         }
 
     def clean(self) -> dict[str, Any]:
