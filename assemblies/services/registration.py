@@ -164,7 +164,8 @@ def registrant_enter(
     The same answers and contact details as the public form are required (the admin page
     uses the same form). The new registrant is in the ``pool`` straight away (the staff
     member confirmed it), with ``consent_at`` and ``staff_confirmed_at`` set to ``now`` and
-    ``staff_confirmed_by`` to ``actor``; the event ``REGISTRANT_ENTERED`` names the actor.
+    ``staff_confirmed_by`` to ``actor``; the event ``REGISTRANT_ENTERED`` (on the
+    registrant, so its timeline shows it) names the actor.
     The confirmation email (with the withdraw and erase links) is sent only when there is an
     email address. The registration window is not checked (a paper form may be typed in
     after the closing date), but the assembly must be open.
@@ -223,7 +224,7 @@ def registrant_enter(
         audit_event_record(
             action=AuditAction.REGISTRANT_ENTERED,
             actor=actor,
-            target=locked,
+            target=registrant,
             data={"public_id": str(registrant.public_id), "source": source},
         )
         if email:
@@ -257,15 +258,15 @@ def _entry_check(
 
 
 def _contact_problems(rules: ContactRules, contact: Mapping[str, str]) -> list[str]:
-    """The contact details the assembly requires but ``contact`` lacks."""
-    needed = {"email": ("email",), "phone": ("phone",), "address": ("address_line_1", "postcode")}
-    return [
-        f"{name}: required in this assembly"
-        for method, names in needed.items()
-        if rules.requires(method)
-        for name in names
-        if not (contact.get(name) or "").strip()
-    ]
+    """The service's own contact check: an email address when the assembly requires one,
+    and at least one way to reach the person (email, phone or postal address). The form
+    enforces the phone and address requirements field by field."""
+    given = {name: bool((contact.get(name) or "").strip()) for name in PERSONAL_FIELDS}
+    if rules.requires("email") and not given["email"]:
+        return ["email: required in this assembly"]
+    if not (given["email"] or given["phone"] or (given["address_line_1"] and given["postcode"])):
+        return ["contact: give an email address, a phone number or a postal address"]
+    return []
 
 
 def _extra_problems(specs: list[FieldSpec], extra: Mapping[str, str]) -> list[str]:

@@ -237,12 +237,25 @@ def test_register_service_refuses_unknown_key_and_bad_choice(assembly):
     assert not Registrant.objects.filter(assembly=assembly).exists()
 
 
-def test_register_service_refuses_missing_required_phone(assembly):
-    with pytest.raises(InvalidInput, match="phone: required"):
+def test_register_service_refuses_missing_required_email(assembly):
+    with pytest.raises(InvalidInput, match="email: required"):
         registrant_register(
             assembly=assembly,
             answers={"gender": "Woman", "age": "30-44"},
-            contact={"name": "A", "email": "a@example.org", "phone": ""},
+            contact={"name": "A", "email": "", "phone": "01632960001"},
+            base_url="http://testserver",
+        )
+    assert not Registrant.objects.filter(assembly=assembly).exists()
+
+
+def test_register_service_refuses_no_contact_at_all(assembly):
+    assembly.email_requirement = Requirement.OPTIONAL
+    assembly.save()
+    with pytest.raises(InvalidInput, match="give an email address, a phone number"):
+        registrant_register(
+            assembly=assembly,
+            answers={"gender": "Woman", "age": "30-44"},
+            contact={"name": "A", "email": "", "phone": ""},
             base_url="http://testserver",
         )
     assert not Registrant.objects.filter(assembly=assembly).exists()
