@@ -44,7 +44,8 @@ def form_field_problems(
     - The key must not be a built-in column (``id``, ``status``, a contact field or a name the
       registrants import reads as one, e.g. ``zip``), a category of the assembly, its id
       column, or the key of another of its form fields (letter case ignored).
-    - A choice type needs at least one choice, each at most 200 characters.
+    - A choice type needs at least one choice, each at most 200 characters (and, for a
+      multiple choice, without ``;``: the answers are stored joined by ``"; "``).
 
     Args:
         assembly: the assembly; key, type, choices: the values about to be saved;
@@ -84,6 +85,9 @@ def form_field_problems(
             problems.append(("choices", "A choice question needs its answers: one per line."))
         elif any(len(line) > 200 for line in lines):
             problems.append(("choices", "Each answer may have at most 200 characters."))
+        elif type == FieldType.MULTIPLE_CHOICE and any(";" in line for line in lines):
+            # Several answers are stored joined by "; ".
+            problems.append(("choices", "An answer of a multiple choice may not contain “;”."))
     return problems
 
 

@@ -48,6 +48,13 @@ def test_form_field_choice_type_needs_choices(small_assembly):
     assert problems == [("choices", "A choice question needs its answers: one per line.")]
 
 
+def test_form_field_multiple_choice_answer_without_semicolon(small_assembly):
+    problems = form_field_problems(
+        assembly=small_assembly, key="when", type=FieldType.MULTIPLE_CHOICE, choices="a; b\nc"
+    )
+    assert problems == [("choices", "An answer of a multiple choice may not contain “;”.")]
+
+
 def test_form_fields_save_stores_and_audits(small_assembly, manager):
     field = FormField(assembly=small_assembly, key="needs", label="Needs?", type=FieldType.TEXT)
     form_fields_save(assembly_id=small_assembly.pk, changed=[field], actor=manager)
