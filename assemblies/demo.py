@@ -13,8 +13,18 @@ from typing import TextIO, TypedDict
 
 from accounts.demo import DEMO_ORGANISER_EMAIL
 from accounts.models import User
-from assemblies.models import Assembly, AssemblyStatus, Category, Registrant, Role
+from assemblies.models import (
+    Assembly,
+    AssemblyStatus,
+    Category,
+    FieldType,
+    FormField,
+    Registrant,
+    Requirement,
+    Role,
+)
 from assemblies.services.assemblies import assembly_create, assembly_open_registration
+from assemblies.services.form_fields import form_fields_save
 from assemblies.services.imports import registrants_import
 from assemblies.services.memberships import membership_set
 from assemblies.services.quotas import quotas_import
@@ -49,6 +59,29 @@ class DemoPerson(TypedDict):
     email: str
     postcode: str
     answers: dict[str, str]
+
+
+#: The demo assembly's own form fields: availability and access needs.
+DEMO_FORM_FIELDS: list[dict[str, object]] = [
+    {
+        "key": "availability",
+        "label": "Which of the four assembly weekends can you attend?",
+        "help_text": "Members are asked to attend all four.",
+        "type": FieldType.MULTIPLE_CHOICE,
+        "choices": "7-8 March\n21-22 March\n4-5 April\n18-19 April",
+        "requirement": Requirement.REQUIRED,
+        "position": 1,
+    },
+    {
+        "key": "access_needs",
+        "label": "Do you have any access needs we should know about?",
+        "help_text": "For example step-free access, a hearing loop, childcare or dietary needs.",
+        "type": FieldType.LONG_TEXT,
+        "choices": "",
+        "requirement": Requirement.OPTIONAL,
+        "position": 2,
+    },
+]
 
 
 def _unit(*parts: object) -> float:
@@ -149,6 +182,11 @@ def demo_populate(*, stdout: TextIO) -> None:
         for category in Category.objects.filter(assembly=assembly):
             category.question = DEMO_QUESTIONS.get(category.name, "")
             category.save(update_fields=["question"])
+    if not FormField.objects.filter(assembly=assembly).exists():
+        form_fields_save(
+            assembly_id=assembly.pk,
+            changed=[FormField(assembly=assembly, **values) for values in DEMO_FORM_FIELDS],
+        )
     if not Registrant.objects.filter(assembly=assembly).exists():
         registrants_import(
             assembly_id=assembly.pk,

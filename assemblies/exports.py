@@ -18,6 +18,7 @@ from assemblies.columns import column_roles
 from assemblies.models import (
     PERSONAL_FIELDS,
     Assembly,
+    FormField,
     Quota,
     Registrant,
     RegistrantStatus,
@@ -29,7 +30,20 @@ from opendlp.core.spreadsheets import csv_text
 
 
 def export_header(*, assembly: Assembly) -> list[str]:
-    """The columns of exported rows: the last import's header, else a default layout."""
+    """The columns of exported rows: the last import's header, else a default layout; then
+    the keys of the assembly's own form fields that are not columns yet (answers from
+    ``Registrant.extra``), in position order."""
+    keys = list(
+        FormField.objects.filter(assembly=assembly)
+        .order_by("position", "id")
+        .values_list("key", flat=True)
+    )
+    header = _base_header(assembly)
+    folded = {column.casefold() for column in header}
+    return header + [key for key in keys if key.casefold() not in folded]
+
+
+def _base_header(assembly: Assembly) -> list[str]:
     if assembly.import_columns:
         return list(assembly.import_columns)
     categories = list(

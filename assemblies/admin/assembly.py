@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from assemblies import permissions
 from assemblies.admin.assembly_pages import AssemblyPages
+from assemblies.admin.entry import RegistrantEntryPages
 from assemblies.admin.organisers import MembershipInlineForm
 from assemblies.admin.pages import (
     ContentTranslationInline,
@@ -29,6 +30,7 @@ from assemblies.models import (
     AssemblyStatus,
     Category,
     ContentTranslation,
+    FormField,
     Quota,
     RegistrantStatus,
     RegistrationPage,
@@ -37,6 +39,7 @@ from assemblies.selectors.assemblies import quota_pool_counts, status_counts
 from assemblies.selectors.readiness import assembly_readiness
 from assemblies.selectors.runs import active_run, runs_of
 from assemblies.services.assemblies import assembly_problems, assembly_save
+from assemblies.services.form_fields import form_field_problems, form_fields_save
 from assemblies.services.memberships import membership_remove, membership_set
 from assemblies.services.pages import content_translations_save, registration_page_save
 from assemblies.services.quotas import quotas_save
@@ -69,6 +72,9 @@ class AssemblyAdminForm(forms.ModelForm):
             "auto_select",
             "registration_opens_at",
             "registration_closes_at",
+            "email_requirement",
+            "phone_requirement",
+            "address_requirement",
             "household_check",
             "household_columns",
             "id_column",
@@ -169,6 +175,58 @@ class QuotaInline(MemberInlineMixin, admin.TabularInline):
         return self._counts.get((quota.category, quota.value), 0)
 
 
+class FormFieldInlineForm(forms.ModelForm):
+    """One form field, with compact widgets (the inline fits a 1280 px window) and the
+    rules of :func:`~assemblies.services.form_fields.form_field_problems` as field errors."""
+
+    class Meta:
+        model = FormField
+        fields = ("position", "key", "label", "help_text", "type", "choices", "requirement")
+        labels = {"position": "#", "requirement": "asked"}
+        widgets = {
+            "position": forms.NumberInput(attrs={"style": "width: 2.5em"}),
+            "key": forms.TextInput(attrs={"style": "width: 6em"}),
+            "label": forms.Textarea(attrs={"rows": 2, "style": "width: 9em"}),
+            "help_text": forms.Textarea(attrs={"rows": 2, "style": "width: 8em"}),
+            "type": forms.Select(attrs={"style": "width: 8.5em"}),
+            "choices": forms.Textarea(
+                attrs={"rows": 2, "style": "width: 8em", "placeholder": "one answer per line"}
+            ),
+            "requirement": forms.Select(attrs={"style": "width: 7em"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
+        data = cast(dict[str, Any], super().clean())
+        assembly = getattr(self.instance, "assembly", None) if self.instance.assembly_id else None
+        if assembly is None or not data.get("key") or self.cleaned_data.get("DELETE"):
+            return data
+        for name, sentence in form_field_problems(
+            assembly=assembly,
+            key=data["key"],
+            type=data.get("type", ""),
+            choices=data.get("choices", ""),
+            exclude_pk=self.instance.pk,
+        ):
+            self.add_error(name if name in self.fields else None, sentence)
+        return data
+
+
+class FormFieldInline(MemberInlineMixin, admin.TabularInline):
+    """The assembly's own questions on the registration form, after the category questions
+    (answers stored under the key in each registrant's extra columns)."""
+
+    model = FormField
+    form = FormFieldInlineForm
+    extra = 0
+    fields = ("position", "key", "label", "help_text", "type", "choices", "requirement")
+    verbose_name = "form field"
+    verbose_name_plural = "Form fields (more questions on the registration form)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FormField]:
+        return super().get_queryset(request).order_by("position", "id")
+
+
 class MembershipInline(MemberInlineMixin, admin.TabularInline):
     """Who organises the assembly, and with which role."""
 
@@ -189,7 +247,7 @@ class TranslationInline(MemberInlineMixin, ContentTranslationInline):
 
 
 @admin.register(Assembly)
-class AssemblyAdmin(RegistrationPageViews, AssemblyPages):
+class AssemblyAdmin(RegistrantEntryPages, RegistrationPageViews, AssemblyPages):
     """Assemblies the organiser is a member of, with everything needed to run one."""
 
     form = AssemblyAdminForm
@@ -207,11 +265,26 @@ class AssemblyAdmin(RegistrationPageViews, AssemblyPages):
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("status", "created_at", "updated_at")
-    inlines = (QuotaInline, CategoryInline, PageInline, TranslationInline, MembershipInline)
+    inlines = (
+        QuotaInline,
+        CategoryInline,
+        FormFieldInline,
+        PageInline,
+        TranslationInline,
+        MembershipInline,
+    )
     fieldsets = (
         (None, {"fields": ("title", "slug", "status", "question", "description")}),
         ("Selection", {"fields": ("panel_size", "default_algorithm", "auto_select")}),
-        ("Registration", {"fields": ("registration_opens_at", "registration_closes_at")}),
+        (
+            "Registration",
+            {
+                "fields": (
+                    ("registration_opens_at", "registration_closes_at"),
+                    ("email_requirement", "phone_requirement", "address_requirement"),
+                )
+            },
+        ),
         (
             "Households and imports",
             {"fields": ("household_check", "household_columns", "id_column")},
@@ -318,6 +391,17 @@ class AssemblyAdmin(RegistrationPageViews, AssemblyPages):
             return
         changed = formset.save(commit=False)
         if not (changed or formset.deleted_objects):
+            return
+        if formset.model is FormField:
+            try:
+                form_fields_save(
+                    assembly_id=assembly.pk,
+                    changed=changed,
+                    deleted=formset.deleted_objects,
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.refuse(request, exc, prefix="Form fields not saved")
             return
         try:
             quotas_save(

@@ -27,6 +27,7 @@ from assemblies.models import (
     PERSONAL_FIELDS,
     Assembly,
     Category,
+    FormField,
     Quota,
     Registrant,
     RegistrantStatus,
@@ -119,6 +120,8 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
         "answers_list",
         "extra_text",
         "consent_at",
+        "staff_confirmed_at",
+        "staff_confirmed_by",
         "email_confirmed_at",
         "erased_at",
         "selected_by",
@@ -137,6 +140,8 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
             {
                 "fields": (
                     "consent_at",
+                    "staff_confirmed_at",
+                    "staff_confirmed_by",
                     "email_confirmed_at",
                     "erased_at",
                     "selected_by",
@@ -200,11 +205,20 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
         items = (registrant.answers or {}).items()
         return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", items))
 
-    @admin.display(description="other imported columns")
+    @admin.display(description="form fields and other columns")
     def extra_text(self, registrant: Registrant) -> str:
-        items = (registrant.extra or {}).items()
-        if not items:
+        """The answers to the assembly's form fields (labelled, in form order), then the
+        other imported columns."""
+        extra = registrant.extra or {}
+        if not extra:
             return "—"
+        labels = dict(
+            FormField.objects.filter(assembly_id=registrant.assembly_id)
+            .order_by("position", "id")
+            .values_list("key", "label")
+        )
+        items = [(f"{labels[k]} ({k})", extra[k]) for k in labels if k in extra]
+        items += [(k, v) for k, v in extra.items() if k not in labels]
         return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", items))
 
     # --- permissions ------------------------------------------------------------------------

@@ -1,20 +1,23 @@
 """Tables of the assemblies context (docs/architecture.md), one module per family:
 ``assembly`` (assemblies, categories, quotas), ``organisers`` (roles, memberships,
-invitations), ``registrant`` (registrants, pending uploads), ``notes`` (organisers' notes on a
-registrant), ``pages`` (registration pages, content translations), ``imports`` (background
-preview and import jobs of uploads), ``run`` (selection runs) and ``emails`` (email templates
-per assembly, a record of every send).
+invitations), ``registrant`` (registrants, pending uploads), ``form_fields`` (the organisers' own
+form questions), ``notes`` (organisers' notes on a registrant), ``pages`` (registration pages,
+content translations), ``imports`` (background preview and import jobs of uploads), ``run``
+(selection runs) and ``emails`` (email templates per assembly, a record of every send).
 
 Every invariant that must always hold is a database constraint; workflows live in the
 ``assemblies.services`` package. Import from here: this module is the app's model registry.
 """
 
 from assemblies.models.assembly import (
+    CONTACT_METHODS,
+    CONTACT_RULE_MESSAGE,
     Algorithm,
     Assembly,
     AssemblyStatus,
     Category,
     Quota,
+    Requirement,
 )
 from assemblies.models.emails import (
     EMAIL_BODY_MAX_LENGTH,
@@ -23,6 +26,11 @@ from assemblies.models.emails import (
     EmailSend,
     EmailSendStatus,
     EmailTemplate,
+)
+from assemblies.models.form_fields import (
+    CHOICE_TYPES,
+    FieldType,
+    FormField,
 )
 from assemblies.models.imports import (
     ACTIVE_IMPORT_STATUSES,
@@ -47,6 +55,7 @@ from assemblies.models.pages import (
 from assemblies.models.registrant import (
     ERASED_ID_PREFIX,
     PERSONAL_FIELDS,
+    STAFF_SOURCES,
     PanelOverride,
     PendingImport,
     Registrant,
@@ -71,6 +80,9 @@ __all__ = [
     "Assembly",
     "AssemblyMembership",
     "AssemblyStatus",
+    "CHOICE_TYPES",
+    "CONTACT_METHODS",
+    "CONTACT_RULE_MESSAGE",
     "Category",
     "EMAIL_BODY_MAX_LENGTH",
     "EMAIL_SUBJECT_MAX_LENGTH",
@@ -83,6 +95,8 @@ __all__ = [
     "FINISHED_RUN_STATUSES",
     "ContentTranslation",
     "MAX_PANELS",
+    "FieldType",
+    "FormField",
     "ImportJob",
     "ImportJobAction",
     "ImportJobStatus",
@@ -93,12 +107,14 @@ __all__ = [
     "PageStatus",
     "PendingImport",
     "Quota",
+    "STAFF_SOURCES",
     "PanelOverride",
     "RegistrationPage",
     "Registrant",
     "RegistrantNote",
     "RegistrantSource",
     "RegistrantStatus",
+    "Requirement",
     "Role",
     "RunKind",
     "RunStatus",

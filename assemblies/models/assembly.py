@@ -49,6 +49,25 @@ class Algorithm(models.TextChoices):
     LEGACY = "legacy", "Legacy (Sortition Foundation greedy)"
 
 
+class Requirement(models.TextChoices):
+    """How a question or contact detail is asked: not at all, optional, or required."""
+
+    OFF = "off", "Not asked"
+    OPTIONAL = "optional", "Optional"
+    REQUIRED = "required", "Required"
+
+
+#: The contact details an assembly may ask for (see ``Assembly.email_requirement`` etc.).
+CONTACT_METHODS = ("email", "phone", "address")
+
+
+#: Why contact settings are refused (the database check and the admin form say the same).
+CONTACT_RULE_MESSAGE = (
+    "At least one way to contact people must be required: make the email address, the phone "
+    "number or the postal address required."
+)
+
+
 class Assembly(models.Model):
     """A citizens' assembly: its question, panel size, registration window and rules.
 
@@ -79,6 +98,22 @@ class Assembly(models.Model):
     )
     default_algorithm = models.CharField(
         max_length=16, choices=Algorithm.choices, default=Algorithm.LEXIMIN
+    )
+    email_requirement = models.CharField(
+        max_length=8,
+        choices=Requirement.choices,
+        default=Requirement.REQUIRED,
+        help_text="Ask for an email address. Optional or off only when phone or postal "
+        "address is required.",
+    )
+    phone_requirement = models.CharField(
+        max_length=8, choices=Requirement.choices, default=Requirement.REQUIRED
+    )
+    address_requirement = models.CharField(
+        max_length=8,
+        choices=Requirement.choices,
+        default=Requirement.OFF,
+        help_text="Ask for the postal address (always required when the household check is on).",
     )
     household_check = models.BooleanField(
         default=False, help_text="Select at most one person per household."
@@ -128,6 +163,13 @@ class Assembly(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=AssemblyStatus.values),
                 name="assemblies_assembly_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(email_requirement=Requirement.REQUIRED)
+                | Q(phone_requirement=Requirement.REQUIRED)
+                | Q(address_requirement=Requirement.REQUIRED),
+                name="assemblies_assembly_contact_required",
+                violation_error_message=CONTACT_RULE_MESSAGE,
             ),
         ]
 

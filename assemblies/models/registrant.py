@@ -30,10 +30,18 @@ class RegistrantStatus(models.TextChoices):
 
 
 class RegistrantSource(models.TextChoices):
-    """How a registrant arrived: the public form or a CSV import."""
+    """How a registrant arrived: the public form, a CSV import, or entered by staff in the
+    admin (taken on the phone, typed from a paper form, or otherwise by staff)."""
 
     FORM = "form", "Registration form"
     IMPORT = "import", "Import"
+    PHONE = "phone", "Phone (entered by staff)"
+    PAPER = "paper", "Paper form (entered by staff)"
+    STAFF = "staff", "Entered by staff"
+
+
+#: Sources of registrations entered by staff in the admin.
+STAFF_SOURCES = (RegistrantSource.PHONE, RegistrantSource.PAPER, RegistrantSource.STAFF)
 
 
 #: Contact fields blanked by erasure.
@@ -87,7 +95,11 @@ class Registrant(models.Model):
 
     ``answers`` maps each category name to the value given (a value of the quota table).
     ``extra`` keeps the other columns of an import (column name -> text) so that exports give
-    the rows back as imported. Erasure blanks the personal fields and ``extra``, replaces
+    the rows back as imported, and the answers to the assembly's own form fields
+    (``FormField.key`` -> text; see :mod:`assemblies.registration.forms` for the text of
+    each type). ``staff_confirmed_at``/``staff_confirmed_by`` record the staff member who
+    entered a registration and that the person confirmed it (phone, paper).
+    Erasure blanks the personal fields and ``extra``, replaces
     ``external_id`` by :func:`erased_external_id` (an id column may hold emails or names), and
     keeps the row, its answers and its public id, so past draws stay verifiable.
     """
@@ -114,6 +126,17 @@ class Registrant(models.Model):
         max_length=16, choices=RegistrantSource.choices, default=RegistrantSource.FORM
     )
     consent_at = models.DateTimeField(null=True, blank=True)
+    staff_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a staff member recorded the person's confirmation."
+    )
+    staff_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who entered the registration and recorded the confirmation.",
+    )
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
     selected_by = models.ForeignKey(
@@ -142,12 +165,13 @@ class Registrant(models.Model):
             models.Index(F("assembly"), Lower("email"), name="assemblies_registrant_email_ci"),
         ]
         constraints = [
-            # One form registration per email and assembly (imports may share an email, as
-            # members of one household sometimes do; test submissions are apart).
+            # One registration per email and assembly, from the form or entered by staff
+            # (imports may share an email, as members of one household sometimes do; test
+            # submissions are apart).
             models.UniqueConstraint(
                 F("assembly"),
                 Lower("email"),
-                condition=Q(source="form") & ~Q(email="") & ~Q(status="test"),
+                condition=~Q(source="import") & ~Q(email="") & ~Q(status="test"),
                 name="assemblies_registrant_unique_form_email",
                 violation_error_message="This email address is already registered here.",
             ),

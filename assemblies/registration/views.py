@@ -33,10 +33,12 @@ from assemblies.selectors.content import (
 from assemblies.selectors.pages import page_by_code, page_registration_state
 from assemblies.selectors.records import published_runs
 from assemblies.selectors.registration import (
+    ContactRules,
     RegistrationState,
     assembly_by_slug,
     assembly_public,
     registrant_by_public_id,
+    registration_fields,
     registration_questions,
     registration_state,
 )
@@ -150,7 +152,13 @@ def _form_for(assembly: Assembly, data: QueryDict | None = None) -> Registration
     questions = questions_localised(
         questions=registration_questions(assembly=assembly), texts=_texts(assembly)
     )
-    return RegistrationForm(data, questions=questions, household=assembly.household_check)
+    return RegistrationForm(
+        data,
+        questions=questions,
+        household=assembly.household_check,
+        custom_fields=registration_fields(assembly=assembly),
+        contact=ContactRules.of(assembly),
+    )
 
 
 def _kept_fill_token(assembly: Assembly, posted: str) -> str:
@@ -255,7 +263,8 @@ def _register_flow(
         )
     if not form.is_valid():
         return _form_page(request, assembly, form, fill_token=posted_token, page=page, status=400)
-    if not protection.email_allowed(form.cleaned_data["email"]):
+    email = form.cleaned_data["email"]
+    if email and not protection.email_allowed(email):
         refusal = _(
             "This email address has been registered too often in a short time. Nothing was "
             "saved. Please wait a while, or look for the email we already sent you."
@@ -268,6 +277,7 @@ def _register_flow(
             assembly=assembly,
             answers=form.answers(),
             contact=form.contact(),
+            extra=form.extra(),
             base_url=_base_url(request),
             page=page,
         )

@@ -15,7 +15,14 @@ from django.db.models.functions import Length
 
 from assemblies.columns import contact_field
 from assemblies.errors import InvalidInput
-from assemblies.models import PERSONAL_FIELDS, Assembly, Registrant, RegistrantStatus
+from assemblies.models import (
+    PERSONAL_FIELDS,
+    Assembly,
+    FormField,
+    Registrant,
+    RegistrantStatus,
+    Requirement,
+)
 
 #: Registrants whose data can tell whether a household column exists (all but the erased).
 LIVE_STATUSES: tuple[str, ...] = tuple(
@@ -87,6 +94,8 @@ def household_problems(
         Empty when the check is off, or on with columns each held by at least one of those
         registrants (or when there are no such registrants yet, so nothing can be known
         about the columns). Otherwise: no column is named, or which columns no registrant has.
+        A column that is the key of one of the assembly's form fields the form requires is
+        accepted even before anyone has answered it: every new registrant will have it.
     """
     check = assembly.household_check if household_check is None else household_check
     if not check:
@@ -104,12 +113,17 @@ def household_problems(
         or not Registrant.objects.filter(assembly=assembly, status__in=statuses).exists()
     ):
         return []
+    asked = set(
+        FormField.objects.filter(assembly=assembly, requirement=Requirement.REQUIRED).values_list(
+            "key", flat=True
+        )
+    )
     return [
         f"The household column {name!r} is empty for every registrant: no household could be "
-        "told apart. Name a column the registrants have (e.g. address_line_1, postcode or an "
-        "imported column) or turn the household check off."
+        "told apart. Name a column the registrants have (e.g. address_line_1, postcode, an "
+        "imported column or a required form field) or turn the household check off."
         for name in names
-        if not _column_held(assembly, name, statuses)
+        if name not in asked and not _column_held(assembly, name, statuses)
     ]
 
 

@@ -1,4 +1,5 @@
-"""Reads for the public registration pages: the assembly, its state and its questions."""
+"""Reads for the public registration pages: the assembly, its state, its questions, its own
+form fields and which contact details it asks for."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from assemblies.models import (
     Assembly,
     AssemblyStatus,
     Category,
+    FormField,
     Quota,
     Registrant,
+    Requirement,
 )
 
 
@@ -54,6 +57,75 @@ class Question:
         if len(self.labels) != len(self.values):
             return [(value, value) for value in self.values]
         return list(zip(self.values, self.labels, strict=True))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One of the assembly's own form fields as the form asks it (fields set to "off" are
+    not asked, so never become a spec).
+
+    ``type`` is a :class:`assemblies.models.FieldType` value; ``choices`` the answers of a
+    choice type, in order; ``field_name`` the form field's name (``custom_<key>``).
+    """
+
+    key: str
+    label: str
+    help_text: str
+    type: str
+    choices: tuple[str, ...]
+    required: bool
+
+    @property
+    def field_name(self) -> str:
+        """The name of the form field: ``custom_`` and the key."""
+        return f"custom_{self.key}"
+
+
+@dataclass(frozen=True)
+class ContactRules:
+    """Which contact details the form asks for and which it requires.
+
+    ``address`` is asked (and required) whenever the household check is on.
+    """
+
+    email: str = Requirement.REQUIRED
+    phone: str = Requirement.REQUIRED
+    address: str = Requirement.OFF
+
+    @classmethod
+    def of(cls, assembly: Assembly) -> ContactRules:
+        """The rules of an assembly (its ``*_requirement`` fields and household check)."""
+        address = assembly.address_requirement
+        if assembly.household_check:
+            address = Requirement.REQUIRED
+        return cls(
+            email=assembly.email_requirement, phone=assembly.phone_requirement, address=address
+        )
+
+    def asks(self, method: str) -> bool:
+        """Whether ``method`` (``"email"``, ``"phone"`` or ``"address"``) is asked."""
+        return bool(getattr(self, method) != Requirement.OFF)
+
+    def requires(self, method: str) -> bool:
+        """Whether ``method`` must be given."""
+        return bool(getattr(self, method) == Requirement.REQUIRED)
+
+
+def registration_fields(*, assembly: Assembly) -> list[FieldSpec]:
+    """The assembly's own form fields that are asked (not "off"), in position order."""
+    return [
+        FieldSpec(
+            key=field.key,
+            label=field.label,
+            help_text=field.help_text,
+            type=field.type,
+            choices=tuple(field.choice_list),
+            required=field.requirement == Requirement.REQUIRED,
+        )
+        for field in FormField.objects.filter(assembly=assembly)
+        .exclude(requirement=Requirement.OFF)
+        .order_by("position", "id")
+    ]
 
 
 def assembly_by_slug(*, slug: str) -> Assembly | None:

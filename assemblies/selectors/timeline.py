@@ -84,6 +84,9 @@ def _from_event(action: str, data: dict, *, note_ids: set[int]) -> tuple[str, st
     if action in (AuditAction.REGISTRANT_REGISTERED, AuditAction.REGISTRANT_REGISTERED_AGAIN):
         again = " again" if action == AuditAction.REGISTRANT_REGISTERED_AGAIN else ""
         return "registered", f"Registered{again} ({data.get('source', '?')})"
+    if action == AuditAction.REGISTRANT_ENTERED:
+        source = data.get("source", "?")
+        return "registered", f"Entered by staff ({source}); the person's confirmation recorded"
     if action == AuditAction.REGISTRANT_CHANGED:
         fields = ", ".join(str(f) for f in data.get("fields") or []) or "nothing"
         return "changed", f"Details edited: {fields}"

@@ -16,9 +16,12 @@ from django.utils import timezone
 from assemblies.errors import InvalidInput, ServiceError
 from assemblies.models import (
     ACTIVE_RUN_STATUSES,
+    CONTACT_METHODS,
+    CONTACT_RULE_MESSAGE,
     Assembly,
     AssemblyStatus,
     Quota,
+    Requirement,
     Role,
     RunKind,
     SelectionRun,
@@ -97,6 +100,7 @@ def assembly_problems(
     to show them as field errors before saving.
 
     - The title is one line: no control characters (CR/LF would break email subjects).
+    - At least one contact detail (email, phone or postal address) is required.
     - A household check names household columns, and once the assembly has registrants
       each column holds a value for at least one of them (else the rule would be skipped).
 
@@ -118,6 +122,11 @@ def assembly_problems(
                 f"({', '.join(bad)}), such as line breaks or tabs.",
             )
         )
+    if not any(
+        getattr(assembly, f"{method}_requirement") == Requirement.REQUIRED
+        for method in CONTACT_METHODS
+    ):
+        problems.append(("email_requirement", CONTACT_RULE_MESSAGE))
     households = household_problems(
         assembly=assembly,
         statuses=LIVE_STATUSES,

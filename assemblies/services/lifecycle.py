@@ -19,6 +19,7 @@ from assemblies.models import (
     Assembly,
     AssemblyStatus,
     Category,
+    FormField,
     Quota,
     Registrant,
     RegistrantStatus,
@@ -152,11 +153,11 @@ def _history_rename(*, assembly: Assembly, erased_at: datetime) -> None:
 
 def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = None) -> Assembly:
     """Start a new draft assembly from an existing one: its settings (question, description,
-    privacy notice, panel size, algorithm, automatic draw, household rule, id column and the
-    remembered import header), its categories with their questions and bands and its quotas
-    (percentages kept). No registrants, runs, invitations or registration dates are copied,
-    the new assembly gets its own pseudonym key, and its only organiser is the acting manager
-    (as manager).
+    privacy notice, panel size, algorithm, automatic draw, contact requirements, household
+    rule, id column and the remembered import header), its categories with their questions
+    and bands, its quotas (percentages kept) and its form fields. No registrants, runs,
+    invitations or registration dates are copied, the new assembly gets its own pseudonym
+    key, and its only organiser is the acting manager (as manager).
 
     Audited as ``ASSEMBLY_CREATED`` (by :func:`assembly_save`) and ``ASSEMBLY_DUPLICATED``.
 
@@ -185,6 +186,9 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
             panel_size=source.panel_size,
             auto_select=source.auto_select,
             default_algorithm=source.default_algorithm,
+            email_requirement=source.email_requirement,
+            phone_requirement=source.phone_requirement,
+            address_requirement=source.address_requirement,
             household_check=source.household_check,
             household_columns=list(source.household_columns),
             id_column=source.id_column,
@@ -218,6 +222,19 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
                 max_percent=q.max_percent,
             )
             for q in Quota.objects.filter(assembly=source)
+        )
+        FormField.objects.bulk_create(
+            FormField(
+                assembly=copy,
+                key=f.key,
+                label=f.label,
+                help_text=f.help_text,
+                type=f.type,
+                choices=f.choices,
+                requirement=f.requirement,
+                position=f.position,
+            )
+            for f in FormField.objects.filter(assembly=source)
         )
         audit_event_record(
             action=AuditAction.ASSEMBLY_DUPLICATED,

@@ -1,5 +1,6 @@
-"""Use cases of the public registration: register, and send the confirmation email (recorded
-as an :class:`~assemblies.models.EmailSend`; see :mod:`assemblies.services.emails`).
+"""Use cases of the registration: register from the public form, enter a registration in the
+admin for someone (phone, paper), and send the confirmation email (recorded as an
+:class:`~assemblies.models.EmailSend`; see :mod:`assemblies.services.emails`).
 
 Each function owns one transaction, locks the rows it changes, re-checks the state it
 depends on and is safe to call twice. Audit events name the registrant by public id only:
@@ -12,26 +13,35 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from assemblies.errors import InvalidInput, RegistrationClosed
+from assemblies.errors import AssemblyNotFound, InvalidInput, RegistrationClosed, ServiceError
 from assemblies.models import (
+    CHOICE_TYPES,
     PERSONAL_FIELDS,
+    STAFF_SOURCES,
     Assembly,
+    AssemblyStatus,
     EmailKind,
     EmailSendStatus,
+    FieldType,
     PageStatus,
     Registrant,
     RegistrantSource,
     RegistrantStatus,
     RegistrationPage,
 )
+from assemblies.permissions import can_call
 from assemblies.selectors.pages import page_registration_state
 from assemblies.selectors.registration import (
+    ContactRules,
+    FieldSpec,
     Question,
     RegistrationState,
+    registration_fields,
     registration_questions,
     registration_state,
 )
@@ -51,6 +61,12 @@ class RegistrationOutcome:
     created: bool
 
 
+class DuplicateRegistration(InvalidInput):
+    """Staff tried to enter a registration whose email address is already registered."""
+
+    code = "duplicate_registration"
+
+
 def registrant_register(
     *,
     assembly: Assembly,
@@ -58,6 +74,7 @@ def registrant_register(
     contact: dict[str, str],
     base_url: str,
     page: RegistrationPage | None = None,
+    extra: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
 ) -> RegistrationOutcome:
     """Register a member of the public from the form, and email them the confirmation link.
@@ -65,7 +82,9 @@ def registrant_register(
     A new registrant is ``pending`` with source ``form`` and ``consent_at`` set. When the
     assembly already has a registrant with this email address (case-insensitive), nothing is
     created or changed and the confirmation email is sent again (so the page shown is the
-    same either way: no account enumeration). Registrations of the same email address in the
+    same either way: no account enumeration). Without an email address (allowed when the
+    assembly requires phone or postal address instead) every submission is a new registrant
+    and no email is sent. Registrations of the same email address in the
     same assembly are serialised (an advisory lock on PostgreSQL), so two identical
     submissions arriving together never make two registrants; the assembly row is
     share-locked, so its status cannot change under a registration.
@@ -82,6 +101,7 @@ def registrant_register(
             in the pool, a draw, an export or a count; only test submissions count as "known
             email addresses" there, and they never block a real registration), and a draft
             or not-yet-open assembly takes it too. A closed page takes nothing.
+        extra: ``{form field key: answer text}`` (``RegistrationForm.extra()``).
         now: the registration time (default: now).
 
     Returns:
@@ -90,13 +110,12 @@ def registrant_register(
     Raises:
         RegistrationClosed: when the assembly (or the page) does not take registrations at
             ``now``.
-        InvalidInput: when ``contact`` has no email address, or an answer is missing or not
-            a value of the quota table (nothing is stored).
+        InvalidInput: when a contact detail the assembly requires is missing, an answer is
+            missing or not a value of the quota table, or a form field answer is missing or
+            not one of its choices (nothing is stored).
     """
     now = now or timezone.now()
     email = (contact.get("email") or "").strip()
-    if not email:
-        raise InvalidInput("An email address is required.")
     with transaction.atomic():
         locked = _assembly_lock_for_registration(assembly=assembly, email=email)
         if page is not None:
@@ -108,10 +127,12 @@ def registrant_register(
         if state != RegistrationState.OPEN:
             raise RegistrationClosed(state)
         test = page_status == PageStatus.TEST
-        problems = _answers_problems(registration_questions(assembly=locked), answers)
-        if problems:
-            raise InvalidInput("; ".join(problems))
-        existing_id = _registrant_id_by_email(assembly_id=locked.pk, email=email, test=test)
+        _entry_check(locked, answers=answers, contact=contact, extra=extra or {})
+        existing_id = (
+            _registrant_id_by_email(assembly_id=locked.pk, email=email, test=test)
+            if email
+            else None
+        )
         if existing_id is not None:
             registrant, created = Registrant.objects.get(pk=existing_id), False
             action = AuditAction.REGISTRANT_REGISTERED_AGAIN
@@ -122,6 +143,7 @@ def registrant_register(
                 source=RegistrantSource.FORM,
                 page=page,
                 answers=dict(answers),
+                extra=dict(extra or {}),
                 consent_at=now,
                 **{field: (contact.get(field) or "").strip() for field in PERSONAL_FIELDS},
             )
@@ -138,14 +160,144 @@ def registrant_register(
         )
         registrant.assembly = locked
         if registrant.email:
-            send = email_send_queue(
-                registrant=registrant,
-                kind=EmailKind.CONFIRMATION,
-                base_url=base_url,
-                language=translation.get_language(),
-            )
-            transaction.on_commit(lambda: _email_after_commit(send_id=send.pk))
+            _confirmation_queue(registrant=registrant, base_url=base_url)
     return RegistrationOutcome(registrant=registrant, created=created)
+
+
+def registrant_enter(
+    *,
+    assembly_id: int,
+    answers: dict[str, str],
+    contact: dict[str, str],
+    source: str,
+    actor: Any,
+    base_url: str,
+    extra: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> Registrant:
+    """Enter a registration for someone, in the admin: a caller or manager took it on the
+    phone or typed it from a paper form, and records that the person confirmed it.
+
+    The same answers and contact details as the public form are required (the admin page
+    uses the same form). The new registrant is in the ``pool`` straight away (the staff
+    member confirmed it), with ``consent_at`` and ``staff_confirmed_at`` set to ``now`` and
+    ``staff_confirmed_by`` to ``actor``; the event ``REGISTRANT_ENTERED`` (on the
+    registrant, so its timeline shows it) names the actor.
+    The confirmation email (with the withdraw and erase links) is sent only when there is an
+    email address. The registration window is not checked (a paper form may be typed in
+    after the closing date), but the assembly must be open.
+
+    Args:
+        assembly_id: the assembly.
+        answers, contact, extra: as for :func:`registrant_register`.
+        source: ``phone``, ``paper`` or ``staff`` (:data:`assemblies.models.STAFF_SOURCES`).
+        actor: the staff user entering the registration (a caller or manager).
+        base_url: scheme and host for the links in the email.
+        now: the time of the entry (default: now).
+
+    Returns:
+        The new :class:`Registrant`.
+
+    Raises:
+        AssemblyNotFound: no such assembly.
+        ServiceError: the actor is not a caller or manager of the assembly, or the assembly
+            is not open for registration.
+        DuplicateRegistration: the email address is already registered in the assembly.
+        InvalidInput: a bad source, a missing required detail or a bad answer.
+        Nothing is stored when any of these is raised.
+    """
+    if source not in STAFF_SOURCES:
+        raise InvalidInput(f"source: {source!r} is not one of {', '.join(STAFF_SOURCES)}.")
+    now = now or timezone.now()
+    email = (contact.get("email") or "").strip()
+    assembly = Assembly.objects.filter(pk=assembly_id).first()
+    if assembly is None:
+        raise AssemblyNotFound("There is no such assembly.")
+    if not can_call(actor, assembly_id):
+        raise ServiceError("Only callers and managers of this assembly enter registrations.")
+    with transaction.atomic():
+        locked = _assembly_lock_for_registration(assembly=assembly, email=email)
+        if locked.status != AssemblyStatus.OPEN:
+            raise ServiceError(
+                "Registration is not open in this assembly: open it before entering registrations."
+            )
+        _entry_check(locked, answers=answers, contact=contact, extra=extra or {})
+        if email and _registrant_id_by_email(assembly_id=locked.pk, email=email) is not None:
+            raise DuplicateRegistration(
+                "This email address is already registered in this assembly: find the "
+                "registrant in the list instead of entering them again."
+            )
+        registrant = Registrant.objects.create(
+            assembly=locked,
+            status=RegistrantStatus.POOL,
+            source=source,
+            answers=dict(answers),
+            extra=dict(extra or {}),
+            consent_at=now,
+            staff_confirmed_at=now,
+            staff_confirmed_by=actor,
+            **{field: (contact.get(field) or "").strip() for field in PERSONAL_FIELDS},
+        )
+        audit_event_record(
+            action=AuditAction.REGISTRANT_ENTERED,
+            actor=actor,
+            target=registrant,
+            data={"public_id": str(registrant.public_id), "source": source},
+        )
+        if email:
+            _confirmation_queue(registrant=registrant, base_url=base_url)
+    return registrant
+
+
+def _entry_check(
+    assembly: Assembly,
+    *,
+    answers: Mapping[str, str],
+    contact: Mapping[str, str],
+    extra: Mapping[str, str],
+) -> None:
+    """Refuse a registration whose answers, contact details or form field answers do not
+    fit the assembly (the form checks the same; this is the service's own guard).
+
+    Raises:
+        InvalidInput: every problem, joined by "; ".
+    """
+    problems = _answers_problems(registration_questions(assembly=assembly), answers)
+    problems += _contact_problems(ContactRules.of(assembly), contact)
+    problems += _extra_problems(registration_fields(assembly=assembly), extra)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+
+
+def _contact_problems(rules: ContactRules, contact: Mapping[str, str]) -> list[str]:
+    """The service's own contact check: an email address when the assembly requires one,
+    and at least one way to reach the person (email, phone or postal address). The form
+    enforces the phone and address requirements field by field."""
+    given = {name: bool((contact.get(name) or "").strip()) for name in PERSONAL_FIELDS}
+    if rules.requires("email") and not given["email"]:
+        return ["email: required in this assembly"]
+    if not (given["email"] or given["phone"] or (given["address_line_1"] and given["postcode"])):
+        return ["contact: give an email address, a phone number or a postal address"]
+    return []
+
+
+def _extra_problems(specs: list[FieldSpec], extra: Mapping[str, str]) -> list[str]:
+    """Form field answers checked against the fields asked: no unknown key, every required
+    field answered, choice answers among the choices."""
+    by_key = {spec.key: spec for spec in specs}
+    problems = [f"{key}: not a form field of this assembly" for key in extra if key not in by_key]
+    for spec in specs:
+        text = str(extra.get(spec.key) or "")
+        if not text:
+            if spec.required:
+                problems.append(f"{spec.key}: required")
+            continue
+        chosen = text.split("; ") if spec.type == FieldType.MULTIPLE_CHOICE else [text]
+        if spec.type in CHOICE_TYPES and any(c not in spec.choices for c in chosen):
+            problems.append(f"{spec.key}: {text!r} is not among its choices")
+        if spec.type == FieldType.YES_NO and text not in ("yes", "no"):
+            problems.append(f"{spec.key}: answer yes or no")
+    return problems
 
 
 def _answers_problems(questions: list[Question], answers: Mapping[str, str]) -> list[str]:
@@ -239,6 +391,18 @@ def _registrant_id_by_email(*, assembly_id: int, email: str, test: bool = False)
         cursor.execute(sql, [assembly_id, email.lower(), RegistrantStatus.TEST])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def _confirmation_queue(*, registrant: Registrant, base_url: str) -> None:
+    """Record the confirmation email to ``registrant`` (in the caller's transaction, in the
+    active language) and hand it to a worker once that transaction commits."""
+    send = email_send_queue(
+        registrant=registrant,
+        kind=EmailKind.CONFIRMATION,
+        base_url=base_url,
+        language=translation.get_language(),
+    )
+    transaction.on_commit(lambda: _email_after_commit(send_id=send.pk))
 
 
 def _email_after_commit(*, send_id: int) -> None:

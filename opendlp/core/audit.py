@@ -165,6 +165,10 @@ class AuditAction(enum.StrEnum):
         "page_id",
         "test",
     )
+    # a registration entered by staff (phone, paper); the actor recorded the confirmation
+    REGISTRANT_ENTERED = "assemblies.registrant.entered", "public_id", "source"
+    # keys: the form field keys added; count: how many
+    FORM_FIELDS_CHANGED = "assemblies.form_fields.changed", "saved", "deleted", "added"
     REGISTRANT_STATUS_CHANGED = (
         "assemblies.registrant.status_changed",
         "assembly_id",

@@ -14,6 +14,8 @@ from assemblies.models import (
     EmailKind,
     EmailSend,
     EmailTemplate,
+    FieldType,
+    FormField,
     ImportJob,
     ImportJobAction,
     Invitation,
@@ -26,6 +28,7 @@ from assemblies.models import (
     RegistrantSource,
     RegistrantStatus,
     RegistrationPage,
+    Requirement,
     Role,
     SelectionRun,
 )
@@ -69,6 +72,20 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     assembly = factory.SubFactory(AssemblyFactory)
     name = factory.Sequence(lambda n: f"category{n}")
     question = factory.LazyAttribute(lambda o: f"What is your {o.name}?")
+
+
+class FormFieldFactory(factory.django.DjangoModelFactory):
+    """An optional short-text form field."""
+
+    class Meta:
+        model = FormField
+
+    assembly = factory.SubFactory(AssemblyFactory)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.LazyAttribute(lambda o: f"Question {o.key}?")
+    type = FieldType.TEXT
+    requirement = Requirement.OPTIONAL
+    position = factory.Sequence(lambda n: n)
 
 
 class QuotaFactory(factory.django.DjangoModelFactory):

@@ -26,6 +26,10 @@ def test_demo_creates_assembly_once_with_organiser_as_manager(var_dir):
     assert Registrant.objects.filter(assembly=assembly, status="pool").count() == DEMO_POOL_SIZE
     assert assembly.quotas.count() == 14
     assert assembly.categories.exclude(question="").count() == 4
+    assert list(assembly.form_fields.values_list("key", flat=True)) == [
+        "availability",
+        "access_needs",
+    ]
     membership = assembly.memberships.get()
     assert membership.user.email == DEMO_ORGANISER_EMAIL and membership.role == "manager"
 

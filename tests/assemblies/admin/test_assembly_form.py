@@ -36,6 +36,11 @@ def form_data(assembly, **fields):
         "default_algorithm": assembly.default_algorithm,
         "id_column": assembly.id_column,
         "household_columns": ", ".join(assembly.household_columns),
+        "email_requirement": assembly.email_requirement,
+        "phone_requirement": assembly.phone_requirement,
+        "address_requirement": assembly.address_requirement,
+        "form_fields-TOTAL_FORMS": "0",
+        "form_fields-INITIAL_FORMS": "0",
     }
     if assembly.household_check:
         data["household_check"] = "on"
@@ -197,3 +202,55 @@ def test_assembly_form_title_with_control_characters_is_form_error(
     assert "control characters" in response.content.decode()
     small_assembly.refresh_from_db()
     assert small_assembly.title == "Small assembly"
+
+
+# --- issue 15: form fields inline and contact settings -------------------------------------
+
+
+def with_form_field(assembly, **row):
+    data = form_data(assembly)
+    data["form_fields-TOTAL_FORMS"] = "1"
+    fields = {"position": "1", "key": "needs", "label": "Needs?", "help_text": "", "choices": ""}
+    fields.update({"type": "text", "requirement": "optional", **row})
+    data.update({f"form_fields-0-{name}": value for name, value in fields.items()})
+    data["form_fields-0-assembly"] = assembly.pk
+    return data
+
+
+def test_assembly_form_adds_form_field(as_manager, small_assembly):
+    response = as_manager.post(change_url(small_assembly), with_form_field(small_assembly))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    field = small_assembly.form_fields.get()
+    assert (field.key, field.label, field.requirement) == ("needs", "Needs?", "optional")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"key": "postcode"}, "is a built-in column"),
+        ({"key": "gender"}, "is a category of this assembly"),
+        ({"type": "single_choice"}, "A choice question needs its answers"),
+    ],
+)
+def test_assembly_form_refuses_bad_form_field(as_manager, small_assembly, row, message):
+    response = as_manager.post(change_url(small_assembly), with_form_field(small_assembly, **row))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not small_assembly.form_fields.exists()
+
+
+def test_assembly_form_refuses_no_required_contact(as_manager, small_assembly):
+    data = form_data(small_assembly, email_requirement="optional", phone_requirement="off")
+    response = as_manager.post(change_url(small_assembly), data)
+    assert response.status_code == 200
+    assert "At least one way to contact people must be required" in response.content.decode()
+    small_assembly.refresh_from_db()
+    assert small_assembly.email_requirement == "required"
+
+
+def test_assembly_form_email_optional_with_phone_required(as_manager, small_assembly):
+    data = form_data(small_assembly, email_requirement="optional")
+    response = as_manager.post(change_url(small_assembly), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    small_assembly.refresh_from_db()
+    assert small_assembly.email_requirement == "optional"

@@ -70,11 +70,14 @@ def test_create_assembly_through_admin_makes_creator_manager(client, outsider):
     assert AuditEvent.objects.filter(action="assemblies.assembly.created").exists()
 
 
-def management_forms(quotas=0, categories=0, members=0):
-    data = {}
+def management_forms(quotas=0, categories=0, members=0, form_fields=0):
+    """The inlines' management forms, and the contact settings every post carries."""
+    data = {"email_requirement": "required", "phone_requirement": "required"}
+    data["address_requirement"] = "off"
     for prefix, total in (
         ("quotas", quotas),
         ("categories", categories),
+        ("form_fields", form_fields),
         ("memberships", members),
         ("registration_pages", 0),
         ("translations", 0),
