@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import CharField
+from django.db.models import CharField, Model
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -19,6 +19,8 @@ from assemblies.models import (
     Assembly,
     AssemblyStatus,
     Category,
+    ContentTranslation,
+    EmailTemplate,
     FormField,
     Quota,
     Registrant,
@@ -154,10 +156,11 @@ def _history_rename(*, assembly: Assembly, erased_at: datetime) -> None:
 def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = None) -> Assembly:
     """Start a new draft assembly from an existing one: its settings (question, description,
     privacy notice, panel size, algorithm, automatic draw, contact requirements, household
-    rule, id column and the remembered import header), its categories with their questions
-    and bands, its quotas (percentages kept) and its form fields. No registrants, runs,
-    invitations or registration dates are copied, the new assembly gets its own pseudonym
-    key, and its only organiser is the acting manager (as manager).
+    rule, id column, reply-to address and the remembered import header), its categories with
+    their questions and bands, its quotas (percentages kept), its form fields, its texts in
+    other languages and its email templates. No registrants, runs, registration pages, email
+    sends, invitations or registration dates are copied, the new assembly gets its own
+    pseudonym key, and its only organiser is the acting manager (as manager).
 
     Audited as ``ASSEMBLY_CREATED`` (by :func:`assembly_save`) and ``ASSEMBLY_DUPLICATED``.
 
@@ -193,48 +196,21 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
             household_columns=list(source.household_columns),
             id_column=source.id_column,
             import_columns=list(source.import_columns),
+            reply_to=source.reply_to,
         )
         copy = assembly_save(assembly=copy, actor=actor)
         if getattr(actor, "is_staff", False):
             membership_set(assembly_id=copy.pk, user=actor, role=Role.MANAGER, actor=actor)
-        Category.objects.bulk_create(
-            Category(
-                assembly=copy,
-                name=c.name,
-                question=c.question,
-                help_text=c.help_text,
-                position=c.position,
-                bands=list(c.bands or []),
-            )
-            for c in Category.objects.filter(assembly=source)
-        )
-        Quota.objects.bulk_create(
-            Quota(
-                assembly=copy,
-                category=q.category,
-                value=q.value,
-                position=q.position,
-                min=q.min,
-                max=q.max,
-                min_flex=q.min_flex,
-                max_flex=q.max_flex,
-                min_percent=q.min_percent,
-                max_percent=q.max_percent,
-            )
-            for q in Quota.objects.filter(assembly=source)
-        )
-        FormField.objects.bulk_create(
-            FormField(
-                assembly=copy,
-                key=f.key,
-                label=f.label,
-                help_text=f.help_text,
-                type=f.type,
-                choices=f.choices,
-                requirement=f.requirement,
-                position=f.position,
-            )
-            for f in FormField.objects.filter(assembly=source)
+        _rows_copy(Category, source=source, copy=copy, fields=_CATEGORY_FIELDS)
+        _rows_copy(Quota, source=source, copy=copy, fields=_QUOTA_FIELDS)
+        _rows_copy(FormField, source=source, copy=copy, fields=_FORM_FIELD_FIELDS)
+        _rows_copy(ContentTranslation, source=source, copy=copy, fields=("language", "key", "text"))
+        _rows_copy(
+            EmailTemplate,
+            source=source,
+            copy=copy,
+            fields=("kind", "subject", "text_body", "html_body"),
+            updated_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_event_record(
             action=AuditAction.ASSEMBLY_DUPLICATED,
@@ -243,3 +219,34 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
             data={"source_id": source.pk, "slug": copy.slug},
         )
     return copy
+
+
+_CATEGORY_FIELDS = ("name", "question", "help_text", "position", "bands")
+_QUOTA_FIELDS = (
+    "category",
+    "value",
+    "position",
+    "min",
+    "max",
+    "min_flex",
+    "max_flex",
+    "min_percent",
+    "max_percent",
+)
+_FORM_FIELD_FIELDS = ("key", "label", "help_text", "type", "choices", "requirement", "position")
+
+
+def _rows_copy(
+    model: type[Model], *, source: Assembly, copy: Assembly, fields: tuple[str, ...], **fixed: Any
+) -> None:
+    """Copy every ``model`` row of ``source`` to ``copy``: the named ``fields`` (JSON lists
+    copied, not shared) and the ``fixed`` values, in one ``bulk_create``."""
+
+    def value(row: Model, name: str) -> Any:
+        field = getattr(row, name)
+        return list(field) if isinstance(field, list) else field
+
+    model._default_manager.bulk_create(
+        model(assembly=copy, **{name: value(row, name) for name in fields}, **fixed)
+        for row in model._default_manager.filter(assembly=source)
+    )

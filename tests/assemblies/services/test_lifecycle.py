@@ -28,7 +28,12 @@ from assemblies.services.runs import selection_run_start
 from opendlp.core.errors import Forbidden
 from opendlp.core.models import AuditEvent
 from tests.assemblies.conftest import SMALL_REGISTRANTS
-from tests.assemblies.factories import InvitationFactory
+from tests.assemblies.factories import (
+    ContentTranslationFactory,
+    EmailTemplateFactory,
+    InvitationFactory,
+    RegistrationPageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +167,24 @@ def test_assembly_duplicate_copies_settings_categories_and_quotas(small_assembly
         ("gender", "Gender?"),
         ("age", ""),
     ]
+
+
+def test_assembly_duplicate_copies_texts_email_templates_and_reply_to(small_assembly, manager):
+    small_assembly.reply_to = "team@example.org"
+    small_assembly.save()
+    ContentTranslationFactory(assembly=small_assembly, key="title", text="Petite assemblée")
+    EmailTemplateFactory(assembly=small_assembly, subject="Chosen for {{ assembly }}")
+    RegistrationPageFactory(assembly=small_assembly)
+    copy = assembly_duplicate(
+        assembly_id=small_assembly.pk, slug="small-2", title="Small again", actor=manager
+    )
+    assert copy.reply_to == "team@example.org"
+    assert list(copy.translations.values_list("language", "key", "text")) == [
+        ("fr", "title", "Petite assemblée")
+    ]
+    template = copy.email_templates.get()
+    assert (template.subject, template.updated_by) == ("Chosen for {{ assembly }}", manager)
+    assert not copy.registration_pages.exists()  # a page's short link belongs to its letters
 
 
 def test_assembly_duplicate_copies_no_people(small_assembly, manager, caller):
