@@ -3,6 +3,7 @@ feasibility check, selection runs, replacements and audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -246,6 +247,14 @@ class TranslationInline(MemberInlineMixin, ContentTranslationInline):
     """Translations of the assembly's texts, for its organisers (managers edit)."""
 
 
+#: The inlines saved as a table by one service (``assembly_id, changed, deleted, actor``) and
+#: the prefix of their refusal; quotas and categories go to ``quotas_save``.
+_TABLE_SAVERS: dict[type, tuple[Callable[..., Any], str]] = {
+    ContentTranslation: (content_translations_save, "Translations not saved"),
+    FormField: (form_fields_save, "Form fields not saved"),
+}
+
+
 @admin.register(Assembly)
 class AssemblyAdmin(RegistrantEntryPages, RegistrationPageViews, AssemblyPages):
     """Assemblies the organiser is a member of, with everything needed to run one."""
@@ -376,42 +385,20 @@ class AssemblyAdmin(RegistrantEntryPages, RegistrationPageViews, AssemblyPages):
                 except DomainError as exc:
                     self.refuse(request, exc, prefix=f"Page “{page.label}” not saved")
             return
-        if formset.model is ContentTranslation:
-            changed = formset.save(commit=False)
-            if changed or formset.deleted_objects:
-                try:
-                    content_translations_save(
-                        assembly_id=assembly.pk,
-                        changed=changed,
-                        deleted=formset.deleted_objects,
-                        actor=request.user,
-                    )
-                except DomainError as exc:
-                    self.refuse(request, exc, prefix="Translations not saved")
-            return
+        # The other inlines are tables saved whole by one service each.
         changed = formset.save(commit=False)
         if not (changed or formset.deleted_objects):
             return
-        if formset.model is FormField:
-            try:
-                form_fields_save(
-                    assembly_id=assembly.pk,
-                    changed=changed,
-                    deleted=formset.deleted_objects,
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                self.refuse(request, exc, prefix="Form fields not saved")
-            return
+        save, refusal = _TABLE_SAVERS.get(formset.model, (quotas_save, "Quotas not saved"))
         try:
-            quotas_save(
+            save(
                 assembly_id=assembly.pk,
                 changed=changed,
                 deleted=formset.deleted_objects,
                 actor=request.user,
             )
         except DomainError as exc:
-            self.refuse(request, exc, prefix="Quotas not saved")
+            self.refuse(request, exc, prefix=refusal)
 
     # --- the change page --------------------------------------------------------------------
 
