@@ -38,6 +38,9 @@ from selection.symmetry import TypeModel
 
 #: Stop once the remaining mass is below this (the master LP absorbs the rest).
 MASS_TOLERANCE = 1e-9
+#: See ``start_work_limit`` of :func:`decompose`: the share of the mass below which a walk
+#: has not started.
+START_MASS = 0.01
 #: A constraint counts as tight when it holds with equality up to this (times the mass) ...
 TIGHT_TOLERANCE = 1e-9
 #: ... or up to this absolute amount (the round-off the residual accumulates over the walk).
@@ -67,6 +70,7 @@ def decompose(
     ip: PanelIP | None = None,
     work_limit: int | None = None,
     half_work_limit: int | None = None,
+    start_work_limit: int | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, float]:
     """Greedy face walk from a target probability vector to panels (see the module text).
 
@@ -83,6 +87,9 @@ def decompose(
             limit.
         half_work_limit: stop too once they have taken more than this many while more than
             half the mass is left (a walk that starts slowly stays slow); ``None``: no limit.
+        start_work_limit: stop too once they have taken more than this many while at most
+            :data:`START_MASS` of the mass is written (faces whose panels barely move the
+            residual: the walk would crawl); ``None``: no limit.
 
     Returns:
         ``(panels, weights, mass_left)``: the panels (``int64[T]`` type counts) in the order
@@ -110,6 +117,8 @@ def decompose(
         if work_limit is not None and work > work_limit:
             break  # too costly here: the caller's column generation goes on
         if half_work_limit is not None and work > half_work_limit and mass > 0.5:
+            break
+        if start_work_limit is not None and work > start_work_limit and mass > 1 - START_MASS:
             break
         monitor.tick("leximin (decomposition)", len(panels), len(panels) + 1)
         eps = max(TIGHT_TOLERANCE * mass, TIGHT_FLOOR)

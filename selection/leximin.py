@@ -227,6 +227,12 @@ WALK_WORK_PER_TYPE = 60
 #: mass still to write (measured, simplex iterations per type at half the mass: 3-5 on the
 #: latent-class pools above, 16 on synthetic_312, which then wastes about 1 s, not 5 s).
 WALK_HALF_WORK_PER_TYPE = 12
+#: ... and once they took this many per type without writing 1 % of the mass
+#: (:data:`selection.decompose.START_MASS`). Measured, simplex iterations per type and mass
+#: written after the first face program: latent-class pools of 281-417 types 0.9-1.0 and
+#: 7-10 %; synthetic_312 1.95 and 0 % (its first eight face programs write nothing), where
+#: this stop saves leximin and maximin the walk's wasted second or more.
+WALK_START_WORK_PER_TYPE = 2
 
 
 def _price(
@@ -255,18 +261,22 @@ def face_walk_seed(model: TypeModel, monitor: Monitor, columns: Columns, point: 
 
     Above :data:`DECOMPOSE_ABOVE_TYPES` types the walk always runs (its panels are kept even
     when it stops at a face without a panel). From :data:`SAMPLE_ABOVE_TYPES` types on it runs
-    within :data:`WALK_WORK_PER_TYPE` and its panels are kept only when it wrote all of
+    within :data:`WALK_WORK_PER_TYPE` (stopping early, see :data:`WALK_HALF_WORK_PER_TYPE`
+    and :data:`WALK_START_WORK_PER_TYPE`) and its panels are kept only when it wrote all of
     ``point`` (a walk cut short leaves the sampled path as it was: its panels measured no
     help there). Below, it does not run.
     """
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
     if not large and model.num_types <= SAMPLE_ABOVE_TYPES:
         return False
-    limit = half = None
+    limit = half = start = None
     if not large:
         limit = WALK_WORK_PER_TYPE * model.num_types
         half = WALK_HALF_WORK_PER_TYPE * model.num_types
-    panels, _, mass = decompose(model, monitor, point, work_limit=limit, half_work_limit=half)
+        start = WALK_START_WORK_PER_TYPE * model.num_types
+    panels, _, mass = decompose(
+        model, monitor, point, work_limit=limit, half_work_limit=half, start_work_limit=start
+    )
     walked = large or mass <= MASS_TOLERANCE
     for counts in panels if walked else ():
         columns.add(counts)

@@ -15,7 +15,7 @@ import pytest
 from selection import leximin as leximin_module
 from selection import select
 from selection.columngen import initial_columns
-from selection.decompose import MASS_TOLERANCE, decompose
+from selection.decompose import MASS_TOLERANCE, START_MASS, decompose
 from selection.monitor import Monitor
 from selection.relaxation import relaxed_leximin
 from selection.solver import PanelIP
@@ -46,6 +46,23 @@ def test_decompose_work_limit_stops_the_walk_early():
     short, _, left = decompose(model, Monitor(), point, work_limit=0)
     assert len(short) == 1 and left > MASS_TOLERANCE
     assert np.array_equal(short[0], full[0])
+
+
+def test_decompose_start_work_limit_stops_a_walk_that_writes_nothing():
+    model, point = _walk_inputs(160, 16, 4)
+    full, weights, mass = decompose(model, Monitor(), point)
+    assert mass <= MASS_TOLERANCE and weights[0] < START_MASS  # the walk starts by crawling
+    short, _, left = decompose(model, Monitor(), point, start_work_limit=0)
+    assert len(short) == 1 and left > 1 - START_MASS
+
+
+def test_decompose_start_work_limit_keeps_a_walk_that_writes_mass():
+    model, point = _walk_inputs(80, 8, 2)
+    full, weights, mass = decompose(model, Monitor(), point)
+    assert weights[0] >= START_MASS
+    kept, kept_weights, left = decompose(model, Monitor(), point, start_work_limit=0)
+    assert [p.tobytes() for p in kept] == [p.tobytes() for p in full]
+    assert np.array_equal(kept_weights, weights) and left == mass
 
 
 def test_decompose_work_limit_is_deterministic():
