@@ -86,6 +86,11 @@ def bands_from_text(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\n]", text or "") if part.strip()]
 
 
+def is_number(text: str) -> bool:
+    """Whether a cell is a plain number (``"37"``, ``"37.5"``), as bands read it."""
+    return bool(_NUMBER.match(text))
+
+
 def band_value(bands: Sequence[Band], answer: str) -> str:
     """The value of an answer: the band holding it when it is a number, else the answer.
 

@@ -1,5 +1,6 @@
 """The assembly's "Build categories from a file" pages: upload a registrants CSV, tick the
-columns that are categories (values and counts shown), choose the bounds, build the quotas.
+columns that are categories (values and counts shown; a column of numbers such as raw ages
+gets a box for its bands), choose the bounds, build the quotas.
 
 The upload is kept as a :class:`~assemblies.models.PendingImport` (kind ``registrants``,
 option ``purpose: targets``) between the two steps, read with the import's own upload form
@@ -57,11 +58,35 @@ class BuildCategoriesForm(forms.Form):
         required=False, label=gettext_lazy("Replace the quotas now in place")
     )
 
-    def __init__(self, *args: Any, column_names: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, column_names: list[str], numeric: list[str] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["columns"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(name, name) for name in column_names]
+        #: ``{column name: its bands field name}`` for the columns of numbers.
+        self.band_fields = {}
+        for position, name in enumerate(column_names, start=1):
+            if name in numeric:
+                key = f"bands_{position}"
+                self.band_fields[name] = key
+                self.fields[key] = forms.CharField(
+                    required=False,
+                    max_length=500,
+                    label=gettext_lazy("Bands of %(column)s") % {"column": name},
+                    widget=forms.TextInput(
+                        attrs={"placeholder": "18-29, 30-44, 45-64, 65+", "size": 28}
+                    ),
+                )
+
+    def bands(self) -> dict[str, str]:
+        """``{column: band texts typed}`` of the columns given bands (after validation)."""
+        return {
+            name: self.cleaned_data[key]
+            for name, key in self.band_fields.items()
+            if self.cleaned_data.get(key, "").strip()
+        }
 
 
 class TargetPages(ImportPages):
@@ -134,6 +159,7 @@ class TargetPages(ImportPages):
         form = BuildCategoriesForm(
             data,
             column_names=names,
+            numeric=[c.name for c in read.columns if c.numeric],
             initial={"columns": [c.name for c in read.columns if c.suggested]},
         )
         checked = (
@@ -146,7 +172,7 @@ class TargetPages(ImportPages):
             self.message_user(request, _("The upload was discarded; nothing was changed."))
             return HttpResponseRedirect(self._change_url(assembly))
         if data is not None and form.is_valid():
-            done = self._build(request, assembly, pending, form.cleaned_data)
+            done = self._build(request, assembly, pending, form)
             if done is not None:
                 return done
         return render(
@@ -166,6 +192,9 @@ class TargetPages(ImportPages):
                         column.values[:VALUES_SHOWN],
                         max(0, len(column.values) - VALUES_SHOWN),
                         column.name in checked,
+                        form[form.band_fields[column.name]]
+                        if column.name in form.band_fields
+                        else None,
                     )
                     for column in read.columns
                 ],
@@ -177,8 +206,9 @@ class TargetPages(ImportPages):
         request: HttpRequest,
         assembly: Assembly,
         pending: PendingImport,
-        data: dict[str, Any],
+        form: BuildCategoriesForm,
     ) -> HttpResponse | None:
+        data = form.cleaned_data
         try:
             outcome = categories_from_file(
                 assembly_id=assembly.pk,
@@ -187,6 +217,7 @@ class TargetPages(ImportPages):
                 columns=data["columns"],
                 mode=data["mode"],
                 replace=data["replace"],
+                bands=form.bands(),
                 actor=request.user,
             )
         except ImportRejected as exc:

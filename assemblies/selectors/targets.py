@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from assemblies import engine
-from assemblies.bands import BandError, band_value
+from assemblies.bands import BandError, band_value, is_number
 from assemblies.columns import column_roles, contact_field
 from assemblies.models import Assembly
 from assemblies.selectors.assemblies import category_bands, quotas_of
@@ -34,6 +34,19 @@ class FileColumn:
     suggested: bool
     values: list[tuple[str, int]] = field(default_factory=list)
     empty: int = 0
+
+    @property
+    def numeric(self) -> bool:
+        """Whether every answer is a number (raw ages, say: a column to give bands)."""
+        return bool(self.values) and all(is_number(value) for value, _ in self.values)
+
+    @property
+    def number_range(self) -> tuple[str, str] | None:
+        """The lowest and highest answers of a numeric column, as written (else None)."""
+        if not self.numeric:
+            return None
+        ordered = sorted((value for value, _ in self.values), key=float)
+        return ordered[0], ordered[-1]
 
 
 @dataclass

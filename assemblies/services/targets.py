@@ -10,18 +10,28 @@ Reads (a file's columns and counts, the answers that are not values yet) live in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 
-from assemblies.bands import percent_bounds
+from assemblies.bands import (
+    Band,
+    BandError,
+    band_value,
+    bands_from_text,
+    bands_parse,
+    is_number,
+    percent_bounds,
+)
 from assemblies.errors import ImportRejected, InvalidInput, ServiceError
-from assemblies.models import Assembly, Quota
+from assemblies.models import Assembly, Category, Quota
 from assemblies.selectors.targets import (
+    MAX_SUGGESTED_VALUES,
     MAX_VALUES_PER_CATEGORY,
+    FileColumn,
     file_columns,
     unknown_values,
 )
@@ -62,6 +72,42 @@ def _check_name(text: str, what: str) -> None:
         raise InvalidInput(f"{what} {text[:40]!r}... is longer than {_NAME_MAX} characters.")
 
 
+def _column_bands(name: str, texts: str | Sequence[str]) -> list[Band]:
+    """The parsed bands given for column ``name`` (empty: none given).
+
+    Raises:
+        InvalidInput: malformed, overlapping or gapped bands (the sentence names the column).
+    """
+    parts = bands_from_text(texts) if isinstance(texts, str) else [t for t in texts if t.strip()]
+    try:
+        return bands_parse(parts)
+    except BandError as exc:
+        raise InvalidInput(f"Column {name!r}: {exc}") from exc
+
+
+def _banded_values(column: FileColumn, bands: list[Band]) -> list[tuple[str, int]]:
+    """The values of a banded column with their counts: every band (lowest first, counted
+    0 when no answer is in it), then the answers that are not numbers, as given.
+
+    Raises:
+        InvalidInput: a number in no band (how many rows hold it).
+    """
+    counts = {band.label: 0 for band in bands}
+    others: dict[str, int] = {}
+    for answer, count in column.values:
+        try:
+            value = band_value(bands, answer)
+        except BandError as exc:
+            raise InvalidInput(
+                f"Column {column.name!r}: {exc}; {count} row(s) hold it. Widen the bands."
+            ) from exc
+        if value in counts:
+            counts[value] += count
+        else:
+            others[value] = others.get(value, 0) + count
+    return [*counts.items(), *others.items()]
+
+
 def categories_from_file(
     *,
     assembly_id: int,
@@ -70,12 +116,17 @@ def categories_from_file(
     columns: Sequence[str],
     mode: str = MODE_OPEN,
     replace: bool = False,
+    bands: Mapping[str, str | Sequence[str]] | None = None,
     actor: Any = None,
 ) -> QuotaBuildOutcome:
     """Make the assembly's categories and values from chosen columns of a registrants CSV.
 
     Each chosen column becomes a category (named as the column) and each distinct non-empty
     answer a value (sorted, ignoring case; answers differing only in case are one value).
+    A column given bands (raw ages, say ``18-29, 30-44, 45-64, 65+``) gets the bands as its
+    values instead, lowest first, each counting the numbers it holds; the bands are stored
+    on the category (audited as ``CATEGORY_BANDS_SET``), so a later import turns a raw
+    number into its band too.
     Bounds: ``open`` gives min 0 and max the panel size; ``proportional`` gives
     min = floor(share x panel) and max = ceil(share x panel), where share is the value's
     count over the rows that answered the column.
@@ -85,6 +136,8 @@ def categories_from_file(
         filename: for messages and the audit. columns: header names, in table order.
         mode: ``open`` or ``proportional``.
         replace: must be True when the assembly has quotas already (they are replaced).
+        bands: ``{column: band texts}`` (a list, or one text separated by commas); columns
+            not chosen are ignored, empty texts mean no bands.
         actor: who asked (None: the system).
 
     Returns:
@@ -94,7 +147,10 @@ def categories_from_file(
     Raises:
         ImportRejected: the file is malformed (every problem with its line).
         InvalidInput: no column chosen, a column not in the file or without answers, too
-            many values, a name or value too long, an unknown mode. Nothing is stored.
+            many values, a name or value too long, an unknown mode; bands that are
+            malformed, overlap or leave a gap, a number in no band, or a column of more than
+            :data:`~assemblies.selectors.targets.MAX_SUGGESTED_VALUES` different numbers
+            without bands. Nothing is stored.
         ServiceError: quotas exist and ``replace`` is False; the assembly is archived or a
             selection run is in progress.
     """
@@ -107,6 +163,7 @@ def categories_from_file(
     if read.problems:
         raise ImportRejected(read.problems)
     tables: list[tuple[str, list[tuple[str, int]]]] = []
+    banded: dict[str, list[str]] = {}
     for name in chosen:
         column = read.column(name)
         if column is None:
@@ -114,6 +171,19 @@ def categories_from_file(
         if not column.values:
             raise InvalidInput(f"Column {name!r} has no answers.")
         _check_name(name, "The category")
+        column_bands = _column_bands(name, (bands or {}).get(name, ""))
+        if column_bands:
+            for band in column_bands:
+                _check_name(band.label, f"In column {name!r}, the band")
+            tables.append((name, _banded_values(column, column_bands)))
+            banded[name] = [band.label for band in column_bands]
+            continue
+        numbers = sum(1 for value, _ in column.values if is_number(value))
+        if numbers > MAX_SUGGESTED_VALUES and numbers == len(column.values):
+            raise InvalidInput(
+                f"Column {name!r} holds {numbers} different numbers: give bands for column "
+                f"{name!r} (e.g. 18-29, 30-44, 45-64, 65+)."
+            )
         merged: dict[str, tuple[str, int]] = {}
         for value, count in column.values:
             _check_name(value, f"In column {name!r}, the value")
@@ -139,7 +209,8 @@ def categories_from_file(
             .order_by("position", "id")
             .values_list("category", "value", "min", "max")
         )
-        if existing == rows:
+        stored_bands = dict(Category.objects.filter(assembly=assembly).values_list("name", "bands"))
+        if existing == rows and all(stored_bands.get(n) == b for n, b in banded.items()):
             return QuotaBuildOutcome(len(rows), 0, [n for n, _ in tables], unchanged=True)
         if existing and not replace:
             raise ServiceError(
@@ -152,6 +223,8 @@ def categories_from_file(
             for i, (c, v, low, high) in enumerate(rows)
         )
         categories = _categories_sync(assembly)
+        for name in categories:
+            Category.objects.filter(assembly=assembly, name=name).update(bands=banded.get(name, []))
         audit_event_record(
             action=AuditAction.QUOTAS_BUILT,
             actor=actor,
@@ -164,6 +237,13 @@ def categories_from_file(
                 "replaced": len(existing),
             },
         )
+        for name, labels in banded.items():
+            audit_event_record(
+                action=AuditAction.CATEGORY_BANDS_SET,
+                actor=actor,
+                target=assembly,
+                data={"category": name, "bands": labels},
+            )
     return QuotaBuildOutcome(len(rows), len(existing), categories)
 
 

@@ -75,6 +75,34 @@ def test_build_creates_quotas_and_a_repeated_submit_changes_nothing(
     assert AuditEvent.objects.filter(action="assemblies.quotas.built").count() == 1
 
 
+def test_build_page_offers_bands_for_raw_ages_and_builds_them(as_empty_manager, empty_assembly):
+    url = _upload_for_categories(as_empty_manager, empty_assembly)
+    html = as_empty_manager.get(url).content.decode()
+    assert "10 different numbers from 17 to 80" in html
+    assert 'name="bands_6"' in html and 'name="bands_4"' not in html  # age only
+    data = {"columns": ["gender", "age"], "mode": "open", "bands_6": "0-29, 30-44, 45-64, 65+"}
+    assert as_empty_manager.post(url, data).status_code == 302
+    ages = Quota.objects.filter(assembly=empty_assembly, category="age")
+    assert list(ages.values_list("value", flat=True)) == ["0-29", "30-44", "45-64", "65+"]
+    assert Category.objects.get(assembly=empty_assembly, name="age").bands == [
+        "0-29",
+        "30-44",
+        "45-64",
+        "65+",
+    ]
+
+
+def test_build_with_a_number_in_no_band_says_so_and_builds_nothing(
+    as_empty_manager, empty_assembly
+):
+    url = _upload_for_categories(as_empty_manager, empty_assembly)
+    data = {"columns": ["age"], "mode": "open", "bands_6": "18-29, 30-44, 45-64, 65+"}
+    html = as_empty_manager.post(url, data, follow=True).content.decode()
+    assert "Nothing was built: Column &#x27;age&#x27;: 17 is in no band" in html
+    assert 'value="18-29, 30-44, 45-64, 65+"' in html  # the typed bands are kept
+    assert not Quota.objects.filter(assembly=empty_assembly).exists()
+
+
 def test_build_over_existing_quotas_needs_the_confirmation(as_empty_manager, empty_assembly):
     Quota.objects.create(assembly=empty_assembly, category="x", value="y", min=0, max=1)
     url = _upload_for_categories(as_empty_manager, empty_assembly)

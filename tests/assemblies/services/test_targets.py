@@ -274,3 +274,64 @@ def test_duplicate_keeps_bands_and_percentages():
     copy = assembly_duplicate(assembly_id=assembly.pk, slug="copy", title="Copy")
     assert Category.objects.get(assembly=copy, name="age").bands == ["16-29", "30-44"]
     assert Quota.objects.get(assembly=copy, value="woman").min_percent == Decimal("20")
+
+
+def test_categories_from_file_bands_raw_ages_and_stores_the_bands():
+    assembly = AssemblyFactory(panel_size=10)
+    outcome = categories_from_file(
+        assembly_id=assembly.pk,
+        text=PEOPLE.replace(",17\n", ",18\n"),
+        filename="p.csv",
+        columns=["gender", "age"],
+        mode="proportional",
+        bands={"age": "16-29, 30-44, 45-64, 65+", "region": "1-2"},
+    )
+    assert outcome.categories == ["gender", "age"]
+    assert _table(assembly)[2:] == [
+        ("age", "16-29", 3, 3),
+        ("age", "30-44", 3, 3),
+        ("age", "45-64", 2, 2),
+        ("age", "65+", 2, 2),
+    ]
+    bands = dict(Category.objects.filter(assembly=assembly).values_list("name", "bands"))
+    assert bands == {"gender": [], "age": ["16-29", "30-44", "45-64", "65+"]}
+    event = AuditEvent.objects.get(action="assemblies.category.bands_set")
+    assert event.data == {"category": "age", "bands": ["16-29", "30-44", "45-64", "65+"]}
+    # A later import turns raw ages into bands with the stored definition.
+    registrants_import(
+        assembly_id=assembly.pk,
+        text=PEOPLE.replace(",17\n", ",18\n"),
+        filename="p.csv",
+        id_column="id",
+    )
+    assert Registrant.objects.get(assembly=assembly, external_id="8").answers["age"] == "65+"
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        ("18-29, 30-44, 45-64, 65+", r"Column 'age': 17 is in no band .*1 row\(s\) hold it"),
+        ("16-35, 30-44, 45+", r"Column 'age': Bands '16-35' and '30-44' overlap"),
+        ("16-29, 35-44, 45+", r"Column 'age': Between bands '16-29' and '35-44'"),
+        ("young, old", r"Column 'age': Band 'young' is not of the form"),
+    ],
+)
+def test_categories_from_file_bad_bands_are_refused_and_store_nothing(bands, message):
+    assembly = AssemblyFactory(panel_size=5)
+    with pytest.raises(InvalidInput, match=message):
+        categories_from_file(
+            assembly_id=assembly.pk,
+            text=PEOPLE,
+            filename="p.csv",
+            columns=["age"],
+            bands={"age": bands},
+        )
+    assert not Quota.objects.filter(assembly=assembly).exists()
+
+
+def test_categories_from_file_many_numbers_without_bands_asks_for_bands():
+    assembly = AssemblyFactory(panel_size=5)
+    text = "id,age\n" + "".join(f"{n},{18 + n}\n" for n in range(30))
+    with pytest.raises(InvalidInput, match="give bands for column 'age'"):
+        categories_from_file(assembly_id=assembly.pk, text=text, filename="p.csv", columns=["age"])
+    assert not Quota.objects.filter(assembly=assembly).exists()
