@@ -10,6 +10,7 @@ upload gone and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -59,14 +60,14 @@ class BuildCategoriesForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, column_names: list[str], numeric: list[str] = (), **kwargs: Any
+        self, *args: Any, column_names: list[str], numeric: Sequence[str] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["columns"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(name, name) for name in column_names]
         #: ``{column name: its bands field name}`` for the columns of numbers.
-        self.band_fields = {}
+        self.band_fields: dict[str, str] = {}
         for position, name in enumerate(column_names, start=1):
             if name in numeric:
                 key = f"bands_{position}"
