@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 
 from assemblies import permissions
@@ -17,8 +19,10 @@ from assemblies.admin.base import MembershipAdmin
 from assemblies.admin.registrant import AssemblyFilter
 from assemblies.mailtemplates import PLACEHOLDERS, default_wording
 from assemblies.models import Assembly, EmailKind, EmailSend, EmailTemplate
+from assemblies.selectors.content import site_language
 from assemblies.services.emails import (
     email_preview,
+    email_template_for,
     email_template_problems,
     email_template_save,
     email_wording,
@@ -35,9 +39,16 @@ class EmailTemplateForm(forms.ModelForm):
     """An email template; the placeholder rules of
     :func:`~assemblies.services.emails.email_template_problems` show as field errors."""
 
+    language = forms.ChoiceField(
+        choices=[("", "Default (every language without its own wording)"), *settings.LANGUAGES],
+        required=False,
+        help_text="Registrants get the wording of the language they registered in, else the "
+        "default wording, else the built-in wording (translated).",
+    )
+
     class Meta:
         model = EmailTemplate
-        fields = ("assembly", "kind", "subject", "text_body", "html_body")
+        fields = ("assembly", "kind", "language", "subject", "text_body", "html_body")
         widgets = {
             "subject": forms.TextInput(attrs={"size": 80}),
             "text_body": forms.Textarea(attrs={"rows": 16, "cols": 80}),
@@ -64,8 +75,16 @@ class EmailTemplateAdmin(MembershipAdmin):
     used. Managers add and change them; every member can preview."""
 
     form = EmailTemplateForm
-    list_display = ("kind", "assembly", "version", "updated_by", "updated_at", "preview_link")
-    list_filter = (AssemblyFilter, "kind")
+    list_display = (
+        "kind",
+        "language",
+        "assembly",
+        "version",
+        "updated_by",
+        "updated_at",
+        "preview_link",
+    )
+    list_filter = (AssemblyFilter, "kind", "language")
     list_select_related = ("assembly", "updated_by")
     readonly_fields = ("version", "updated_by", "updated_at")
 
@@ -85,6 +104,8 @@ class EmailTemplateAdmin(MembershipAdmin):
         url = reverse(
             "admin:assemblies_emailtemplate_preview", args=[template.assembly_id, template.kind]
         )
+        if template.language:
+            url += f"?language={template.language}"
         return format_html('<a href="{}">preview</a>', url)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -94,7 +115,7 @@ class EmailTemplateAdmin(MembershipAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "assembly", "kind"] if obj is not None else fields
+        return [*fields, "assembly", "kind", "language"] if obj is not None else fields
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "assembly":
@@ -104,13 +125,19 @@ class EmailTemplateAdmin(MembershipAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        """``?assembly=ID&kind=KIND`` starts from the built-in wording of that kind."""
+        """``?assembly=ID&kind=KIND[&language=CODE]`` starts from the built-in wording of
+        that kind (in that language)."""
         initial = super().get_changeform_initial_data(request)
         kind = request.GET.get("kind", "")
+        language = site_language(request.GET.get("language", ""))
         if kind in EmailKind.values:
-            wording = default_wording(kind)
+            with translation.override(language or settings.LANGUAGE_CODE):
+                wording = default_wording(kind)
             initial.update(
-                kind=kind, subject=wording.subject, text_body=wording.text_body.rstrip("\n")
+                kind=kind,
+                language=language,
+                subject=wording.subject,
+                text_body=wording.text_body.rstrip("\n"),
             )
         return initial
 
@@ -122,6 +149,7 @@ class EmailTemplateAdmin(MembershipAdmin):
                 subject=obj.subject,
                 text_body=obj.text_body,
                 html_body=obj.html_body,
+                language=obj.language,
                 actor=request.user,
             )
         except DomainError as exc:
@@ -131,13 +159,18 @@ class EmailTemplateAdmin(MembershipAdmin):
 
     def preview_view(self, request: HttpRequest, assembly_id: int, kind: str) -> HttpResponse:
         """One kind of email of an assembly as a sample registrant would get it (the
-        organiser's template, or the built-in wording)."""
+        organiser's template, or the built-in wording), in ``?language=CODE`` (default: the
+        site's default language)."""
         assembly = self.assembly_or_404(request, assembly_id)
         if kind not in EmailKind.values:
             raise Http404("No such kind of email.")
-        template = EmailTemplate.objects.filter(assembly=assembly, kind=kind).first()
+        language = site_language(request.GET.get("language", "")) or settings.LANGUAGE_CODE
+        template = email_template_for(assembly_id=assembly.pk, kind=kind, language=language)
         email = email_preview(
-            assembly=assembly, kind=kind, wording=email_wording(assembly_id=assembly.pk, kind=kind)
+            assembly=assembly,
+            kind=kind,
+            wording=email_wording(assembly_id=assembly.pk, kind=kind, language=language),
+            language=language,
         )
         can_manage = permissions.can_manage(request.user, assembly.pk)
         if template is not None:
@@ -145,7 +178,7 @@ class EmailTemplateAdmin(MembershipAdmin):
         else:
             edit_url = (
                 reverse("admin:assemblies_emailtemplate_add")
-                + f"?assembly={assembly.pk}&kind={kind}"
+                + f"?assembly={assembly.pk}&kind={kind}&language={language}"
             )
         if template is None:
             self.message_user(
@@ -163,15 +196,24 @@ class EmailTemplateAdmin(MembershipAdmin):
                 template=template,
                 edit_url=edit_url if can_manage else "",
                 reply_to=assembly.reply_to,
+                language=language,
                 kinds=[
                     (
                         value,
                         label,
-                        reverse(
-                            "admin:assemblies_emailtemplate_preview", args=[assembly.pk, value]
-                        ),
+                        reverse("admin:assemblies_emailtemplate_preview", args=[assembly.pk, value])
+                        + f"?language={language}",
                     )
                     for value, label in EmailKind.choices
+                ],
+                languages=[
+                    (
+                        code,
+                        name,
+                        reverse("admin:assemblies_emailtemplate_preview", args=[assembly.pk, kind])
+                        + f"?language={code}",
+                    )
+                    for code, name in settings.LANGUAGES
                 ],
             ),
         )

@@ -71,6 +71,7 @@ class RegistrantEntryPages(MembershipAdmin):
                     contact=form.contact(),
                     extra=form.extra(),
                     source=form.cleaned_data["source"],
+                    language=form.cleaned_data["language"],
                     actor=request.user,
                     base_url=f"{request.scheme}://{request.get_host()}",
                 )

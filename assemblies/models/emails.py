@@ -44,14 +44,22 @@ EMAIL_BODY_MAX_LENGTH = 20000
 
 
 class EmailTemplate(models.Model):
-    """An organiser's wording of one kind of email for one assembly (subject, plain-text body,
-    optional HTML body), with ``{{ placeholder }}`` fields (:mod:`assemblies.mailtemplates`).
-    Without a row, the platform's built-in wording is used. Written only by
-    :func:`assemblies.services.emails.email_template_save`, which validates the placeholders.
+    """An organiser's wording of one kind of email for one assembly in one language (subject,
+    plain-text body, optional HTML body), with ``{{ placeholder }}`` fields
+    (:mod:`assemblies.mailtemplates`). A registrant gets the wording of their language, else
+    the default-language one (``language`` blank), else the platform's built-in wording.
+    Written only by :func:`assemblies.services.emails.email_template_save`, which validates
+    the placeholders.
     """
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="email_templates")
     kind = models.CharField(max_length=16, choices=EmailKind.choices)
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="The language of this wording; blank: the site's default language (also used "
+        "for a language without its own wording).",
+    )
     subject = models.CharField(max_length=EMAIL_SUBJECT_MAX_LENGTH)
     text_body = models.TextField(max_length=EMAIL_BODY_MAX_LENGTH)
     html_body = models.TextField(
@@ -66,10 +74,11 @@ class EmailTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["assembly", "kind"]
+        ordering = ["assembly", "kind", "language"]
         constraints = [
             models.UniqueConstraint(
-                fields=["assembly", "kind"], name="assemblies_emailtemplate_unique_kind"
+                fields=["assembly", "kind", "language"],
+                name="assemblies_emailtemplate_unique_kind_language",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=EmailKind.values), name="assemblies_emailtemplate_kind_valid"
@@ -77,7 +86,8 @@ class EmailTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} email of {self.assembly}"
+        language = f" ({self.language})" if self.language else ""
+        return f"{self.get_kind_display()} email{language} of {self.assembly}"
 
 
 class EmailSend(models.Model):

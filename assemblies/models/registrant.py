@@ -97,8 +97,10 @@ class Registrant(models.Model):
     ``extra`` keeps the other columns of an import (column name -> text) so that exports give
     the rows back as imported, and the answers to the assembly's own form fields
     (``FormField.key`` -> text; see :mod:`assemblies.registration.forms` for the text of
-    each type). ``staff_confirmed_at``/``staff_confirmed_by`` record the staff member who
-    entered a registration and that the person confirmed it (phone, paper).
+    each type). ``language`` is the site language the person registered in (the page's fixed
+    language or the visitor's); every email to them is written in it.
+    ``staff_confirmed_at``/``staff_confirmed_by`` record the staff member who entered a
+    registration and that the person confirmed it (phone, paper).
     Erasure blanks the personal fields and ``extra``, replaces
     ``external_id`` by :func:`erased_external_id` (an id column may hold emails or names), and
     keeps the row, its answers and its public id, so past draws stay verifiable.
@@ -154,6 +156,12 @@ class Registrant(models.Model):
         on_delete=models.SET_NULL,
         related_name="registrants",
         help_text="The registration page the registrant came through (none: /a/<slug>/).",
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="The language the person registered in; their emails are written in it "
+        "(blank: the site's default language).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -358,6 +359,12 @@ class StaffRegistrationForm(RegistrationForm):
         ],
         initial=RegistrantSource.PHONE,
     )
+    language = forms.ChoiceField(
+        label=_("Language of the person's emails"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -369,7 +376,7 @@ class StaffRegistrationForm(RegistrationForm):
         self.fields["consent"].error_messages["required"] = _(
             "Tick the box once the person has confirmed, or the registration cannot be saved."
         )
-        order = ["source", *(q.field_name for q in self.questions)]
+        order = ["source", "language", *(q.field_name for q in self.questions)]
         order += [spec.field_name for spec in self.custom_fields]
         order += [n for n in (*CONTACT_FIELDS, *HOUSEHOLD_FIELDS) if n in self.fields]
         self.order_fields([*order, "consent"])

@@ -68,6 +68,13 @@ def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def site_language(language: str | None) -> str:
+    """The site language code ``language`` falls under (``"fr-ca"`` -> ``"fr"``), or ``""``
+    when it is none of ``settings.LANGUAGES`` (or empty)."""
+    code = (language or "").split("-")[0].lower()
+    return code if code in language_codes() else ""
+
+
 def translations_for(*, assembly: Assembly, language: str | None) -> dict[str, str]:
     """``{key: text}`` of the assembly's translations in ``language`` (a site language code,
     e.g. ``"fr"``; regional variants such as ``"fr-ca"`` use their base language); empty for

@@ -26,14 +26,14 @@ class NotifyPlan:
     """Who a run's notification writes to.
 
     Attributes:
-        recipients: ``[(registrant id, public id, kind)]`` of registrants with an email
-            address, in id order.
+        recipients: ``[(registrant id, public id, kind, language)]`` of registrants with an
+            email address, in id order (``language``: the one they registered in, or ``""``).
         counts: ``{kind: number of registrants}``, with or without address.
         without_email: registrants who get no email (no address): staff call them.
         sends: ``{status: number}`` of the run's existing sends.
     """
 
-    recipients: list[tuple[int, str, str]]
+    recipients: list[tuple[int, str, str, str]]
     counts: dict[str, int]
     without_email: list[Registrant]
     sends: dict[str, int] = field(default_factory=dict)
@@ -66,7 +66,7 @@ def run_notify_groups(*, run: SelectionRun) -> dict[str, QuerySet[Registrant]]:
 def run_notify_plan(*, run: SelectionRun) -> NotifyPlan:
     """The counts, recipients and people to call of a run's notification (see
     :func:`run_notify_groups`); one query per kind plus one for the existing sends."""
-    recipients: list[tuple[int, str, str]] = []
+    recipients: list[tuple[int, str, str, str]] = []
     counts: dict[str, int] = {}
     without: list[Registrant] = []
     for kind, registrants in run_notify_groups(run=run).items():
@@ -74,7 +74,9 @@ def run_notify_plan(*, run: SelectionRun) -> NotifyPlan:
         counts[kind] = len(rows)
         for registrant in rows:
             if registrant.email:
-                recipients.append((registrant.pk, str(registrant.public_id), str(kind)))
+                recipients.append(
+                    (registrant.pk, str(registrant.public_id), str(kind), registrant.language)
+                )
             else:
                 without.append(registrant)
     sends = Counter(EmailSend.objects.filter(run=run).values_list("status", flat=True))

@@ -50,6 +50,7 @@ from assemblies.models import (
     RunStatus,
     SelectionRun,
 )
+from assemblies.selectors.content import language_codes, site_language, translations_for
 from assemblies.selectors.emails import run_notify_plan, run_sends_to_resume
 from assemblies.tasks import send_email
 from assemblies.tokens import Purpose, link_token_make
@@ -114,12 +115,16 @@ def email_template_save(
     subject: str,
     text_body: str,
     html_body: str = "",
+    language: str = "",
     actor: Any = None,
 ) -> EmailTemplate:
-    """Create or replace the organiser's wording of one kind of email for an assembly.
+    """Create or replace the organiser's wording of one kind of email for an assembly, in
+    one language.
 
     Args:
         assembly_id: the assembly. kind: an :class:`~assemblies.models.EmailKind` value.
+        language: a site language code (``settings.LANGUAGES``) for registrants who
+            registered in it, or ``""`` for the default wording (every other language).
         subject: one line with placeholders. text_body: the plain-text body (required).
         html_body: an optional HTML body (placeholder values are escaped when sent).
         actor: the manager saving it (None: the system).
@@ -129,7 +134,7 @@ def email_template_save(
         on each change; saving the same texts again changes nothing).
 
     Raises:
-        InvalidInput: unknown kind; a field empty, too long, with control characters, or
+        InvalidInput: unknown kind or language; a field empty, too long, with control characters, or
             with an unknown or malformed placeholder (the message names field, line and
             placeholder), or a confirmation or reminder without ``{{ confirm_link }}``;
             nothing is stored.
@@ -137,6 +142,12 @@ def email_template_save(
     """
     if kind not in EmailKind.values:
         raise InvalidInput(f"kind: unknown kind of email {kind!r}.")
+    language = language or ""
+    if language and language not in language_codes():
+        raise InvalidInput(
+            f"language: “{language}” is not a site language "
+            f"({', '.join(language_codes())}, or blank for the default wording)."
+        )
     subject = (subject or "").strip()
     text_body = (text_body or "").replace("\r\n", "\n").replace("\r", "\n")
     html_body = (html_body or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -151,13 +162,17 @@ def email_template_save(
         if assembly is None:
             raise NotFound(f"There is no assembly with id {assembly_id}.")
         template = (
-            EmailTemplate.objects.select_for_update().filter(assembly=assembly, kind=kind).first()
+            EmailTemplate.objects.select_for_update()
+            .filter(assembly=assembly, kind=kind, language=language)
+            .first()
         )
         texts = {"subject": subject, "text_body": text_body, "html_body": html_body}
         if template is not None and all(getattr(template, k) == v for k, v in texts.items()):
             return template
         if template is None:
-            template = EmailTemplate(assembly=assembly, kind=kind, version=1, **texts)
+            template = EmailTemplate(
+                assembly=assembly, kind=kind, language=language, version=1, **texts
+            )
         else:
             for name, value in texts.items():
                 setattr(template, name, value)
@@ -168,17 +183,38 @@ def email_template_save(
             action=AuditAction.EMAIL_TEMPLATE_SAVED,
             actor=actor,
             target=assembly,
-            data={"assembly_id": assembly.pk, "kind": kind, "version": template.version},
+            data={
+                "assembly_id": assembly.pk,
+                "kind": kind,
+                "version": template.version,
+                "language": language,
+            },
         )
     return template
 
 
-def email_wording(*, assembly_id: int, kind: str) -> Wording:
-    """The wording one kind of email of an assembly uses now: the organiser's template, or
-    the built-in wording in the active language (version 0)."""
-    template = EmailTemplate.objects.filter(assembly_id=assembly_id, kind=kind).first()
+def email_template_for(*, assembly_id: int, kind: str, language: str) -> EmailTemplate | None:
+    """The organiser's template one kind of email uses in ``language``: the one written in
+    that language, else the default-language one (``language`` blank), else ``None``."""
+    code = site_language(language)
+    templates = {
+        t.language: t
+        for t in EmailTemplate.objects.filter(
+            assembly_id=assembly_id, kind=kind, language__in={code, ""}
+        )
+    }
+    return templates.get(code) or templates.get("")
+
+
+def email_wording(*, assembly_id: int, kind: str, language: str | None = None) -> Wording:
+    """The wording one kind of email of an assembly uses now in ``language`` (default: the
+    active language): the organiser's template in that language, else their default-language
+    template, else the built-in wording translated into that language (version 0)."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    template = email_template_for(assembly_id=assembly_id, kind=kind, language=language)
     if template is None:
-        return default_wording(kind)
+        with translation.override(language):
+            return default_wording(kind)
     return Wording(
         subject=template.subject,
         text_body=template.text_body,
@@ -201,13 +237,19 @@ def registration_links(*, registrant: Registrant, base_url: str) -> dict[str, st
     return links
 
 
-def _values(*, registrant: Registrant, base_url: str) -> dict[str, str]:
-    """The placeholder values of one registrant's email."""
+def _values(
+    *, registrant: Registrant, base_url: str, language: str | None = None
+) -> dict[str, str]:
+    """The placeholder values of one registrant's email; the assembly's title in
+    ``language`` when it is translated (default: the active language)."""
     links = registration_links(registrant=registrant, base_url=base_url)
     landing = reverse("assemblies:landing", kwargs={"slug": registrant.assembly.slug})
+    texts = translations_for(
+        assembly=registrant.assembly, language=language or translation.get_language()
+    )
     return {
         "name": registrant.name,
-        "assembly": registrant.assembly.title,
+        "assembly": texts.get("title", "").strip() or registrant.assembly.title,
         "confirm_link": links["confirm"],
         "withdraw_link": links["withdraw"],
         "erase_link": links["erase"],
@@ -240,17 +282,18 @@ def email_render(*, wording: Wording, values: dict[str, str]) -> RenderedEmail:
 
 
 def email_preview(
-    *, assembly: Assembly, kind: str, wording: Wording | None = None
+    *, assembly: Assembly, kind: str, wording: Wording | None = None, language: str | None = None
 ) -> RenderedEmail:
     """An email as a sample registrant (:data:`SAMPLE_NAME`) of the assembly would get it,
     with example links (no registrant is read or written).
 
     Args:
-        wording: the texts to preview (default: what the assembly uses now).
+        wording: the texts to preview (default: what the assembly uses now in ``language``).
+        language: the sample registrant's language (default: the active language).
     """
-    wording = wording or email_wording(assembly_id=assembly.pk, kind=kind)
+    wording = wording or email_wording(assembly_id=assembly.pk, kind=kind, language=language)
     sample = Registrant(assembly=assembly, name=SAMPLE_NAME, public_id=uuid.UUID(int=0))
-    values = _values(registrant=sample, base_url="https://example.org")
+    values = _values(registrant=sample, base_url="https://example.org", language=language)
     return email_render(wording=wording, values=values)
 
 
@@ -294,7 +337,8 @@ def email_send_queue(
 
 def email_send_deliver(*, send_id: int) -> EmailSend:
     """Send one recorded email through Django's email backend (``EMAIL_URL``), with the
-    assembly's reply-to address, and record the outcome.
+    assembly's reply-to address, and record the outcome. It is written in the send's
+    language (else the registrant's), with the wording of :func:`email_wording`.
 
     A send already ``sent`` or ``skipped`` is left alone (so delivering twice sends once);
     a registrant erased or without an address makes it ``skipped``. Each try adds one to
@@ -327,10 +371,17 @@ def email_send_deliver(*, send_id: int) -> EmailSend:
             send.save(update_fields=["status", "error"])
             return send
         send.attempts += 1
-        with translation.override(send.language or translation.get_language()):
-            wording = email_wording(assembly_id=send.assembly_id, kind=send.kind)
+        language = (
+            send.language
+            or registrant.language
+            or translation.get_language()
+            or settings.LANGUAGE_CODE
+        )
+        with translation.override(language):
+            wording = email_wording(assembly_id=send.assembly_id, kind=send.kind, language=language)
             rendered = email_render(
-                wording=wording, values=_values(registrant=registrant, base_url=send.base_url)
+                wording=wording,
+                values=_values(registrant=registrant, base_url=send.base_url, language=language),
             )
         reply_to = [registrant.assembly.reply_to] if registrant.assembly.reply_to else []
         message = EmailMultiAlternatives(
@@ -388,9 +439,7 @@ class NotifyOutcome:
     without_email: list[Registrant]
 
 
-def panel_notify(
-    *, run_id: int, base_url: str, actor: Any = None, language: str | None = None
-) -> NotifyOutcome:
+def panel_notify(*, run_id: int, base_url: str, actor: Any = None) -> NotifyOutcome:
     """Tell the people a finished draw concerns: selected, reserves and not selected for a
     panel run; the people drawn for a replacement run (see
     :func:`assemblies.selectors.emails.run_notify_groups`).
@@ -405,7 +454,10 @@ def panel_notify(
         run_id: a succeeded panel or replacement run, not voided.
         base_url: scheme and host for the links, e.g. ``"https://dlp.example.org"``.
         actor: the manager (None: the system, e.g. the ``notify_panel`` command).
-        language: language of the emails (default: the active language).
+
+    Each email is written in the language the person registered in
+    (``Registrant.language``; blank: the site's default language), never in the
+    organiser's.
 
     Returns:
         :class:`NotifyOutcome`.
@@ -420,7 +472,6 @@ def panel_notify(
     if assembly_id is None:
         raise NotFound(f"There is no selection run {run_id}.")
     _require_manager(actor, assembly_id, "notify the panel")
-    language = language or translation.get_language() or ""
     with transaction.atomic():
         run = SelectionRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.SUCCEEDED or run.kind not in (
@@ -442,10 +493,10 @@ def panel_notify(
                     kind=kind,
                     idempotency_key=f"{kind}:{registrant_id}:run{run.pk}",
                     base_url=base_url,
-                    language=language,
+                    language=language or settings.LANGUAGE_CODE,
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
-                for registrant_id, public_id, kind in plan.recipients
+                for registrant_id, public_id, kind, language in plan.recipients
             ],
             ignore_conflicts=True,
             batch_size=1000,

@@ -209,7 +209,7 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
             EmailTemplate,
             source=source,
             copy=copy,
-            fields=("kind", "subject", "text_body", "html_body"),
+            fields=("kind", "language", "subject", "text_body", "html_body"),
             updated_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_event_record(

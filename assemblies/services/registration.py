@@ -35,6 +35,7 @@ from assemblies.models import (
     RegistrationPage,
 )
 from assemblies.permissions import can_call
+from assemblies.selectors.content import language_codes, site_language
 from assemblies.selectors.pages import page_registration_state
 from assemblies.selectors.registration import (
     ContactRules,
@@ -104,6 +105,9 @@ def registrant_register(
         extra: ``{form field key: answer text}`` (``RegistrationForm.extra()``).
         now: the registration time (default: now).
 
+    The active language (the page's fixed language or the visitor's) is recorded as the
+    new registrant's ``language``: their confirmation and every later email use it.
+
     Returns:
         :class:`RegistrationOutcome`.
 
@@ -142,6 +146,7 @@ def registrant_register(
                 status=RegistrantStatus.TEST if test else RegistrantStatus.PENDING,
                 source=RegistrantSource.FORM,
                 page=page,
+                language=site_language(translation.get_language()),
                 answers=dict(answers),
                 extra=dict(extra or {}),
                 consent_at=now,
@@ -173,6 +178,7 @@ def registrant_enter(
     actor: Any,
     base_url: str,
     extra: Mapping[str, str] | None = None,
+    language: str = "",
     now: dt.datetime | None = None,
 ) -> Registrant:
     """Enter a registration for someone, in the admin: a caller or manager took it on the
@@ -193,6 +199,8 @@ def registrant_enter(
         source: ``phone``, ``paper`` or ``staff`` (:data:`assemblies.models.STAFF_SOURCES`).
         actor: the staff user entering the registration (a caller or manager).
         base_url: scheme and host for the links in the email.
+        language: the language the person speaks (a site language code; their emails are
+            written in it), or ``""`` for the site's default language.
         now: the time of the entry (default: now).
 
     Returns:
@@ -208,6 +216,10 @@ def registrant_enter(
     """
     if source not in STAFF_SOURCES:
         raise InvalidInput(f"source: {source!r} is not one of {', '.join(STAFF_SOURCES)}.")
+    if language and language not in language_codes():
+        raise InvalidInput(
+            f"language: “{language}” is not a site language ({', '.join(language_codes())})."
+        )
     now = now or timezone.now()
     email = (contact.get("email") or "").strip()
     assembly = Assembly.objects.filter(pk=assembly_id).first()
@@ -231,6 +243,7 @@ def registrant_enter(
             assembly=locked,
             status=RegistrantStatus.POOL,
             source=source,
+            language=language,
             answers=dict(answers),
             extra=dict(extra or {}),
             consent_at=now,
@@ -395,12 +408,13 @@ def _registrant_id_by_email(*, assembly_id: int, email: str, test: bool = False)
 
 def _confirmation_queue(*, registrant: Registrant, base_url: str) -> None:
     """Record the confirmation email to ``registrant`` (in the caller's transaction, in the
-    active language) and hand it to a worker once that transaction commits."""
+    registrant's language, else the active one) and hand it to a worker once that
+    transaction commits."""
     send = email_send_queue(
         registrant=registrant,
         kind=EmailKind.CONFIRMATION,
         base_url=base_url,
-        language=translation.get_language(),
+        language=registrant.language or translation.get_language(),
     )
     transaction.on_commit(lambda: _email_after_commit(send_id=send.pk))
 
@@ -437,7 +451,8 @@ def confirmation_email_send(
     Args:
         registrant_id: the registrant's primary key.
         base_url: scheme and host for the links, e.g. ``"https://dlp.example.org"``.
-        language: language code of the email (default: the active language).
+        language: language code of the email (default: the registrant's language, else the
+            active language).
 
     Returns:
         True when an email was handed to the backend; False when there is nobody to write to
@@ -455,6 +470,6 @@ def confirmation_email_send(
             registrant=registrant,
             kind=EmailKind.CONFIRMATION,
             base_url=base_url,
-            language=language or translation.get_language(),
+            language=language or registrant.language or translation.get_language(),
         )
     return email_send_deliver(send_id=send.pk).status == EmailSendStatus.SENT

@@ -196,7 +196,13 @@ class AuditAction(enum.StrEnum):
     )
 
     # assemblies: emails to registrants
-    EMAIL_TEMPLATE_SAVED = "assemblies.email_template.saved", "assembly_id", "kind", "version"
+    EMAIL_TEMPLATE_SAVED = (
+        "assemblies.email_template.saved",
+        "assembly_id",
+        "kind",
+        "version",
+        "language",
+    )
     PANEL_NOTIFIED = (
         "assemblies.panel.notified",
         "assembly_id",

@@ -171,3 +171,26 @@ def test_standard_fields_button_refused_to_caller(staff_client, caller, small_as
     url = reverse("admin:assemblies_assembly_standard_fields", args=[small_assembly.pk])
     assert staff_client(caller).post(url).status_code == 403
     assert not FormField.objects.filter(assembly=small_assembly).exists()
+
+
+def test_add_registrant_records_the_persons_language(
+    staff_client, caller, open_small, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client(caller).post(
+            add_url(open_small), entry(language="fr", email="marie@example.org")
+        )
+    assert response.status_code == 302
+    assert Registrant.objects.get(email="marie@example.org").language == "fr"
+    (message,) = mailoutbox
+    assert message.to == ["marie@example.org"]
+
+
+def test_add_registrant_unknown_language_refused_and_nothing_stored(
+    staff_client, caller, open_small
+):
+    before = Registrant.objects.count()
+    response = staff_client(caller).post(add_url(open_small), entry(language="de"))
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert Registrant.objects.count() == before

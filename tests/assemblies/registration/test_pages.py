@@ -291,3 +291,15 @@ def test_stale_csrf_token_on_a_page_reshows_its_form(assembly):
     assert response.status_code == 403 and "Your session expired" in html
     assert f'action="/r/{page.code}"' in html and "Test page" in html
     assert not Registrant.objects.exists()
+
+
+def test_registrant_through_a_french_page_is_recorded_and_emailed_in_french(
+    post, assembly, mailoutbox
+):
+    ContentTranslationFactory(assembly=assembly, key="title", text="Assemblée pour le climat")
+    french = RegistrationPageFactory(assembly=assembly, status=PageStatus.OPEN, language="fr")
+    response = post(short(french), form_data(assembly))
+    assert response.status_code == 302
+    assert Registrant.objects.get().language == "fr"
+    (message,) = mailoutbox
+    assert "Assemblée pour le climat" in message.subject

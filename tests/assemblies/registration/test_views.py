@@ -495,3 +495,10 @@ def test_preview_post_validates_and_stores_nothing(client, post, db, mailoutbox)
 
 def test_fill_token_field_name_matches_protection():
     assert protection.FILL_TOKEN_FIELD == "form_token"
+
+
+def test_register_records_the_visitors_language(post, assembly):
+    post(url("register", assembly), form_data(assembly), HTTP_ACCEPT_LANGUAGE="fr")
+    post(url("register", assembly), form_data(assembly, email="b@example.org"))
+    languages = dict(Registrant.objects.values_list("email", "language"))
+    assert set(languages.values()) == {"fr", "en"}

@@ -7,6 +7,7 @@ import smtplib
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import translation
 
 from assemblies.errors import InvalidInput, ServiceError
 from assemblies.models import (
@@ -40,6 +41,7 @@ from opendlp.core.errors import Forbidden
 from opendlp.core.models import AuditEvent
 from tests.assemblies.factories import (
     AssemblyMembershipFactory,
+    ContentTranslationFactory,
     EmailSendFactory,
     EmailTemplateFactory,
     RegistrantFactory,
@@ -358,3 +360,76 @@ def test_panel_notify_manager_of_other_assembly_refused(panel_run, outsider):
     AssemblyMembershipFactory(user=outsider, role=Role.MANAGER)
     with pytest.raises(Forbidden):
         panel_notify(run_id=panel_run.pk, base_url=BASE, actor=outsider)
+
+
+# --- languages ----------------------------------------------------------------------------
+
+
+def test_email_template_save_same_kind_in_two_languages_kept_apart(small_assembly):
+    email_template_save(
+        assembly_id=small_assembly.pk, kind="selected", subject="Selected", text_body="Hello"
+    )
+    email_template_save(
+        assembly_id=small_assembly.pk,
+        kind="selected",
+        subject="Tiré au sort",
+        text_body="Bonjour",
+        language="fr",
+    )
+    rows = dict(EmailTemplate.objects.values_list("language", "subject"))
+    assert rows == {"": "Selected", "fr": "Tiré au sort"}
+
+
+def test_email_template_save_unknown_language_refused(small_assembly):
+    with pytest.raises(InvalidInput, match="language: “de” is not a site language"):
+        email_template_save(
+            assembly_id=small_assembly.pk,
+            kind="selected",
+            subject="Hi",
+            text_body="Hallo",
+            language="de",
+        )
+    assert not EmailTemplate.objects.exists()
+
+
+def test_email_send_deliver_uses_template_of_registrants_language(small_assembly, mailoutbox):
+    EmailTemplateFactory(assembly=small_assembly, subject="EN {{ assembly }}", text_body="en")
+    EmailTemplateFactory(
+        assembly=small_assembly, language="fr", subject="FR {{ assembly }}", text_body="fr"
+    )
+    ContentTranslationFactory(assembly=small_assembly, key="title", text="Assemblée de test")
+    french = RegistrantFactory(assembly=small_assembly, language="fr")
+    english = RegistrantFactory(assembly=small_assembly, language="en")
+    for registrant in (french, english):
+        send = EmailSendFactory(registrant=registrant, kind="selected", language="")
+        email_send_deliver(send_id=send.pk)
+    subjects = {m.to[0]: m.subject for m in mailoutbox}
+    assert subjects == {
+        french.email: "FR Assemblée de test",
+        english.email: f"EN {small_assembly.title}",
+    }
+
+
+def test_email_send_deliver_without_template_in_language_uses_default_template(
+    small_assembly, mailoutbox
+):
+    EmailTemplateFactory(assembly=small_assembly, subject="Default wording", text_body="x")
+    registrant = RegistrantFactory(assembly=small_assembly, language="fr")
+    email_send_deliver(send_id=EmailSendFactory(registrant=registrant, kind="selected").pk)
+    assert [m.subject for m in mailoutbox] == ["Default wording"]
+
+
+def test_panel_notify_writes_in_each_registrants_language(
+    panel_run, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    EmailTemplateFactory(assembly=panel_run.assembly, language="fr", subject="FR", text_body="fr")
+    french = Registrant.objects.filter(selected_by=panel_run).first()
+    french.language = "fr"
+    french.save()
+    with translation.override("en"):
+        _notify(panel_run, manager, django_capture_on_commit_callbacks)
+    languages = dict(EmailSend.objects.values_list("registrant_id", "language"))
+    assert languages[french.pk] == "fr"
+    assert set(languages.values()) == {"fr", "en"}
+    (to_french,) = [m for m in mailoutbox if m.to == [french.email]]
+    assert to_french.subject == "FR"
