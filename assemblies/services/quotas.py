@@ -103,8 +103,17 @@ def _percent_apply(quota: Quota, panel_size: int) -> None:
         quota.max_flex = quota.max
 
 
+def _assembly_touch(assembly: Assembly) -> None:
+    """Bump the assembly's ``updated_at`` after its quotas changed: pages and questions
+    cached under it (:func:`assemblies.selectors.registration.registration_questions`) are
+    read again."""
+    assembly.save(update_fields=["updated_at"])
+
+
 def _categories_sync(assembly: Assembly) -> list[str]:
-    """Make the Category rows match the quota table (keeps question texts)."""
+    """Make the Category rows match the quota table (keeps question texts), and bump the
+    assembly's ``updated_at`` (:func:`_assembly_touch`): every change of the quota table
+    passes here."""
     names: list[str] = []
     for name in (
         Quota.objects.filter(assembly=assembly)
@@ -122,6 +131,7 @@ def _categories_sync(assembly: Assembly) -> list[str]:
         elif category.position != position:
             category.position = position
             category.save(update_fields=["position"])
+    _assembly_touch(assembly)
     return names
 
 
@@ -366,6 +376,7 @@ def quotas_relax_apply(
                 quota.max_flex = max(quota.max_flex, change.new_max)
             quota.save(update_fields=["min", "max", "min_flex", "max_flex"])
         if todo:
+            _assembly_touch(assembly)
             audit_event_record(
                 action=AuditAction.QUOTAS_RELAXED,
                 actor=actor,

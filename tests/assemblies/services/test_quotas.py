@@ -1,11 +1,15 @@
 """Quota edits are audited quota by quota: category, value, old and new bounds of each
 changed quota, and the quotas added and removed (issue 13, defect 8)."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from assemblies.models import Quota
-from assemblies.services.quotas import quotas_save
+from assemblies.models import Assembly, Quota
+from assemblies.selectors.registration import registration_questions
+from assemblies.services.quotas import quotas_import, quotas_save
 from opendlp.core.audit import AuditAction
 from opendlp.core.models import AuditEvent
 from tests.assemblies.admin.test_assembly_form import form_data
@@ -84,3 +88,24 @@ def test_assembly_admin_quota_inline_edit_audits_bounds(client, manager, small_a
         }
     ]
     assert event().actor == manager
+
+
+def test_quota_changes_bump_the_assembly_updated_at(small_assembly, settings):
+    """Questions cached under the assembly's ``updated_at`` are read again after the quotas
+    change (the readiness panel said "No categories" after building them)."""
+    settings.REGISTRATION_QUESTIONS_CACHE_SECONDS = 60
+    past = timezone.now() - timedelta(days=1)
+    Assembly.objects.filter(pk=small_assembly.pk).update(updated_at=past)
+    small_assembly.refresh_from_db()
+    assert [q.category for q in registration_questions(assembly=small_assembly)] == [
+        "gender",
+        "age",
+    ]
+    quotas_import(
+        assembly_id=small_assembly.pk,
+        text="category,feature,min,max\nregion,north,0,4\nregion,south,0,4\n",
+        filename="q.csv",
+    )
+    small_assembly.refresh_from_db()
+    assert small_assembly.updated_at > past
+    assert [q.category for q in registration_questions(assembly=small_assembly)] == ["region"]
