@@ -101,7 +101,8 @@ class ContentTranslationInline(admin.TabularInline):
     verbose_name = "translation"
     verbose_name_plural = (
         "Translations (keys: title, question, description, privacy_notice, "
-        "category:<name>:question, category:<name>:help, value:<category>:<value>)"
+        "category:<name>:question, category:<name>:help, value:<category>:<value>, "
+        "field:<key>:label, field:<key>:help, choice:<key>:<choice>)"
     )
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:

@@ -80,7 +80,9 @@ class ContentTranslation(models.Model):
     ``description``, ``privacy_notice``; ``category:<name>:question`` and
     ``category:<name>:help``; ``value:<category>:<value>`` (the label shown for a quota value:
     the stored answer stays the value itself); and, for organiser-defined form fields,
-    ``field:<key>:label`` and ``field:<key>:help``. A missing row shows the default text.
+    ``field:<key>:label``, ``field:<key>:help`` and ``choice:<key>:<choice>`` (the label
+    shown for a choice; the stored answer stays the choice). A missing row shows the default
+    text.
     """
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="translations")

@@ -109,12 +109,10 @@ def _custom_field(spec: FieldSpec) -> forms.Field:
         common["error_messages"]["invalid"] = _("Enter a number, like 12 or 3.5.")
         field = forms.DecimalField(max_digits=15, decimal_places=4, **common)
     elif spec.type == FieldType.SINGLE_CHOICE:
-        field = forms.ChoiceField(
-            choices=[(c, c) for c in spec.choices], widget=forms.RadioSelect, **common
-        )
+        field = forms.ChoiceField(choices=spec.choice_pairs(), widget=forms.RadioSelect, **common)
     elif spec.type == FieldType.MULTIPLE_CHOICE:
         field = forms.MultipleChoiceField(
-            choices=[(c, c) for c in spec.choices],
+            choices=spec.choice_pairs(),
             widget=forms.CheckboxSelectMultiple,
             **common,
         )

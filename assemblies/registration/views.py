@@ -27,6 +27,7 @@ from assemblies.registration import protection
 from assemblies.registration.forms import RegistrationForm
 from assemblies.selectors.content import (
     assembly_localised,
+    fields_localised,
     questions_localised,
     translations_for,
 )
@@ -35,6 +36,7 @@ from assemblies.selectors.records import published_runs
 from assemblies.selectors.registration import (
     ContactRules,
     RegistrationState,
+    assemblies_open_for_registration,
     assembly_by_slug,
     assembly_public,
     registrant_by_public_id,
@@ -148,15 +150,16 @@ def _form_page(
 
 
 def _form_for(assembly: Assembly, data: QueryDict | None = None) -> RegistrationForm:
-    """The form, its questions and value labels in the active language."""
+    """The form, its questions, value labels and form fields in the active language."""
+    texts = _texts(assembly)
     questions = questions_localised(
-        questions=registration_questions(assembly=assembly), texts=_texts(assembly)
+        questions=registration_questions(assembly=assembly), texts=texts
     )
     return RegistrationForm(
         data,
         questions=questions,
         household=assembly.household_check,
-        custom_fields=registration_fields(assembly=assembly),
+        custom_fields=fields_localised(fields=registration_fields(assembly=assembly), texts=texts),
         contact=ContactRules.of(assembly),
     )
 
@@ -273,7 +276,7 @@ def _register_flow(
             request, assembly, form, fill_token=posted_token, refusal=refusal, page=page, status=429
         )
     try:
-        registrant_register(
+        outcome = registrant_register(
             assembly=assembly,
             answers=form.answers(),
             contact=form.contact(),
@@ -284,26 +287,57 @@ def _register_flow(
     except RegistrationClosed as closed:
         return _unavailable(request, assembly, closed.state, status=403)
     if page is not None:
-        return redirect("short:thanks", code=page.code)
-    return redirect("assemblies:thanks", slug=assembly.slug)
+        thanks_url = reverse("short:thanks", kwargs={"code": page.code})
+    else:
+        thanks_url = reverse("assemblies:thanks", kwargs={"slug": assembly.slug})
+    contact_by = _contact_by(outcome.registrant)
+    return redirect(thanks_url + (f"?contact={contact_by}" if contact_by else ""))
+
+
+#: How a registrant without an email address is contacted (the thanks page's ``?contact=``).
+CONTACT_BY = ("phone", "post")
+
+
+def _contact_by(registrant: Registrant) -> str:
+    """``""`` when the registrant gave an email address, else how they will be contacted:
+    ``"phone"`` when they gave a number, ``"post"`` otherwise."""
+    if registrant.email:
+        return ""
+    return "phone" if registrant.phone else "post"
+
+
+def _contact_by_asked(request: HttpRequest) -> str:
+    """The thanks page's ``?contact=`` (``phone`` or ``post``), or ``""``."""
+    value = request.GET.get("contact", "")
+    return value if value in CONTACT_BY else ""
 
 
 @require_safe
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
-    """``GET /a/<slug>/thanks/``: "check your email" (the same for every submission)."""
+    """``GET /a/<slug>/thanks/``: "check your email" (the same for every submission with an
+    email address); with ``?contact=phone`` or ``?contact=post`` (a registration without
+    one), "we will contact you by phone / by post"."""
     assembly = _public_assembly(slug)
     return render(
         request,
         "assemblies/public/thanks.html",
-        {"assembly": _shown(assembly), "assembly_public": True},
+        {
+            "assembly": _shown(assembly),
+            "assembly_public": True,
+            "contact_by": _contact_by_asked(request),
+        },
     )
 
 
-def _page_or_404(code: str) -> RegistrationPage:
-    page = page_by_code(code=code)
-    if page is None:
-        raise Http404("No such registration page.")
-    return page
+def _page_unknown(request: HttpRequest, code: str) -> HttpResponse:
+    """The friendly 404 of an unknown ``/r/<code>``: check the letter's address, and the
+    assemblies open for registration."""
+    return render(
+        request,
+        "assemblies/public/page_unknown.html",
+        {"code": code[:16], "assemblies": assemblies_open_for_registration()},
+        status=404,
+    )
 
 
 @never_cache
@@ -316,7 +350,9 @@ def page_register(request: HttpRequest, code: str) -> HttpResponse:
     a page in test takes quarantined submissions while the assembly is a draft, not yet open
     or open, and says so on the form. A valid submission redirects to ``/r/<code>/thanks``.
     """
-    page = _page_or_404(code)
+    page = page_by_code(code=code)
+    if page is None:
+        return _page_unknown(request, code)
     with _page_language(page):
         state = page_registration_state(assembly=page.assembly, page_status=page.status)
         return _register_flow(request, page.assembly, state, page=page)
@@ -324,8 +360,12 @@ def page_register(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 def page_thanks(request: HttpRequest, code: str) -> HttpResponse:
-    """``/r/<code>/thanks``: "check your email", in the page's language if it has one."""
-    page = _page_or_404(code)
+    """``/r/<code>/thanks``: "check your email" (or, with ``?contact=``, "we will contact
+    you"; on a page in test, "test submission received"), in the page's language if it has
+    one. An unknown code: the friendly 404."""
+    page = page_by_code(code=code)
+    if page is None:
+        return _page_unknown(request, code)
     with _page_language(page):
         return render(
             request,
@@ -334,6 +374,7 @@ def page_thanks(request: HttpRequest, code: str) -> HttpResponse:
                 "assembly": _shown(page.assembly),
                 "test_page": page.status == PageStatus.TEST,
                 "assembly_public": page.assembly.status != AssemblyStatus.DRAFT,
+                "contact_by": _contact_by_asked(request),
             },
         )
 

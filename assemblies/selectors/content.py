@@ -14,12 +14,17 @@ default. Keys:
 ``category:<name>:help``        its help text
 ``value:<category>:<value>``    the label shown for a quota value (the stored answer
                                 stays ``<value>``)
-``field:<key>:label``,          an organiser-defined form field (reserved for the
-``field:<key>:help``            custom fields of the registration form)
+``field:<key>:label``,          an organiser-defined form field: its label and help
+``field:<key>:help``            text on the registration form
+``choice:<key>:<choice>``       the label shown for a choice of a (single or
+                                multiple) choice field (the stored answer stays
+                                ``<choice>``)
 ==============================  ===================================================
 
-:func:`translation_key_problem` is the rule the translation service checks; the public views
-call :func:`assembly_localised` and :func:`questions_localised`.
+:func:`translation_key_problem` is the rule the translation service checks;
+:func:`translation_keys_unknown` finds saved keys that name nothing of the assembly (a
+renamed category or field; the readiness checklist warns about them); the public views call
+:func:`assembly_localised`, :func:`questions_localised` and :func:`fields_localised`.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ import dataclasses
 from django.conf import settings
 from django.utils import translation
 
-from assemblies.models import Assembly, ContentTranslation
-from assemblies.selectors.registration import Question
+from assemblies.models import Assembly, Category, ContentTranslation, FormField, Quota
+from assemblies.selectors.registration import FieldSpec, Question
 
 #: Keys naming a field of the assembly itself.
 ASSEMBLY_KEYS = ("title", "question", "description", "privacy_notice")
@@ -40,6 +45,7 @@ NAMED_KEYS = {
     "category": ("question", "help"),
     "value": None,  # value:<category>:<value>, both parts free text
     "field": ("label", "help"),
+    "choice": None,  # choice:<field key>:<choice>, both parts free text
 }
 
 
@@ -52,7 +58,8 @@ def translation_key_problem(key: str) -> str:
         return (
             f"“{key}” is not a translation key: use title, question, description, "
             "privacy_notice, category:<name>:question, category:<name>:help, "
-            "value:<category>:<value> or field:<key>:label."
+            "value:<category>:<value>, field:<key>:label, field:<key>:help or "
+            "choice:<key>:<choice>."
         )
     middle, sep, suffix = rest.rpartition(":")
     if not sep or not middle or not suffix:
@@ -131,3 +138,57 @@ def questions_localised(*, questions: list[Question], texts: dict[str, str]) -> 
             )
         )
     return shown
+
+
+def fields_localised(*, fields: list[FieldSpec], texts: dict[str, str]) -> list[FieldSpec]:
+    """The organiser's form fields with their label, help text and choice labels in the
+    language of ``texts`` (from :func:`translations_for`: keys ``field:<key>:label``,
+    ``field:<key>:help`` and ``choice:<key>:<choice>``), each falling back to the default.
+    The choices (what is stored) never change."""
+    shown = []
+    for spec in fields:
+        labels = tuple(
+            texts.get(f"choice:{spec.key}:{choice}", "").strip() or label
+            for choice, label in spec.choice_pairs()
+        )
+        shown.append(
+            dataclasses.replace(
+                spec,
+                label=texts.get(f"field:{spec.key}:label", "").strip() or spec.label,
+                help_text=texts.get(f"field:{spec.key}:help", "").strip() or spec.help_text,
+                labels=labels,
+            )
+        )
+    return shown
+
+
+def translation_keys_unknown(*, assembly: Assembly) -> list[str]:
+    """The assembly's translation keys that name nothing it has (a category, quota value,
+    form field or choice renamed or removed since the text was written), sorted, each once
+    (whatever the language). Such a text is never shown."""
+    categories = set(Category.objects.filter(assembly=assembly).values_list("name", flat=True))
+    values = set(Quota.objects.filter(assembly=assembly).values_list("category", "value"))
+    categories |= {category for category, _value in values}
+    choices: dict[str, set[str]] = {}
+    for field in FormField.objects.filter(assembly=assembly):
+        choices[field.key] = set(field.choice_list)
+    unknown = set()
+    keys = ContentTranslation.objects.filter(assembly=assembly).values_list("key", flat=True)
+    for key in set(keys):
+        if key in ASSEMBLY_KEYS:
+            continue
+        prefix, _, rest = key.partition(":")
+        middle, _, suffix = rest.rpartition(":")
+        if prefix == "category":
+            known = middle in categories
+        elif prefix == "value":
+            known = (middle, suffix) in values
+        elif prefix == "field":
+            known = middle in choices
+        elif prefix == "choice":
+            known = suffix in choices.get(middle, set())
+        else:
+            known = False
+        if not known:
+            unknown.add(key)
+    return sorted(unknown)

@@ -4,6 +4,7 @@ page promoted from test to open)."""
 from __future__ import annotations
 
 from assemblies.models import Assembly, Category
+from assemblies.selectors.content import translation_keys_unknown
 from assemblies.selectors.registration import registration_questions
 
 
@@ -13,7 +14,8 @@ def assembly_readiness(*, assembly: Assembly) -> list[str]:
     asks the organiser to confirm them.
 
     Checks: no categories (no quotas); a category whose form question is empty or just its
-    column name (e.g. ``age_bucket``); no description; no closing date; no privacy notice.
+    column name (e.g. ``age_bucket``); no description; no closing date; no privacy notice;
+    translations whose key names no category, value, form field or choice of the assembly.
     """
     warnings = []
     questions = registration_questions(assembly=assembly)
@@ -34,5 +36,11 @@ def assembly_readiness(*, assembly: Assembly) -> list[str]:
     if not assembly.privacy_notice.strip():
         warnings.append(
             "No privacy notice: the form would only show the site's general privacy text."
+        )
+    unknown = translation_keys_unknown(assembly=assembly)
+    if unknown:
+        warnings.append(
+            f"Translations that name nothing of this assembly (never shown): "
+            f"{', '.join(unknown)}. Correct the key or delete the translation."
         )
     return warnings

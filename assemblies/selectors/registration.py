@@ -65,7 +65,10 @@ class FieldSpec:
     not asked, so never become a spec).
 
     ``type`` is a :class:`assemblies.models.FieldType` value; ``choices`` the answers of a
-    choice type, in order; ``field_name`` the form field's name (``custom_<key>``).
+    choice type, in order (what is stored); ``labels`` what the form shows for each choice
+    (empty: the choices themselves; see
+    :func:`assemblies.selectors.content.fields_localised`); ``field_name`` the form field's
+    name (``custom_<key>``).
     """
 
     key: str
@@ -74,6 +77,13 @@ class FieldSpec:
     type: str
     choices: tuple[str, ...]
     required: bool
+    labels: tuple[str, ...] = ()
+
+    def choice_pairs(self) -> list[tuple[str, str]]:
+        """``[(choice, label), ...]`` in order: what is stored and what is shown."""
+        if len(self.labels) != len(self.choices):
+            return [(choice, choice) for choice in self.choices]
+        return list(zip(self.choices, self.labels, strict=True))
 
     @property
     def field_name(self) -> str:

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from assemblies.errors import InvalidInput
-from assemblies.models import ContentTranslation, Registrant
+from assemblies.models import ContentTranslation, FieldType, Registrant, Requirement
 from assemblies.selectors.content import translation_key_problem
 from assemblies.services.pages import content_translations_save
 from opendlp.core.models import AuditEvent
-from tests.assemblies.factories import ContentTranslationFactory
+from tests.assemblies.factories import ContentTranslationFactory, FormFieldFactory
 from tests.assemblies.registration.conftest import form_data
 
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr"}
@@ -129,6 +129,10 @@ def test_translations_duplicate_key_stores_nothing(assembly):
         ("value:age:65+", True),
         ("value:region:North: East", True),
         ("field:diet:label", True),
+        ("field:diet:help", True),
+        ("choice:diet:Vegan", True),
+        ("choice:diet:A: B", True),
+        ("choice:diet", False),
         ("field:diet", False),
         ("category::question", False),
         ("nonsense", False),
@@ -136,3 +140,43 @@ def test_translations_duplicate_key_stores_nothing(assembly):
 )
 def test_translation_key_rules(key, ok):
     assert (translation_key_problem(key) == "") is ok
+
+
+def test_form_fields_shown_in_french_with_fallback(client, assembly):
+    FormFieldFactory(
+        assembly=assembly,
+        key="diet",
+        label="What do you eat?",
+        help_text="For the meals.",
+        type=FieldType.SINGLE_CHOICE,
+        choices="Vegan\nAnything",
+        requirement=Requirement.REQUIRED,
+    )
+    FormFieldFactory(assembly=assembly, key="needs", label="Access needs?")
+    for key, text in {
+        "field:diet:label": "Que mangez-vous ?",
+        "field:diet:help": "Pour les repas.",
+        "choice:diet:Vegan": "Végétalien",
+    }.items():
+        ContentTranslationFactory(assembly=assembly, key=key, text=text)
+    url = reverse("assemblies:register", kwargs={"slug": assembly.slug})
+    page = client.get(url, **FRENCH).content.decode()
+    assert "Que mangez-vous ?" in page and "Pour les repas." in page
+    assert "Végétalien" in page and 'value="Vegan"' in page
+    assert "Anything" in page and "Access needs?" in page  # not translated: the default
+    english = client.get(url).content.decode()
+    assert "What do you eat?" in english and "Végétalien" not in english
+
+
+def test_french_choice_label_stores_the_choice(
+    client, assembly, django_capture_on_commit_callbacks
+):
+    FormFieldFactory(
+        assembly=assembly, key="diet", type=FieldType.SINGLE_CHOICE, choices="Vegan\nAnything"
+    )
+    ContentTranslationFactory(assembly=assembly, key="choice:diet:Vegan", text="Végétalien")
+    url = reverse("assemblies:register", kwargs={"slug": assembly.slug})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, form_data(assembly, custom_diet="Vegan"), **FRENCH)
+    assert response.status_code == 302
+    assert Registrant.objects.get().extra == {"diet": "Vegan"}

@@ -88,6 +88,17 @@ def test_short_url_unknown_code_is_404(client, assembly, code):
     assert client.get(f"/r/{code}").status_code == 404
 
 
+def test_short_url_unknown_code_explains_and_lists_open_assemblies(client, assembly):
+    for path in ("/r/zzzzzz", "/r/zzzzzz/thanks"):
+        response = client.get(path)
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert "We cannot find this registration page" in html and "“zzzzzz”" in html
+        assert f'href="/a/{assembly.slug}/"' in html
+    french = client.get("/r/zzzzzz", HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<html lang="fr">' in french.content.decode()
+
+
 def test_short_codes_use_the_unambiguous_alphabet_and_differ(db, assembly):
     codes = {
         registration_page_create(assembly_id=assembly.pk, label=f"Batch {n}").code
@@ -303,3 +314,45 @@ def test_registrant_through_a_french_page_is_recorded_and_emailed_in_french(
     assert Registrant.objects.get().language == "fr"
     (message,) = mailoutbox
     assert "Assemblée pour le climat" in message.subject
+
+
+# --- thanks pages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phone", "contact", "said"),
+    [("01632 960 001", "phone", "by phone"), ("", "post", "by post")],
+)
+def test_thanks_without_email_says_how_we_will_contact(
+    client, post, assembly, mailoutbox, phone, contact, said
+):
+    assembly.email_requirement = "optional"
+    assembly.phone_requirement = "required" if phone else "optional"
+    assembly.address_requirement = "optional" if phone else "required"
+    assembly.save()
+    page = RegistrationPageFactory(assembly=assembly, status=PageStatus.OPEN)
+    data = form_data(
+        assembly,
+        email="",
+        phone=phone,
+        address_line_1="1 High Street",
+        town="Leeds",
+        postcode="AB1 2CD",
+    )
+    response = post(short(page), data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert response["Location"] == short(page, "thanks") + f"?contact={contact}"
+    html = client.get(response["Location"]).content.decode()
+    assert "Thank you for registering" in html and f"We will contact you {said}" in html
+    assert "Check your email" not in html
+    assert mailoutbox == []
+
+
+def test_thanks_of_a_test_page_says_test_submission(client, post, assembly, mailoutbox):
+    page = RegistrationPageFactory(assembly=assembly, status=PageStatus.TEST)
+    response = post(short(page), form_data(assembly))
+    html = client.get(response["Location"]).content.decode()
+    assert "Test submission received" in html and "never joins the pool" in html
+    assert "A confirmation email was sent to the address given" in html
+    assert Registrant.objects.get().status == RegistrantStatus.TEST
+    assert len(mailoutbox) == 1

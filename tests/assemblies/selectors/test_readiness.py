@@ -6,7 +6,13 @@ import pytest
 
 from assemblies.models import Category
 from assemblies.selectors.readiness import assembly_readiness
-from tests.assemblies.factories import AssemblyFactory, CategoryFactory, QuotaFactory
+from tests.assemblies.factories import (
+    AssemblyFactory,
+    CategoryFactory,
+    ContentTranslationFactory,
+    FormFieldFactory,
+    QuotaFactory,
+)
 from tests.assemblies.registration.factories import open_assembly
 
 
@@ -43,3 +49,30 @@ def test_written_category_question_does_not_warn(db):
         assembly=assembly, name="age_bucket", defaults={"question": "How old are you?"}
     )
     assert assembly_readiness(assembly=assembly) == []
+
+
+def test_translation_keys_naming_nothing_warn(db):
+    assembly = open_assembly()
+    FormFieldFactory(assembly=assembly, key="diet", type="single_choice", choices="Vegan")
+    category, value = assembly.quotas.values_list("category", "value").first()
+    for key in (
+        "title",
+        f"category:{category}:question",
+        f"value:{category}:{value}",
+        "field:diet:label",
+        "choice:diet:Vegan",
+        "category:gone:question",
+        f"value:{category}:Nobody",
+        "field:old:label",
+        "choice:diet:Omnivore",
+    ):
+        ContentTranslationFactory(assembly=assembly, key=key, text="x")
+    (warning,) = assembly_readiness(assembly=assembly)
+    assert warning.startswith("Translations that name nothing of this assembly")
+    named = warning.split(": ", 1)[1].split(". ")[0].split(", ")
+    assert named == [
+        "category:gone:question",
+        "choice:diet:Omnivore",
+        "field:old:label",
+        f"value:{category}:Nobody",
+    ]
