@@ -26,7 +26,7 @@ from assemblies.models import (
     stored_external_ids,
 )
 from assemblies.selectors.assemblies import category_bands, quotas_of
-from assemblies.selectors.targets import unknown_values
+from assemblies.selectors.targets import UnknownValue, unknown_value_rows
 
 
 @dataclass
@@ -121,12 +121,19 @@ class RegistrantPreview:
     sample: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems_total: int | None = None
-    unknown_values: dict[str, list[str]] = field(default_factory=dict)
+    unknown_values: list[UnknownValue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when the file can be imported."""
         return not self.problem_count and self.rows_read > 0
+
+    @property
+    def only_unknown_values(self) -> bool:
+        """True when every problem is an answer that is not a value yet (adding the values
+        makes the file importable)."""
+        rows = sum(u.count for u in self.unknown_values)
+        return bool(self.unknown_values) and rows > 0 and rows == self.problem_count
 
     @property
     def problem_count(self) -> int:
@@ -151,7 +158,9 @@ class RegistrantPreview:
             "problem_count": self.problem_count,
             "sample": [list(s) for s in self.sample],
             "warnings": list(self.warnings),
-            "unknown_values": {k: list(v) for k, v in self.unknown_values.items()},
+            "unknown_rows": [
+                [u.column, u.category, u.value, list(u.lines), u.count] for u in self.unknown_values
+            ],
         }
 
     @classmethod
@@ -169,7 +178,16 @@ class RegistrantPreview:
             problems_total=data.get("problem_count"),
             sample=[(s[0], s[1], s[2]) for s in data.get("sample", [])],
             warnings=list(data.get("warnings", [])),
-            unknown_values={k: list(v) for k, v in data.get("unknown_values", {}).items()},
+            unknown_values=[
+                UnknownValue(column, category, value, list(lines), count)
+                for column, category, value, lines, count in data.get("unknown_rows", [])
+            ]
+            # A preview stored before the lines were kept: {category: [values]}.
+            or [
+                UnknownValue(category, category, value)
+                for category, values in data.get("unknown_values", {}).items()
+                for value in values
+            ],
         )
 
 
@@ -356,7 +374,9 @@ def registrants_import_preview(
     preview.warnings += scan.email_warnings()
     if parsed is None:
         if problems:
-            preview.unknown_values = unknown_values(assembly=assembly, text=text, filename=filename)
+            preview.unknown_values = unknown_value_rows(
+                assembly=assembly, text=text, filename=filename
+            )
         return preview
     preview.rows_read = len(parsed.rows)
     preview.sample = [(r.line, r.id, r.answers) for r in parsed.rows[:10]]

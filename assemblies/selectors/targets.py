@@ -28,12 +28,14 @@ _NOT_CATEGORIES = ("name", "email", "phone", "address_line_1", "address_line_2")
 @dataclass
 class FileColumn:
     """One column of a registrants file: its name, ``suggested`` (ticked by default), and its
-    distinct values with their counts (most frequent first; empty cells not counted)."""
+    distinct values with their counts (most frequent first; empty cells not counted);
+    ``personal`` for ids and contact details, whose values a page counts but does not show."""
 
     name: str
     suggested: bool
     values: list[tuple[str, int]] = field(default_factory=list)
     empty: int = 0
+    personal: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -96,7 +98,7 @@ def file_columns(*, text: str, filename: str, id_column: str = "") -> FileColumn
 
     A column is suggested as a category unless it is the id column, a contact column known
     to :mod:`assemblies.columns` (name, email, phone, address), or has more than
-    :data:`MAX_SUGGESTED_VALUES` distinct values.
+    :data:`MAX_SUGGESTED_VALUES` distinct values. Id and contact columns are ``personal``.
 
     Returns:
         :class:`FileColumns`; a malformed file, a repeated or empty header name, or a record
@@ -136,43 +138,65 @@ def file_columns(*, text: str, filename: str, id_column: str = "") -> FileColumn
                 empties[position] += 1
     for position, name in enumerate(header):
         values = counters[position].most_common()
-        suggested = (
-            bool(values)
-            and len(values) <= MAX_SUGGESTED_VALUES
-            and not (id_column and name.casefold() == id_column.strip().casefold())
-            and contact_field(name) not in _NOT_CATEGORIES
-            and name.casefold() not in ("id", "external_id")
+        personal = (
+            bool(id_column and name.casefold() == id_column.strip().casefold())
+            or contact_field(name) in _NOT_CATEGORIES
+            or name.casefold() in ("id", "external_id")
         )
-        result.columns.append(FileColumn(name, suggested, values, empties[position]))
+        suggested = bool(values) and len(values) <= MAX_SUGGESTED_VALUES and not personal
+        result.columns.append(FileColumn(name, suggested, values, empties[position], personal))
     return result
 
 
-def unknown_values(*, assembly: Assembly, text: str, filename: str) -> dict[str, list[str]]:
-    """The answers of a registrants CSV that are not values of the assembly's quotas yet.
+#: Line numbers kept per unknown value (the count says how many rows hold it in all).
+LINES_KEPT = 20
+
+
+@dataclass
+class UnknownValue:
+    """An answer of a registrants file that is not a value of its category yet: the file's
+    ``column``, the ``category``, the ``value`` as first written, the first
+    :data:`LINES_KEPT` ``lines`` holding it and the ``count`` of rows in all."""
+
+    column: str
+    category: str
+    value: str
+    lines: list[int] = field(default_factory=list)
+    count: int = 0
+
+    @property
+    def more(self) -> int:
+        """Rows holding the value beyond the lines kept."""
+        return max(0, self.count - len(self.lines))
+
+
+def unknown_value_rows(*, assembly: Assembly, text: str, filename: str) -> list[UnknownValue]:
+    """The answers of a registrants CSV that are not values of the assembly's quotas yet,
+    with the column, category and lines holding each.
 
     Matching is the import's: exact after trimming, else ignoring case; in a category with
     bands a number is its band's value (a number in no band is not offered: it is an error
     of the file, not a new value). Empty answers are not offered either.
 
     Returns:
-        ``{category: [new values in file order]}`` (categories without any left out; empty
-        for a malformed file or an assembly without quotas).
+        :class:`UnknownValue` rows in file order (empty for a malformed file or an assembly
+        without quotas).
     """
     quotas = quotas_of(assembly=assembly)
     if not quotas:
-        return {}
+        return []
     known: dict[str, set[str]] = {}
     for quota in quotas:
         known.setdefault(quota.category, set()).update({quota.value, quota.value.casefold()})
     try:
         header, records = _records(text, filename)
     except engine.InputError:
-        return {}
+        return []
     roles = column_roles(header, categories=list(known), id_column=None)
     positions = {i: r.target for i, r in enumerate(roles) if r.role == "category"}
     bands = category_bands(assembly=assembly)
-    found: dict[str, dict[str, None]] = {}
-    for _, cells in records:
+    found: dict[tuple[str, str], UnknownValue] = {}
+    for line, cells in records:
         for position, category in positions.items():
             answer = cells[position].strip() if position < len(cells) else ""
             if not answer or answer.casefold() in known[category]:
@@ -183,8 +207,24 @@ def unknown_values(*, assembly: Assembly, text: str, filename: str) -> dict[str,
                         continue
                 except BandError:
                     continue
-            new = found.setdefault(category, {})
-            if answer.casefold() not in known[category]:
-                new[answer] = None
-                known[category].add(answer.casefold())
-    return {category: list(values) for category, values in found.items()}
+            row = found.setdefault(
+                (category, answer.casefold()), UnknownValue(header[position], category, answer)
+            )
+            row.count += 1
+            if len(row.lines) < LINES_KEPT:
+                row.lines.append(line)
+    return list(found.values())
+
+
+def unknown_values(*, assembly: Assembly, text: str, filename: str) -> dict[str, list[str]]:
+    """The answers of a registrants CSV that are not values of the assembly's quotas yet
+    (:func:`unknown_value_rows`, grouped).
+
+    Returns:
+        ``{category: [new values in file order]}`` (categories without any left out; empty
+        for a malformed file or an assembly without quotas).
+    """
+    found: dict[str, list[str]] = {}
+    for row in unknown_value_rows(assembly=assembly, text=text, filename=filename):
+        found.setdefault(row.category, []).append(row.value)
+    return found

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 
 from assemblies.bands import (
     Band,
@@ -251,7 +250,8 @@ def quota_values_add_missing(
     *, assembly_id: int, text: str, filename: str, actor: Any = None
 ) -> dict[str, list[str]]:
     """Add the answers of a registrants CSV that are not values of the quota table yet, as
-    new values with min 0 and max the panel size, after the table's last row.
+    new values with min 0 and max the panel size, each after its own category's values (the
+    rows below move down).
 
     The answers are found again here (:func:`~assemblies.selectors.targets.unknown_values`),
     under the assembly's lock, so only what the file really holds is added and a second call
@@ -281,19 +281,7 @@ def quota_values_add_missing(
                     f"Category {category!r} would have {total + len(values)} values (at most "
                     f"{MAX_VALUES_PER_CATEGORY}): check the column of the file."
                 )
-        last = Quota.objects.filter(assembly=assembly).aggregate(n=Max("position"))["n"] or 0
-        new = [(category, value) for category, values in missing.items() for value in values]
-        Quota.objects.bulk_create(
-            Quota(
-                assembly=assembly,
-                category=category,
-                value=value,
-                position=last + 1 + i,
-                min=0,
-                max=assembly.panel_size,
-            )
-            for i, (category, value) in enumerate(new)
-        )
+        _values_insert(assembly, missing)
         _categories_sync(assembly)
         audit_event_record(
             action=AuditAction.QUOTA_VALUES_ADDED,
@@ -302,6 +290,32 @@ def quota_values_add_missing(
             data={"filename": filename, "added": missing},
         )
     return missing
+
+
+def _values_insert(assembly: Assembly, missing: Mapping[str, Sequence[str]]) -> None:
+    """Inside the caller's transaction: add ``missing`` values (min 0, max the panel size)
+    after the last value of their category, renumbering the positions of the table."""
+    table = list(Quota.objects.filter(assembly=assembly).order_by("position", "id"))
+    last = {quota.category: index for index, quota in enumerate(table)}
+    ordered: list[Quota] = []
+    for index, quota in enumerate(table):
+        ordered.append(quota)
+        if last[quota.category] == index:
+            ordered += [
+                Quota(assembly=assembly, category=quota.category, value=value, min=0, max=0)
+                for value in missing.get(quota.category, ())
+            ]
+    new: list[Quota] = []
+    moved: list[Quota] = []
+    for position, quota in enumerate(ordered):
+        if quota.pk is None:
+            quota.position, quota.max = position, assembly.panel_size
+            new.append(quota)
+        elif quota.position != position:
+            quota.position = position
+            moved.append(quota)
+    Quota.objects.bulk_update(moved, ["position"])
+    Quota.objects.bulk_create(new)
 
 
 def quotas_rescale(*, assembly: Assembly, actor: Any = None) -> int:

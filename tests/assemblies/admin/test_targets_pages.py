@@ -58,6 +58,9 @@ def test_build_page_lists_columns_with_counts_and_ticks_categories_only(
     assert 'value="region" id="column-5" checked' in html
     for position, name in enumerate(["id", "name", "email"], start=1):
         assert f'value="{name}" id="column-{position}">' in html  # not ticked
+    # Ids and contact details are counted, not shown.
+    assert "10 different answers (ids or contact details: not shown)" in html
+    assert "a@example.org" not in html
     assert not Quota.objects.filter(assembly=empty_assembly).exists()  # nothing yet
 
 
@@ -148,8 +151,11 @@ def test_registrants_preview_offers_missing_values_and_imports_them(
     with django_capture_on_commit_callbacks(execute=True):
         preview_url = upload(as_manager_small, small_assembly, "registrants", text, id_column="id")
     html = as_manager_small.get(preview_url).content.decode()
-    assert "<td>gender</td><td>non-binary</td>" in html and "<td>age</td><td>middle</td>" in html
-    assert "Add these values and import" in html
+    # Column, category, value and the lines holding it (the first spelling is shown).
+    assert "<td>gender</td><td>gender</td><td>non-binary</td><td>2: lines 3, 4</td>" in html
+    assert "<td>age</td><td>age</td><td>middle</td><td>1: lines 3</td>" in html
+    assert "Add these values and import" in html and "after the category's own values" in html
+    assert "Every problem is an answer that is not a value of the quotas yet" in html
     assert not Quota.objects.filter(assembly=small_assembly, value="middle").exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = as_manager_small.post(preview_url, {"add_values": "1"})

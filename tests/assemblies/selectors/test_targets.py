@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assemblies.models import Category
-from assemblies.selectors.targets import file_columns, unknown_values
+from assemblies.selectors.targets import file_columns, unknown_value_rows, unknown_values
 from tests.assemblies.factories import AssemblyFactory, QuotaFactory
 
 TEXT = "ID,Full Name,E-mail,gender,age,note\n1,A,a@x.org,f,20,\n2,B,b@x.org,m,70,q\n3,C,,f,12,\n"
@@ -42,3 +42,15 @@ def test_unknown_values_skip_known_banded_and_empty_answers():
     # "f" matches "F" ignoring case; 20 and 70 are in a band; 12 is in no band (an error,
     # not a new value); "m" is new; the empty email is no category.
     assert unknown_values(assembly=assembly, text=TEXT, filename="p.csv") == {"gender": ["m"]}
+
+
+@pytest.mark.django_db
+def test_unknown_value_rows_name_column_category_and_lines():
+    assembly = AssemblyFactory()
+    QuotaFactory(assembly=assembly, category="gender", value="f")
+    text = "id,Gender\n1,f\n2,x\n3,X\n4,y\n"
+    rows = unknown_value_rows(assembly=assembly, text=text, filename="p.csv")
+    assert [(r.column, r.category, r.value, r.lines, r.count) for r in rows] == [
+        ("Gender", "gender", "x", [3, 4], 2),
+        ("Gender", "gender", "y", [5], 1),
+    ]

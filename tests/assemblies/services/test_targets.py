@@ -157,7 +157,16 @@ def test_quota_values_add_missing_adds_unknown_answers_once():
     )
     added = quota_values_add_missing(assembly_id=assembly.pk, text=PEOPLE, filename="p.csv")
     assert added == {"gender": ["man"], "region": ["South", "East"]}
-    assert ("gender", "man", 0, 5) in _table(assembly)
+    # Each after its own category's values, not at the end of the table.
+    assert _table(assembly) == [
+        ("gender", "woman", 0, 5),
+        ("gender", "man", 0, 5),
+        ("region", "North", 0, 5),
+        ("region", "South", 0, 5),
+        ("region", "East", 0, 5),
+    ]
+    positions = Quota.objects.filter(assembly=assembly).order_by("position")
+    assert list(positions.values_list("position", flat=True)) == [0, 1, 2, 3, 4]
     assert quota_values_add_missing(assembly_id=assembly.pk, text=PEOPLE, filename="p.csv") == {}
     event = AuditEvent.objects.get(action="assemblies.quotas.values_added")
     assert event.data["added"] == added
