@@ -34,10 +34,12 @@ from assemblies.models import (
 )
 from assemblies.selectors.assemblies import assemblies_visible_to
 from assemblies.services.assemblies import assembly_export_record
+from assemblies.services.emails import registrants_remind
 from assemblies.services.overrides import registrant_seat_override
 from assemblies.services.registrants import (
     mover_for,
     registrant_erase,
+    registrant_staff_confirm,
     registrant_status_change,
     registrant_update,
 )
@@ -106,6 +108,8 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
     list_per_page = 100
     show_full_result_count = False
     actions = (
+        "registrant_staff_confirm",
+        "send_reminder",
         "mark_confirmed",
         "mark_withdrawn",
         "mark_selected",
@@ -319,6 +323,66 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
     @admin.action(description="Mark as selected (undo confirmed/withdrawn)", permissions=["call"])
     def mark_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._change_statuses(request, queryset, RegistrantStatus.SELECTED)
+
+    @admin.action(
+        description="Record confirmation (I spoke to the person: pending -> pool)",
+        permissions=["call"],
+    )
+    def registrant_staff_confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """A caller or manager who reached a pending registrant (phone, letter) records their
+        confirmation (:func:`~assemblies.services.registrants.registrant_staff_confirm`)."""
+        done, skipped, refused = 0, 0, []
+        for registrant in queryset:
+            if registrant.status != RegistrantStatus.PENDING:
+                skipped += 1
+                continue
+            try:
+                registrant_staff_confirm(registrant_id=registrant.pk, actor=request.user)
+            except DomainError as exc:
+                refused.append(f"{registrant.display_name}: {exc}")
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                f"{done} registrant(s) confirmed by you and now in the pool.",
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request, f"{skipped} registrant(s) were not pending: unchanged.", messages.INFO
+            )
+        for text in refused[:10]:
+            self.message_user(request, text, messages.WARNING)
+
+    @admin.action(
+        description="Send the reminder to confirm (pending, at most once a day)",
+        permissions=["manage"],
+    )
+    def send_reminder(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Email the reminder to confirm to the selected pending registrants
+        (:func:`~assemblies.services.emails.registrants_remind`), per assembly."""
+        by_assembly: dict[int, list[int]] = {}
+        for pk, assembly_id in queryset.values_list("pk", "assembly_id"):
+            by_assembly.setdefault(assembly_id, []).append(pk)
+        for assembly_id, ids in sorted(by_assembly.items()):
+            try:
+                outcome = registrants_remind(
+                    assembly_id=assembly_id,
+                    registrant_ids=ids,
+                    base_url=request.build_absolute_uri("/").rstrip("/"),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                self.refuse(request, exc, prefix="No reminders sent")
+                continue
+            self.message_user(
+                request,
+                f"{outcome.created} reminder(s) sent; {outcome.already_today} already reminded "
+                f"today (not sent again); {outcome.without_email} pending without an email "
+                "address: call them, then use “Record confirmation”.",
+                messages.SUCCESS if outcome.created else messages.INFO,
+            )
 
     @admin.action(description="Erase personal data…", permissions=["manage"])
     def erase(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

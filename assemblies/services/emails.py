@@ -5,6 +5,8 @@
 - :func:`email_send_queue` records one email due (an :class:`~assemblies.models.EmailSend`
   row) and :func:`email_send_deliver` sends it (from the ``assemblies.send_email`` task, retried
   on mail errors), recording the outcome, the attempts and the wording's digest.
+- :func:`registrants_remind` sends the "reminder to confirm" to pending registrants, once
+  per person per day at most.
 - :func:`panel_notify` creates the sends of a finished draw once (a unique key per registrant,
   kind and run) and enqueues those still queued or failed, so clicking twice, re-running after
   a crash or the ``notify_panel`` command never sends anyone the same email twice.
@@ -41,11 +43,13 @@ from assemblies.models import (
     EMAIL_BODY_MAX_LENGTH,
     EMAIL_SUBJECT_MAX_LENGTH,
     Assembly,
+    AssemblyStatus,
     EmailKind,
     EmailSend,
     EmailSendStatus,
     EmailTemplate,
     Registrant,
+    RegistrantStatus,
     RunKind,
     RunStatus,
     SelectionRun,
@@ -517,3 +521,111 @@ def panel_notify(*, run_id: int, base_url: str, actor: Any = None) -> NotifyOutc
         )
         transaction.on_commit(lambda: email_send_enqueue(due))
     return NotifyOutcome(created=created, enqueued=len(due), without_email=plan.without_email)
+
+
+@dataclass(frozen=True)
+class RemindOutcome:
+    """Result of :func:`registrants_remind`: reminders created now (and enqueued), pending
+    registrants already reminded today, and pending registrants without an address (to
+    call)."""
+
+    created: int
+    already_today: int
+    without_email: int
+
+
+def registrants_remind(
+    *,
+    assembly_id: int,
+    base_url: str,
+    actor: Any = None,
+    registrant_ids: list[int] | None = None,
+    now: Any = None,
+) -> RemindOutcome:
+    """Email the "reminder to confirm" to the assembly's pending registrants (those who
+    registered but never followed their confirmation link), each in their language.
+
+    At most one reminder per person per day: each send has the key
+    ``"reminder:<registrant id>:<date>"`` (unique), so a second click the same day sends
+    nobody anything; the next day it reminds again. Pending registrants without an email
+    address are counted (staff call them: "Record confirmation (by phone)").
+    Audited as ``REGISTRANTS_REMINDED`` with counts only (``to_call``: those without an
+    address).
+
+    Args:
+        assembly_id: an assembly that takes confirmations (open or closed).
+        base_url: scheme and host for the links, e.g. ``"https://dlp.example.org"``.
+        actor: the manager (None: the system).
+        registrant_ids: only these registrants (the admin's selection; default: everyone
+            pending); others, and those not pending, are left out.
+        now: the time of the reminder (default: now); its local date makes the key.
+
+    Returns:
+        :class:`RemindOutcome`.
+
+    Raises:
+        NotFound: no such assembly. Forbidden: the actor does not manage the assembly.
+        ServiceError: the assembly no longer takes confirmations.
+    """
+    _require_manager(actor, assembly_id, "send reminders")
+    now = now or timezone.now()
+    day = timezone.localdate(now).isoformat()
+    with transaction.atomic():
+        assembly = Assembly.objects.select_for_update().filter(pk=assembly_id).first()
+        if assembly is None:
+            raise NotFound(f"There is no assembly with id {assembly_id}.")
+        if assembly.status not in (AssemblyStatus.OPEN, AssemblyStatus.CLOSED):
+            raise ServiceError(
+                "Reminders are sent while registrants can still confirm: the assembly must "
+                "be open or closed."
+            )
+        pending = Registrant.objects.filter(
+            assembly=assembly, status=RegistrantStatus.PENDING, erased_at__isnull=True
+        )
+        if registrant_ids is not None:
+            pending = pending.filter(pk__in=registrant_ids)
+        rows = list(pending.order_by("id").values_list("pk", "public_id", "email", "language"))
+        with_email = [row for row in rows if row[2]]
+        keys = {
+            f"reminder:{pk}:{day}": (pk, public_id, lang) for pk, public_id, _e, lang in with_email
+        }
+        existing = set(
+            EmailSend.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        created = EmailSend.objects.bulk_create(
+            [
+                EmailSend(
+                    assembly=assembly,
+                    registrant_id=pk,
+                    registrant_public_id=public_id,
+                    kind=EmailKind.REMINDER,
+                    idempotency_key=key,
+                    base_url=base_url,
+                    language=language or settings.LANGUAGE_CODE,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+                for key, (pk, public_id, language) in keys.items()
+                if key not in existing
+            ]
+        )
+        outcome = RemindOutcome(
+            created=len(created),
+            already_today=len(existing),
+            without_email=len(rows) - len(with_email),
+        )
+        audit_event_record(
+            action=AuditAction.REGISTRANTS_REMINDED,
+            actor=actor,
+            target=assembly,
+            data={
+                "assembly_id": assembly.pk,
+                "created": outcome.created,
+                "already_today": outcome.already_today,
+                "to_call": outcome.without_email,
+            },
+        )
+        ids = [send.pk for send in created]
+        transaction.on_commit(lambda: email_send_enqueue(ids))
+    return outcome

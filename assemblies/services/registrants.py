@@ -303,6 +303,60 @@ def registrant_confirm(
     return registrant
 
 
+def registrant_staff_confirm(
+    *, registrant_id: int, actor: Any, now: dt.datetime | None = None
+) -> Registrant:
+    """Record that a caller or manager confirmed a pending registrant themselves (on the
+    phone, by letter): ``pending`` -> ``pool``, with ``staff_confirmed_at`` = ``now`` and
+    ``staff_confirmed_by`` = ``actor``, as if the person had followed their email link (the
+    move is the registrant's, relayed by staff). Audited as ``REGISTRANT_STAFF_CONFIRMED``
+    naming the actor. A registrant who is not pending is left as they are (confirming twice
+    changes nothing).
+
+    Args:
+        registrant_id: the registrant's primary key.
+        actor: the caller or manager who spoke to the person.
+        now: the time of the confirmation (default: now).
+
+    Returns:
+        The registrant, after the change (if any).
+
+    Raises:
+        RegistrantNotFound: no such registrant.
+        Forbidden: the actor is not a caller or manager of the registrant's assembly.
+        ServiceError: the assembly no longer takes confirmations (its panel was selected or
+            it is archived): the registrant stays pending.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        registrant = _locked(registrant_id)
+        mover_for(actor=actor, assembly_id=registrant.assembly_id)  # refuses viewers
+        if actor is None:
+            raise Forbidden("A staff confirmation names the staff member who made it.")
+        if registrant.status != RegistrantStatus.PENDING:
+            return registrant
+        if registrant.assembly.status not in CONFIRMABLE_ASSEMBLY_STATUSES:
+            raise ServiceError(
+                "This assembly no longer takes confirmations: its panel has been selected "
+                "or it is archived."
+            )
+        _move(
+            registrant,
+            RegistrantStatus.POOL,
+            by=Mover.REGISTRANT,
+            actor=actor,
+            staff_confirmed_at=now,
+            staff_confirmed_by=actor,
+        )
+        _audit(
+            AuditAction.REGISTRANT_STAFF_CONFIRMED,
+            registrant,
+            actor,
+            **{"from": RegistrantStatus.PENDING, "to": RegistrantStatus.POOL},
+        )
+    return registrant
+
+
 def registrant_withdraw(*, assembly_id: int, public_id: uuid.UUID) -> Registrant:
     """Withdraw a registrant at their own request (from any status the state machine lets a
     registrant leave) -> ``withdrawn``. Withdrawn or erased registrants are left as they are.

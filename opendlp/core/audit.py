@@ -265,6 +265,25 @@ class AuditAction(enum.StrEnum):
         "via",
     )
 
+    # assemblies: a caller or manager recorded that they confirmed a pending registrant
+    # (phone call, letter); from/to: the status before and after
+    REGISTRANT_STAFF_CONFIRMED = (
+        "assemblies.registrant.staff_confirmed",
+        "assembly_id",
+        "public_id",
+        "from",
+        "to",
+    )
+    # the reminder to confirm, to pending registrants with an address; counts only (to_call:
+    # pending registrants without an address)
+    REGISTRANTS_REMINDED = (
+        "assemblies.registrants.reminded",
+        "assembly_id",
+        "created",
+        "already_today",
+        "to_call",
+    )
+
 
 #: How the acting user proved who they are in this request: ``"session"`` (a browser sign-in),
 #: ``"api_token:<id>"`` (a personal API token) or ``""`` (a task, a command, the system).
