@@ -83,7 +83,7 @@ class SelectionRunAdmin(MembershipAdmin):
         "assembly_title",
         "kind",
         "algorithm",
-        "status",
+        "status_cell",
         "requested_by_cell",
         "created_date",
     )
@@ -98,6 +98,10 @@ class SelectionRunAdmin(MembershipAdmin):
     @admin.display(description="run", ordering="id")
     def run_number(self, run: SelectionRun) -> str:
         return f"#{run.pk}"
+
+    @admin.display(description="status", ordering="status")
+    def status_cell(self, run: SelectionRun) -> str:
+        return run.status_label
 
     @admin.display(description="assembly", ordering="assembly__title")
     def assembly_title(self, run: SelectionRun) -> str:
@@ -207,7 +211,7 @@ class SelectionRunAdmin(MembershipAdmin):
         return JsonResponse(
             {
                 "status": run.status,
-                "status_display": run.get_status_display(),
+                "status_display": run.status_label,
                 "phase": run.phase,
                 "done": run.progress_done,
                 "total": run.progress_total,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from assemblies.models.assembly import Algorithm, Assembly
 
@@ -175,6 +176,13 @@ class SelectionRun(models.Model):
     def is_voided(self) -> bool:
         """True once the panel this run drew (or replaced into) was voided."""
         return self.voided_at is not None
+
+    @property
+    def status_label(self) -> str:
+        """The status to show: ``Succeeded (voided)`` for a voided run, else the status."""
+        if self.is_voided:
+            return _("%(status)s (voided)") % {"status": self.get_status_display()}
+        return str(self.get_status_display())
 
     @property
     def percent(self) -> int:

@@ -1,9 +1,10 @@
 """One registrant's timeline for organisers: what happened to them, newest first.
 
 Merges the registrant's audit events (registration, status changes, edits, erasure), the
-organisers' notes, the draw that selected them (``Registrant.selected_by``), manual
-overrides (``PanelOverride``) and the emails sent or due to them (``EmailSend``: kind,
-status, attempts; never the text or the address).
+organisers' notes, the draw that selected them (``Registrant.selected_by``) and the voided
+draws that had (with when, by whom and why the panel was voided), manual overrides
+(``PanelOverride``) and the emails sent or due to them (``EmailSend``: kind, status,
+attempts; never the text or the address).
 
 The number of queries does not depend on the number of events: one per source.
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 from assemblies.models import (
     EmailSend,
@@ -22,6 +26,7 @@ from assemblies.models import (
     RegistrantNote,
     RegistrantStatus,
     RunKind,
+    RunStatus,
     SelectionRun,
 )
 from opendlp.core.audit import AuditAction
@@ -39,11 +44,12 @@ class TimelineEntry:
         at: when it happened (aware datetime).
         kind: ``"registered"``, ``"status"``, ``"changed"``, ``"erased"``, ``"note"``,
             ``"note_erased"`` (a note deleted with the registrant's data), ``"draw"``,
-            ``"override"``, ``"email"`` or ``"event"`` (any other audited event).
+            ``"voided"`` (a draw of theirs was voided), ``"override"``, ``"email"`` or
+            ``"event"`` (any other audited event).
         title: one line saying what happened, e.g. ``"Status: Selected → Confirmed (caller)"``.
         who: who did it (an organiser's label), or ``""`` for the system or the registrant.
-        text: a note's text or an override's reason; ``""`` otherwise.
-        run_id: the selection run, for ``"draw"`` entries; None otherwise.
+        text: a note's text, an override's or a void's reason; ``""`` otherwise.
+        run_id: the selection run, for ``"draw"`` and ``"voided"`` entries; None otherwise.
     """
 
     at: dt.datetime
@@ -95,15 +101,55 @@ def _from_event(action: str, data: dict, *, note_ids: set[int]) -> tuple[str, st
     return "event", action
 
 
-def _draw_entry(run: SelectionRun) -> TimelineEntry:
+def _draw_entries(run: SelectionRun) -> list[TimelineEntry]:
+    """The draw of ``run``; for a voided run, also the void (when, who, the reason)."""
     kind = RunKind(run.kind).label if run.kind in RunKind.values else run.kind
-    return TimelineEntry(
-        at=run.finished_at or run.created_at,
-        kind="draw",
-        title=f"Drawn by selection run #{run.pk} ({str(kind).lower()})",
-        who=str(run.requested_by) if run.requested_by_id else "",
-        run_id=run.pk,
+    voided = " (since voided)" if run.voided_at else ""
+    entries = [
+        TimelineEntry(
+            at=run.finished_at or run.created_at,
+            kind="draw",
+            title=f"Drawn by selection run #{run.pk} ({str(kind).lower()}){voided}",
+            who=str(run.requested_by) if run.requested_by_id else "",
+            run_id=run.pk,
+        )
+    ]
+    if run.voided_at:
+        entries.append(
+            TimelineEntry(
+                at=run.voided_at,
+                kind="voided",
+                title=f"Panel of selection run #{run.pk} voided: back to the pool",
+                who=str(run.voided_by) if run.voided_by_id else "",
+                text=run.void_reason,
+                run_id=run.pk,
+            )
+        )
+    return entries
+
+
+def _draws(registrant: Registrant) -> list[SelectionRun]:
+    """The run that selected the registrant and the voided runs that had drawn them, in
+    one query (a voided run's panel is read from its result, by public id)."""
+    voided = Q(
+        assembly_id=registrant.assembly_id,
+        voided_at__isnull=False,
+        status=RunStatus.SUCCEEDED,
+        kind__in=[RunKind.PANEL, RunKind.REPLACEMENT],
     )
+    if registrant.selected_by_id is not None:
+        voided |= Q(pk=registrant.selected_by_id)
+    runs = (
+        SelectionRun.objects.filter(voided)
+        .select_related("requested_by", "voided_by")
+        .defer("input_snapshot", "result")
+        .annotate(panel_ids=KeyTransform("panel", "result"))
+        .order_by("pk")
+    )
+    me = str(registrant.public_id)
+    return [
+        run for run in runs if run.pk == registrant.selected_by_id or me in (run.panel_ids or [])
+    ]
 
 
 def _email_entry(send: EmailSend) -> TimelineEntry:
@@ -130,7 +176,8 @@ def registrant_timeline(*, registrant: Registrant) -> list[TimelineEntry]:
     Returns:
         :class:`TimelineEntry` items, newest first (ties: the later-recorded first). At most
         :data:`TIMELINE_AUDIT_LIMIT` audit events are read. Five queries at most, whatever
-        the number of events (audit events, notes, overrides, email sends, the selecting run).
+        the number of events (audit events, notes, overrides, email sends, the draws: the
+        selecting run and the voided runs that had drawn them).
     """
     entries: list[TimelineEntry] = []
     notes = list(
@@ -171,13 +218,7 @@ def registrant_timeline(*, registrant: Registrant) -> list[TimelineEntry]:
         )
     for send in EmailSend.objects.filter(registrant=registrant).order_by():
         entries.append(_email_entry(send))
-    if registrant.selected_by_id is not None:
-        run = (
-            SelectionRun.objects.select_related("requested_by")
-            .filter(pk=registrant.selected_by_id)
-            .first()
-        )
-        if run is not None:
-            entries.append(_draw_entry(run))
+    for run in _draws(registrant):
+        entries.extend(_draw_entries(run))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries

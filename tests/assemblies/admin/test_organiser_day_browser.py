@@ -207,6 +207,7 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     page.fill("#id_reason", "The region quotas were built from an old file.")
     day.click("input[type=submit][value='Void this panel']")
     day.shot("run_voided")
+    assert page.locator("#run-status").inner_text() == "Succeeded (voided)"
     first.refresh_from_db()
     assert first.voided_at is not None
     assert first.void_reason == "The region quotas were built from an old file."
@@ -222,9 +223,12 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     day.shot("run_second")
     day.go(reverse("admin:assemblies_selectionrun_changelist"))
     day.shot("runs")
+    assert page.locator("#result_list", has_text="Succeeded (voided)").count() == 1
 
     # 6. A caller's note on a panel member; the timeline shows the draws.
-    member = Registrant.objects.filter(assembly=assembly, status=RegistrantStatus.SELECTED).first()
+    # Someone the voided panel had drawn (drawn again if the second panel has any of them).
+    drawn_first = Registrant.objects.filter(assembly=assembly, public_id__in=first.result["panel"])
+    member = drawn_first.filter(status=RegistrantStatus.SELECTED).first() or drawn_first.first()
     assert member is not None
     day.go(reverse("admin:assemblies_registrant_changelist") + f"?assembly={assembly.pk}")
     day.shot("registrants")
@@ -234,6 +238,10 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     day.click("#note-form input[type=submit]")
     assert "Note added" in day.messages()
     day.shot("registrant_note")
+    timeline = page.locator("#registrant-timeline").inner_text()
+    assert "Reached on the second call" in timeline
+    assert f"Drawn by selection run #{first.pk} (panel) (since voided)" in timeline
+    assert "The region quotas were built from an old file." in timeline
     note = RegistrantNote.objects.get(registrant=member)
     assert note.kind == "call_outcome" and note.author == manager
 

@@ -75,3 +75,18 @@ def test_void_refused_when_confirmed_shows_the_error(client, panel_run, manager)
     panel_run.refresh_from_db()
     assert panel_run.voided_at is None
     assert not AuditEvent.objects.filter(action="assemblies.selection.voided").exists()
+
+
+def test_voided_run_reads_succeeded_voided_everywhere(client, panel_run, manager, small_assembly):
+    """The run page's heading, the runs list, the assembly page and the progress poll all
+    say "Succeeded (voided)" (they said "Succeeded" while the body said "Voided")."""
+    client.force_login(manager)
+    client.post(void_url(panel_run), {"reason": "Wrong quotas."})
+    run_page = client.get(page_url(panel_run)).content.decode()
+    assert '<span id="run-status">Succeeded (voided)</span>' in run_page
+    runs = client.get(reverse("admin:assemblies_selectionrun_changelist")).content.decode()
+    assert "Succeeded (voided)" in runs
+    change = reverse("admin:assemblies_assembly_change", args=[small_assembly.pk])
+    assert "<td>Succeeded (voided)</td>" in client.get(change).content.decode()
+    progress = reverse("admin:assemblies_selectionrun_progress", args=[panel_run.pk])
+    assert client.get(progress).json()["status_display"] == "Succeeded (voided)"

@@ -13,6 +13,7 @@ from assemblies.selectors.timeline import registrant_timeline
 from assemblies.services.notes import registrant_note_add
 from assemblies.services.overrides import registrant_seat_override
 from assemblies.services.registrants import registrant_erase, registrant_status_change
+from assemblies.services.voiding import selection_run_void
 from tests.assemblies.factories import EmailSendFactory, SelectionRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +104,42 @@ def test_registrant_timeline_query_count_does_not_grow_with_events(drawn, caller
         large = registrant_timeline(registrant=other)
     assert (len(small), len(large)) == (6, 44)  # 5 events per round, emails, and the draw
     assert len(many.captured_queries) == len(few.captured_queries) <= 5
+
+
+def test_registrant_timeline_shows_a_voided_draw_with_its_reason(small_assembly, manager):
+    """Drawn, voided, drawn again: both draws, the void with who and why, in five queries."""
+    registrant = Registrant.objects.get(assembly=small_assembly, external_id="P01")
+    first = SelectionRunFactory(
+        assembly=small_assembly,
+        status=RunStatus.SUCCEEDED,
+        requested_by=manager,
+        finished_at=timezone.now() - timezone.timedelta(days=2),
+        result={"panel": [str(registrant.public_id)]},
+    )
+    voided = selection_run_void(run_id=first.pk, reason="Wrong quotas.", actor=manager)
+    SelectionRunFactory(  # voided too, but it did not draw this registrant
+        assembly=small_assembly,
+        status=RunStatus.SUCCEEDED,
+        voided_at=timezone.now(),
+        void_reason="Other.",
+        result={"panel": ["someone-else"]},
+    )
+    second = SelectionRunFactory(
+        assembly=small_assembly, status=RunStatus.SUCCEEDED, finished_at=timezone.now()
+    )
+    Registrant.objects.filter(pk=registrant.pk).update(
+        status=RegistrantStatus.SELECTED, selected_by=second
+    )
+    registrant.refresh_from_db()
+    registrant_timeline(registrant=registrant)  # warm the content-type cache
+    with CaptureQueriesContext(connection) as queries:
+        entries = registrant_timeline(registrant=registrant)
+    assert len(queries.captured_queries) <= 5
+    draws = [(e.kind, e.run_id) for e in entries if e.kind in ("draw", "voided")]
+    assert draws == [("draw", second.pk), ("voided", first.pk), ("draw", first.pk)]
+    void = next(e for e in entries if e.kind == "voided")
+    assert void.text == "Wrong quotas." and void.who == str(manager)
+    assert void.at == voided.voided_at
+    assert next(e for e in entries if e.run_id == first.pk and e.kind == "draw").title == (
+        f"Drawn by selection run #{first.pk} (panel) (since voided)"
+    )
