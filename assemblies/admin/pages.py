@@ -7,7 +7,7 @@ Views check the organiser's role, call one service or selector, and report with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,11 +24,33 @@ from assemblies.models import (
     RegistrationPage,
 )
 from assemblies.qr import qr_image
+from assemblies.selectors.content import translation_key_problem
 from assemblies.selectors.pages import page_short_url
 from assemblies.selectors.readiness import assembly_readiness
 from assemblies.services.pages import registration_page_promote, registration_page_test_delete
 
 QR_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+class RegistrationPageInlineForm(forms.ModelForm):
+    """One registration page; a page in test set to open is refused here, with the field
+    marked (:func:`~assemblies.services.pages.registration_page_save` refuses it too), so the
+    organiser's other changes are shown again, not half saved."""
+
+    class Meta:
+        model = RegistrationPage
+        fields = ("label", "language", "status")
+
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())
+        stored = self.instance.status if self.instance.pk else None
+        if stored == PageStatus.TEST and data.get("status") == PageStatus.OPEN:
+            self.add_error(
+                "status",
+                "A page in test opens with “Promote to open…”, which says what happens to "
+                "its test submissions.",
+            )
+        return data
 
 
 class RegistrationPageInline(admin.TabularInline):
@@ -37,6 +59,7 @@ class RegistrationPageInline(admin.TabularInline):
     one instead."""
 
     model = RegistrationPage
+    form = RegistrationPageInlineForm
     extra = 0
     can_delete = False
     fields = ("label", "language", "status", "short_link", "registrations", "actions")
@@ -91,11 +114,29 @@ class RegistrationPageInline(admin.TabularInline):
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
 
+class ContentTranslationInlineForm(forms.ModelForm):
+    """One translation; a key that is no translation key is marked on the field
+    (:func:`~assemblies.selectors.content.translation_key_problem`; the service checks it
+    too), so nothing of the page is saved and the rows typed are shown again."""
+
+    class Meta:
+        model = ContentTranslation
+        fields = ("language", "key", "text")
+
+    def clean_key(self) -> str:
+        key = (self.cleaned_data.get("key") or "").strip()
+        problem = translation_key_problem(key)
+        if problem:
+            raise forms.ValidationError(problem)
+        return key
+
+
 class ContentTranslationInline(admin.TabularInline):
     """The assembly's texts in other site languages (see
     :mod:`assemblies.selectors.content` for the keys)."""
 
     model = ContentTranslation
+    form = ContentTranslationInlineForm
     extra = 0
     fields = ("language", "key", "text")
     verbose_name = "translation"

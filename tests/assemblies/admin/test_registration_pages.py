@@ -179,11 +179,15 @@ def test_inline_adds_a_page_with_a_fresh_code(as_manager, small_assembly):
 
 
 def test_inline_cannot_open_a_test_page_without_promoting(as_manager, page):
-    data = form_data(page.assembly, **{"registration_pages-0-status": "open"})
-    response = as_manager.post(change_url(page.assembly), data, follow=True)
-    assert "Promote to open" in response.content.decode()
+    data = form_data(page.assembly, title="Renamed", **{"registration_pages-0-status": "open"})
+    response = as_manager.post(change_url(page.assembly), data)
+    html = response.content.decode()
+    assert response.status_code == 200  # the form again, with the field marked
+    assert "A page in test opens with “Promote to open…”" in html
+    assert "was changed successfully" not in html
     page.refresh_from_db()
-    assert page.status == PageStatus.TEST
+    page.assembly.refresh_from_db()
+    assert page.status == PageStatus.TEST and page.assembly.title != "Renamed"
 
 
 def test_inline_translation_with_a_bad_key_stores_nothing(as_manager, small_assembly):
@@ -201,8 +205,12 @@ def test_inline_translation_with_a_bad_key_stores_nothing(as_manager, small_asse
             "translations-1-text": "Sous-titre",
         },
     )
-    response = as_manager.post(change_url(small_assembly), data, follow=True)
-    assert "Translations not saved" in response.content.decode()
+    response = as_manager.post(change_url(small_assembly), data)
+    html = response.content.decode()
+    assert response.status_code == 200  # the form again, with the key marked
+    assert "“subtitle” is not a translation key" in html
+    assert "was changed successfully" not in html
+    assert "Sous-titre</textarea>" in html  # the rows typed are kept
     assert not ContentTranslation.objects.exists()
     data["translations-TOTAL_FORMS"] = "1"
     as_manager.post(change_url(small_assembly), data)
