@@ -228,6 +228,7 @@ class EmailSendAdmin(MembershipAdmin):
         "id",
         "assembly",
         "kind",
+        "language",
         "status",
         "attempts",
         "error",

@@ -121,6 +121,7 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
         "public_id",
         "assembly",
         "source",
+        "language",
         "answers_list",
         "extra_text",
         "consent_at",
@@ -133,7 +134,10 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("public_id", "assembly", "external_id", "status", "source")}),
+        (
+            None,
+            {"fields": ("public_id", "assembly", "external_id", "status", "source", "language")},
+        ),
         (
             "Contact",
             {"fields": PERSONAL_FIELDS},
