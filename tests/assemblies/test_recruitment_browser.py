@@ -270,6 +270,7 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     _fill_public_form(public.page, name="Marie Curie", email="marie@example.org", weekends=True)
     public.click("form.registration button[type=submit]")
     public.shot("thanks_in_french")
+    assert public.page.get_by_role("heading", level=1).inner_text() == "Consultez vos e-mails"
     marie = Registrant.objects.get(email="marie@example.org")
     assert (marie.language, marie.status, marie.page) == ("fr", "pending", registration_page)
     assert marie.extra == {"availability": "Weekends", "needs": "Step-free access"}
@@ -357,6 +358,8 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     assert seen == set(NOTIFY_KINDS)
     marie_mail = next(m for m in notified if m.to == ["marie@example.org"])
     assert FRENCH_TITLE in marie_mail.subject
+    assert marie_mail.body.startswith("Bonjour Marie Curie,")
+    assert all(m.body.startswith("Hello ") for m in notified if m is not marie_mail)
     visitor_context.close()
     assert page.csp_violations == []
 
