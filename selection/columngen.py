@@ -63,13 +63,15 @@ class Columns:
         """
         values = self.values(weights)
         found: list[np.ndarray] = []
+        keys: set[bytes] = set()
         for index in np.argsort(-values, kind="stable")[:starts]:
             if ip.monitor is not None:
                 ip.monitor.heartbeat()  # many starts can take a while on large pools
             counts, value = ip.swaps.improve(self.panels[int(index)], weights)
-            if value > threshold and counts.tobytes() not in self.seen:
-                if all(counts.tobytes() != f.tobytes() for f in found):
-                    found.append(counts)
+            key = counts.tobytes()
+            if value > threshold and key not in self.seen and key not in keys:
+                keys.add(key)
+                found.append(counts)
         return found
 
     def matrix(self) -> np.ndarray:

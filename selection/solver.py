@@ -232,18 +232,92 @@ class SwapSearch:
         self.house_of = np.full(model.num_types, -1, dtype=np.int64)
         for h, group in enumerate(model.household_groups):
             self.house_of[list(group)] = h
+        num_categories = len(self.value_of)
+        #: quota_bit[q]: the bit of quota q's category (categories numbered as in value_of).
+        self.quota_bit = np.zeros(len(model.quotas), dtype=np.float64)
+        for g, qs in enumerate(by_category.values()):
+            self.quota_bit[qs] = float(1 << g) if num_categories <= BIT_CATEGORIES else 0.0
+        self._differ: np.ndarray | None = None
+
+    def _differ_block(self, out: np.ndarray, into: np.ndarray) -> np.ndarray:
+        """``int64[A, B]``: bit g set where types ``out[i]`` and ``into[j]`` differ in category
+        g (a table over all type pairs, built once, up to :data:`DIFFER_TABLE_TYPES` types)."""
+        value_of = self.value_of
+        if self.model.num_types > DIFFER_TABLE_TYPES:
+            block = np.zeros((len(out), len(into)), dtype=np.int64)
+            for g in range(len(value_of)):
+                block |= (value_of[g, out][:, None] != value_of[g, into][None, :]).astype(
+                    np.int64
+                ) << g
+            return block
+        if self._differ is None:
+            num_types = self.model.num_types
+            differ = np.zeros((num_types, num_types), dtype=_bits_dtype(len(value_of)))
+            for g in range(len(value_of)):
+                differ |= (value_of[g][:, None] != value_of[g][None, :]).astype(differ.dtype) << g
+            self._differ = differ
+        return self._differ[out][:, into].astype(np.int64)
 
     def improve(
         self, counts: np.ndarray, weights: np.ndarray, max_steps: int = 200
     ) -> tuple[np.ndarray, float]:
-        """Local search from ``counts``; returns ``(counts, weight)`` of the local optimum."""
+        """Local search from ``counts``; returns ``(counts, weight)`` of the local optimum.
+
+        Each step applies the swap of largest gain (ties: the lowest type removed, then the
+        lowest type added).
+        """
+        if len(self.value_of) > BIT_CATEGORIES:
+            return self._improve_matrix(counts, weights, max_steps)
+        model = self.model
+        counts = counts.copy()
+        sizes = model.sizes
+        incidence = self.incidence
+        grouped = len(model.household_groups) > 0
+        quota_count = incidence @ counts
+        for _ in range(max_steps):
+            # A quota "locks" a member out (in) when one fewer (more) would break its min (max).
+            lock_out = self.quota_bit * (quota_count < self.lower + 0.5)
+            lock_in = self.quota_bit * (quota_count > self.upper - 0.5)
+            out = np.flatnonzero(counts > 0)
+            into = np.flatnonzero(counts < sizes)
+            if grouped:
+                busy = np.zeros(len(model.household_groups) + 1, dtype=bool)
+                chosen = self.house_of[counts > 0]
+                busy[chosen[chosen >= 0]] = True
+                into = into[~busy[self.house_of[into]] | (self.house_of[into] < 0)]
+            if len(out) == 0 or len(into) == 0:
+                break
+            w_out = weights[out]
+            into = into[weights[into] > w_out.min() + 1e-12]  # only these can gain
+            if len(into) == 0:
+                break
+            # Swap a -> b is allowed iff in every category where a and b differ, a's value is
+            # not locked out and b's value is not locked in (bit masks over categories).
+            locked_out = (lock_out @ incidence[:, out]).astype(np.int64)
+            locked_in = (lock_in @ incidence[:, into]).astype(np.int64)
+            blocked = self._differ_block(out, into) & (locked_out[:, None] | locked_in[None, :])
+            gain = weights[into][None, :] - w_out[:, None]
+            gain[(blocked != 0) | (gain <= 1e-12)] = -np.inf
+            best = int(np.argmax(gain))
+            if gain.flat[best] == -np.inf:
+                break
+            a, b = out[best // len(into)], into[best % len(into)]
+            counts[a] -= 1
+            counts[b] += 1
+            quota_count += incidence[:, b] - incidence[:, a]
+        return counts, float(weights @ counts)
+
+    def _improve_matrix(
+        self, counts: np.ndarray, weights: np.ndarray, max_steps: int
+    ) -> tuple[np.ndarray, float]:
+        """:meth:`improve` for more than :data:`BIT_CATEGORIES` categories (the same steps,
+        the swap rule as products of the quota incidence)."""
         model = self.model
         counts = counts.copy()
         sizes = model.sizes
         incidence = self.incidence
         for _ in range(max_steps):
             quota_count = incidence @ counts
-            # A quota "locks" a member out (in) when one fewer (more) would break its min (max).
             lock_out = (quota_count < self.lower + 0.5).astype(np.float64)
             lock_in = (quota_count > self.upper - 0.5).astype(np.float64)
             out = np.flatnonzero(counts > 0)
@@ -273,3 +347,19 @@ class SwapSearch:
             counts[a] -= 1
             counts[b] += 1
         return counts, float(weights @ counts)
+
+
+#: :meth:`SwapSearch.improve` keeps one bit per category in a machine word up to this many
+#: categories (beyond, the same search runs on products of the quota incidence).
+BIT_CATEGORIES = 52
+#: Up to this many types the swap search keeps a table of the categories every two types
+#: differ in (one byte per pair up to 8 categories: 16 MB at 4,096 types); above, the block
+#: a step needs is computed from the answers.
+DIFFER_TABLE_TYPES = 4096
+
+
+def _bits_dtype(num_categories: int) -> type[np.unsignedinteger]:
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if num_categories <= 8 * np.dtype(dtype).itemsize:
+            return dtype
+    return np.uint64
