@@ -22,6 +22,7 @@ from selection.result import (
 from selection.rng import new_seed
 from selection.symmetry import TypeModel, build_types
 from selection.transparent import MAX_PANELS, lottery_make, seed_ticket, ticket_apply
+from selection.version import __version__
 
 #: The algorithm names, default first.
 ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
@@ -36,15 +37,18 @@ def _check_algorithm(algorithm: str) -> None:
         )
 
 
-def compute_distribution(model: TypeModel, algorithm: str, monitor: Monitor) -> list[PanelShare]:
+def compute_distribution(
+    model: TypeModel, algorithm: str, monitor: Monitor, *, release: str = __version__
+) -> list[PanelShare]:
     """The quantised distribution over panels for ``leximin``, ``maximin`` or ``nash``.
 
     Deterministic: the same instance gives the same distribution (no draw seed involved).
+    ``release``: the engine version whose path to take (see :func:`selection.leximin.leximin`).
     """
     if algorithm == "leximin":
-        columns, probabilities = leximin(model, monitor)
+        columns, probabilities = leximin(model, monitor, release=release)
     elif algorithm == "maximin":
-        columns, probabilities = leximin(model, monitor, stages=1)
+        columns, probabilities = leximin(model, monitor, stages=1, release=release)
     elif algorithm == "nash":
         columns, probabilities = nash(model, monitor)
     else:  # pragma: no cover - guarded by _check_algorithm

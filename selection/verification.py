@@ -27,7 +27,7 @@ from selection.result import (
 )
 from selection.symmetry import build_types
 from selection.transparent import draw_ticket, lottery_problems
-from selection.version import RELEASES
+from selection.version import RELEASES, __version__
 
 
 @dataclass
@@ -355,7 +355,8 @@ def _recompute(
         fresh = dict(zip(ids, fresh_list, strict=True))
     else:
         model = build_types(quotas, pool, k, house)
-        shares = compute_distribution(model, result.algorithm, Monitor())
+        release = result.version if result.version in RELEASES else __version__
+        shares = compute_distribution(model, result.algorithm, Monitor(), release=release)
         per_type = type_probabilities(shares, [len(m) for m in model.members])
         fresh = {ids[i]: float(per_type[t]) for i, t in enumerate(model.person_type)}
     worst = max(abs(fresh[p] - result.probabilities[p]) for p in ids)

@@ -34,9 +34,10 @@ def _synthetic(pool_size: int, panel_size: int, categories: int):
     ]
     + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
 )
-def test_decompose_panels_are_feasible_and_never_exceed_the_target(model):
+@pytest.mark.parametrize("search", [False, True], ids=["face-program", "support-search"])
+def test_decompose_panels_are_feasible_and_never_exceed_the_target(model, search):
     ip, target = _relaxed(model)
-    panels, weights, mass = decompose(model, Monitor(), target)
+    panels, weights, mass = decompose(model, Monitor(), target, search=search)
     assert len(panels) == len(weights) and (weights > 0).all()
     assert weights.sum() + mass == pytest.approx(1.0, abs=1e-12)
     for counts in panels:
@@ -70,3 +71,28 @@ def test_leximin_through_the_face_walk_equals_the_default_path(monkeypatch):
     default = profile()
     monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     assert np.allclose(profile(), default, atol=1e-6)
+
+
+@pytest.mark.parametrize("release", ["0.2.0", "0.3.0"])
+def test_leximin_on_large_pools_reaches_the_same_point_on_every_release_path(
+    release, monkeypatch
+):
+    # 0.3.0 walks on the supports of the face LPs, 0.2.0 with the whole face programs (kept
+    # so that reports of 0.2.0 verify by re-running their own path); the leximin point is
+    # unique, so both reach it.
+    model = _synthetic(160, 16, 4)
+    columns, distribution = leximin_module.leximin(model, Monitor())
+    expected = np.sort(columns.matrix().astype(np.float64) @ distribution / model.sizes)
+    monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
+    columns, distribution = leximin_module.leximin(model, Monitor(), release=release)
+    got = np.sort(columns.matrix().astype(np.float64) @ distribution / model.sizes)
+    assert np.allclose(got, expected, atol=1e-6)
+
+
+def test_decompose_support_search_writes_the_leximin_point_of_a_synthetic_pool():
+    model = _synthetic(160, 16, 4)
+    ip, target = _relaxed(model)
+    panels, weights, mass = decompose(model, Monitor(), target, search=True)
+    assert mass < 1e-6
+    assert all(ip.feasible(counts) for counts in panels)
+    assert len(panels) <= model.num_types + len(model.quotas) + 1  # Carathéodory's bound
