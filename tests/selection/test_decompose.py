@@ -74,9 +74,7 @@ def test_leximin_through_the_face_walk_equals_the_default_path(monkeypatch):
 
 
 @pytest.mark.parametrize("release", ["0.2.0", "0.3.0"])
-def test_leximin_on_large_pools_reaches_the_same_point_on_every_release_path(
-    release, monkeypatch
-):
+def test_leximin_on_large_pools_reaches_the_same_point_on_every_release_path(release, monkeypatch):
     # 0.3.0 walks on the supports of the face LPs, 0.2.0 with the whole face programs (kept
     # so that reports of 0.2.0 verify by re-running their own path); the leximin point is
     # unique, so both reach it.
