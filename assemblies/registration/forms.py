@@ -361,7 +361,6 @@ class StaffRegistrationForm(RegistrationForm):
         label=_("Language of the person's emails"),
         choices=settings.LANGUAGES,
         initial=settings.LANGUAGE_CODE,
-        required=False,
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -374,6 +373,14 @@ class StaffRegistrationForm(RegistrationForm):
         self.fields["consent"].error_messages["required"] = _(
             "Tick the box once the person has confirmed, or the registration cannot be saved."
         )
+        # The public form's help texts speak to the registrant; here staff read them.
+        staff_help = {
+            "email": _("The confirmation email, with the links to withdraw and erase, goes here."),
+            "phone": _("The number staff call if the person is selected."),
+        }
+        for name, text in staff_help.items():
+            if name in self.fields:
+                self.fields[name].help_text = text
         order = ["source", "language", *(q.field_name for q in self.questions)]
         order += [spec.field_name for spec in self.custom_fields]
         order += [n for n in (*CONTACT_FIELDS, *HOUSEHOLD_FIELDS) if n in self.fields]

@@ -91,6 +91,25 @@ def form_field_problems(
     return problems
 
 
+def _positions_fill(assembly: Assembly, changed: Sequence[FormField]) -> None:
+    """Give each new field at position 0 the next position after the assembly's fields and
+    the other fields given (the first field of an assembly keeps 0)."""
+    new = [item for item in changed if item.pk is None and not item.position]
+    if not new:
+        return
+    given = {item.pk for item in changed if item.pk is not None}
+    stored = (
+        FormField.objects.filter(assembly=assembly)
+        .exclude(pk__in=given)
+        .values_list("position", flat=True)
+    )
+    taken = [*stored, *(item.position for item in changed if item not in new)]
+    following = max(taken) + 1 if taken else 0
+    for item in new:
+        item.position = following
+        following += 1
+
+
 def form_fields_save(
     *,
     assembly_id: int,
@@ -99,6 +118,9 @@ def form_fields_save(
     actor: Any = None,
 ) -> None:
     """Save the form fields edited in the admin (new, changed, deleted) and audit it.
+
+    A new field left at position 0 goes after the others (new rows of the admin all start
+    at 0), in the order given.
 
     Answers already given to a deleted field stay in ``Registrant.extra`` (and exports).
 
@@ -124,6 +146,7 @@ def form_fields_save(
         for item in deleted:
             if item.pk is not None:
                 item.delete()
+        _positions_fill(assembly, changed)
         for item in changed:
             try:
                 item.full_clean()

@@ -39,6 +39,7 @@ def add_url(assembly):
 def entry(**overrides):
     data = {
         "source": "phone",
+        "language": "en",
         "category_0": "woman",
         "category_1": "young",
         "name": "Grace Hopper",

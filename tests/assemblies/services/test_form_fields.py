@@ -63,6 +63,31 @@ def test_form_fields_save_stores_and_audits(small_assembly, manager):
     assert event.data["added"] == ["needs"]
 
 
+def test_form_fields_save_new_fields_at_position_0_go_after_the_others(small_assembly):
+    FormFieldFactory(assembly=small_assembly, key="first", position=4)
+    new = [FormField(assembly=small_assembly, key=k, label=k) for k in ("second", "third")]
+    form_fields_save(assembly_id=small_assembly.pk, changed=new)
+    positions = FormField.objects.filter(assembly=small_assembly).values_list("key", "position")
+    assert dict(positions) == {"first": 4, "second": 5, "third": 6}
+
+
+def test_form_fields_save_first_fields_are_numbered_from_0(small_assembly):
+    new = [FormField(assembly=small_assembly, key=k, label=k) for k in ("a", "b", "c")]
+    form_fields_save(assembly_id=small_assembly.pk, changed=new)
+    positions = FormField.objects.filter(assembly=small_assembly).values_list("key", "position")
+    assert dict(positions) == {"a": 0, "b": 1, "c": 2}
+
+
+def test_form_fields_save_keeps_a_given_position(small_assembly):
+    new = [
+        FormField(assembly=small_assembly, key="a", label="a"),
+        FormField(assembly=small_assembly, key="b", label="b", position=7),
+    ]
+    form_fields_save(assembly_id=small_assembly.pk, changed=new)
+    positions = FormField.objects.filter(assembly=small_assembly).values_list("key", "position")
+    assert dict(positions) == {"a": 8, "b": 7}
+
+
 def test_form_fields_save_bad_key_stores_nothing(small_assembly, manager):
     good = FormField(assembly=small_assembly, key="needs", label="Needs?")
     bad = FormField(assembly=small_assembly, key="postcode", label="Postcode?")
