@@ -313,7 +313,10 @@ class CategoryInlineForm(forms.ModelForm):
 
     bands = BandsField(
         label=gettext_lazy("bands"),
-        help_text=gettext_lazy("e.g. 16-29, 30-44, 45-64, 65+ (each a value of the category)"),
+        help_text=gettext_lazy(
+            "e.g. 16-29, 30-44, 45-64, 65+: they become the category's values, and answers "
+            "given as numbers or older bands move into them"
+        ),
     )
 
     class Meta:

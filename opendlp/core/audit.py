@@ -283,6 +283,15 @@ class AuditAction(enum.StrEnum):
         "already_today",
         "to_call",
     )
+    # assemblies: new bands of a category re-derived its values: quotas added and removed
+    # (value lists), and how many registrants' answers moved to their new band
+    CATEGORY_REBANDED = (
+        "assemblies.category.rebanded",
+        "category",
+        "added",
+        "removed",
+        "registrants",
+    )
 
 
 #: How the acting user proved who they are in this request: ``"session"`` (a browser sign-in),

@@ -1,10 +1,11 @@
 """An organiser's working day in the admin, in a real browser at 1280×800.
 
 A manager builds the categories of an assembly from an early registrants file (raw ages
-banded at once), imports the full file (answers that are not values yet, raw ages), draws a
-panel, voids it with a reason, draws again, notes a call outcome on a panel member, exports
-the run report as PDF and Excel, duplicates the assembly, archives it and erases its
-registrants' personal data. Every page visited must fit the window (no horizontal scroll);
+banded at once), imports the full file (answers that are not values yet, raw ages), widens
+the age bands in the category inline (values and answers follow), draws a panel, voids it
+with a reason, draws again, notes a call outcome on a panel member, exports the run report
+as PDF and Excel, duplicates the assembly, archives it and erases its registrants' personal
+data. Every page visited must fit the window (no horizontal scroll);
 outcomes are checked in the database too.
 
 A screenshot of each step is written to ``var/screenshots/organiser_day/NN_step.png`` with
@@ -191,6 +192,18 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     assert Quota.objects.filter(assembly=assembly, category="gender", value=NEW_GENDER).exists()
     answers = Registrant.objects.filter(assembly=assembly).values_list("answers", flat=True)
     assert {a["age"] for a in answers} <= {"18-29", "30-44", "45-64", "65+"}
+
+    # 2b. Wider bands typed in the category inline: the values and the answers follow.
+    day.go(change)
+    age_bands = page.locator("#categories-group input[name$='-bands'][value^='18-29']")
+    age_bands.fill("18-44, 45-64, 65+")
+    day.click("input[name=_continue]")
+    assert "was changed successfully" in day.messages(), day.messages()
+    day.shot("assembly_rebanded")
+    ages = Quota.objects.filter(assembly=assembly, category="age").order_by("position")
+    assert [q.value for q in ages] == ["18-44", "45-64", "65+"]
+    answers = Registrant.objects.filter(assembly=assembly).values_list("answers", flat=True)
+    assert {a["age"] for a in answers} <= {"18-44", "45-64", "65+"}
 
     # 3. Draw a panel.
     day.go(change)

@@ -260,3 +260,32 @@ def test_panel_size_change_in_the_admin_converts_percentages_again(
     woman = Quota.objects.get(pk=quotas[0].pk)
     assert (woman.min, woman.max) == (2, 4)
     assert AuditEvent.objects.filter(action="assemblies.quotas.rescaled").count() == 1
+
+
+def test_category_inline_bands_rederive_values_and_reband_registrants(
+    as_manager_small, small_assembly
+):
+    """Typing bands in the category inline replaces the band values with the new bands and
+    moves the registrants' answers; an answer the new bands split is refused, saying so."""
+    Quota.objects.filter(assembly=small_assembly, value="young").update(value="16-24")
+    Quota.objects.filter(assembly=small_assembly, value="old").update(value="25-44")
+    Registrant.objects.filter(assembly=small_assembly, answers__age="young").update(
+        answers={"gender": "woman", "age": "16-24"}
+    )
+    Registrant.objects.filter(assembly=small_assembly, answers__age="old").update(
+        answers={"gender": "man", "age": "25-44"}
+    )
+    url = reverse("admin:assemblies_assembly_change", args=[small_assembly.pk])
+    quotas = [(q, str(q.min), str(q.max)) for q in Quota.objects.filter(assembly=small_assembly)]
+    age = Category.objects.get(assembly=small_assembly, name="age")
+    split = as_manager_small.post(
+        url, _change_data(small_assembly, quotas, [(age, "16-29, 30+")]), follow=True
+    )
+    assert "which no single new band holds" in split.content.decode()
+    assert Category.objects.get(pk=age.pk).bands == []
+    good = as_manager_small.post(url, _change_data(small_assembly, quotas, [(age, "16-44, 45+")]))
+    assert good.status_code == 302
+    values = Quota.objects.filter(assembly=small_assembly, category="age").order_by("position")
+    assert [(q.value, q.min, q.max) for q in values] == [("16-44", 2, 4), ("45+", 0, 4)]
+    ages = Registrant.objects.filter(assembly=small_assembly).values_list("answers", flat=True)
+    assert {a["age"] for a in ages} == {"16-44"}
