@@ -93,6 +93,8 @@ def _from_event(action: str, data: dict, *, note_ids: set[int]) -> tuple[str, st
     if action == AuditAction.REGISTRANT_ENTERED:
         source = data.get("source", "?")
         return "registered", f"Entered by staff ({source}); the person's confirmation recorded"
+    if action == AuditAction.REGISTRANT_STAFF_CONFIRMED:
+        return "status", "Confirmation taken by staff (phone, letter): in the pool"
     if action == AuditAction.REGISTRANT_CHANGED:
         fields = ", ".join(str(f) for f in data.get("fields") or []) or "nothing"
         return "changed", f"Details edited: {fields}"

@@ -15,7 +15,7 @@ from assemblies.models import (
 )
 from assemblies.services.execution import selection_run_execute
 from assemblies.services.runs import selection_run_start
-from tests.assemblies.factories import EmailTemplateFactory
+from tests.assemblies.factories import ContentTranslationFactory, EmailTemplateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +156,38 @@ def test_assembly_page_has_reply_to_field(client, superuser, small_assembly):
     url = reverse("admin:assemblies_assembly_change", args=[small_assembly.pk])
     page = client.get(url).content.decode()
     assert 'name="reply_to"' in page
+
+
+def test_template_add_in_french_beside_the_default(client, manager, small_assembly):
+    client.force_login(manager)
+    url = reverse("admin:assemblies_emailtemplate_add")
+    client.post(url, _template_form(small_assembly))
+    response = client.post(
+        url, _template_form(small_assembly, language="fr", subject="Tiré au sort : {{ assembly }}")
+    )
+    assert response.status_code == 302
+    rows = dict(EmailTemplate.objects.values_list("language", "subject"))
+    assert rows == {"": "You are in: {{ assembly }}", "fr": "Tiré au sort : {{ assembly }}"}
+    again = client.post(url, _template_form(small_assembly, language="fr"))
+    assert again.status_code == 200 and "already exists" in again.content.decode()
+    assert EmailTemplate.objects.count() == 2
+
+
+def test_preview_in_french_uses_the_french_title_and_wording(client, manager, small_assembly):
+    ContentTranslationFactory(assembly=small_assembly, key="title", text="Petite assemblée")
+    EmailTemplateFactory(assembly=small_assembly, subject="EN {{ assembly }}")
+    client.force_login(manager)
+    english = client.get(preview_url(small_assembly, "selected")).content.decode()
+    french = client.get(preview_url(small_assembly, "not_selected") + "?language=fr")
+    html = french.content.decode()
+    assert "EN Small assembly" in english
+    assert "Le panel a été tiré au sort : Petite assemblée" in html
+    assert "Write this assembly's own wording" in html and "language=fr" in html
+
+
+def test_template_add_form_starts_from_built_in_wording_in_french(client, manager, small_assembly):
+    client.force_login(manager)
+    url = reverse("admin:assemblies_emailtemplate_add") + "?kind=reserve&language=fr"
+    html = client.get(url).content.decode()
+    assert "Vous êtes sur la liste de réserve" in html
+    assert '<option value="fr" selected>' in html

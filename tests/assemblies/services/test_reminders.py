@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assemblies.errors import ServiceError
 from assemblies.models import AssemblyStatus, EmailSend, RegistrantStatus
+from assemblies.selectors.timeline import registrant_timeline
 from assemblies.services.emails import registrants_remind
 from assemblies.services.registrants import registrant_staff_confirm
 from opendlp.core.errors import Forbidden
@@ -182,3 +183,10 @@ def test_admin_send_reminder_not_offered_to_callers(staff_client, caller, pendin
     page = staff_client(caller).get(reverse("admin:assemblies_registrant_changelist"))
     html = page.content.decode()
     assert "registrant_staff_confirm" in html and "send_reminder" not in html
+
+
+def test_timeline_shows_the_staff_confirmation(pending, caller):
+    registrant_staff_confirm(registrant_id=pending[2].pk, actor=caller)
+    titles = [entry.title for entry in registrant_timeline(registrant=pending[2])]
+    assert "Confirmation taken by staff (phone, letter): in the pool" in titles
+    assert not any("staff_confirmed" in title for title in titles)
