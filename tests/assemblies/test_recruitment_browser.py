@@ -200,7 +200,20 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     visitor_context = page.context.browser.new_context(
         viewport={"width": 1024, "height": 900}, locale="en-GB"
     )
-    public = Walk(visitor_context.new_page(), live_server.url, "public_")
+    visitor = visitor_context.new_page()
+    visitor.csp_violations = []
+    visitor.on(
+        "console",
+        lambda message: (
+            visitor.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    public = Walk(visitor, live_server.url, "public_")
+    public.go("/r/zzzzzz", status=404)  # a mistyped code from a letter
+    public.shot("unknown_code")
+    assert "We cannot find this registration page" in visitor.content()
     public.go(short)
     public.shot("test_page_form")
     assert "Test page" in public.page.content()
@@ -360,8 +373,8 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     assert FRENCH_TITLE in marie_mail.subject
     assert marie_mail.body.startswith("Bonjour Marie Curie,")
     assert all(m.body.startswith("Hello ") for m in notified if m is not marie_mail)
+    assert page.csp_violations == [] and visitor.csp_violations == []
     visitor_context.close()
-    assert page.csp_violations == []
 
 
 def _fill_public_form(page, *, name: str, email: str, weekends: bool) -> None:
