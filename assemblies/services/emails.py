@@ -17,6 +17,7 @@ holds the address, and erasure blanks it there.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 import uuid
@@ -540,7 +541,7 @@ def registrants_remind(
     base_url: str,
     actor: Any = None,
     registrant_ids: list[int] | None = None,
-    now: Any = None,
+    now: dt.datetime | None = None,
 ) -> RemindOutcome:
     """Email the "reminder to confirm" to the assembly's pending registrants (those who
     registered but never followed their confirmation link), each in their language.
