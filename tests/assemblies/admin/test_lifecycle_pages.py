@@ -143,3 +143,15 @@ def test_quota_export_download_imports_back_as_the_same_quotas(
         )
 
     assert table(other) == table(small_assembly)
+
+
+def test_archived_assembly_page_offers_no_refused_action_and_audit_in_words(
+    staff_client, manager, small_assembly
+):
+    assembly_archive(assembly_id=small_assembly.pk, actor=manager)
+    html = page(staff_client(manager), small_assembly)
+    for refused in ("Import quotas", "Build categories from a file", "Import registrants"):
+        assert f">{refused}</a>" not in html
+    assert "Run a selection</a>" not in html and "Run a test selection</a>" not in html
+    assert "Erase all registrants&#x27; data" in html or "Erase all registrants' data" in html
+    assert '<td title="assemblies.assembly.archived">Assembly archived</td>' in html
