@@ -129,6 +129,17 @@ class RegistrantPreview:
         return not self.problem_count and self.rows_read > 0
 
     @property
+    def contact_columns(self) -> list[str]:
+        """The contact columns (name, email, phone, address) that are not household columns:
+        the preview counts them in one row instead of listing each."""
+        return [c.column for c in self.columns if c.role == "contact" and not c.household]
+
+    @property
+    def listed_columns(self) -> list[ColumnRole]:
+        """The columns the preview lists one by one (all but :attr:`contact_columns`)."""
+        return [c for c in self.columns if c.role != "contact" or c.household]
+
+    @property
     def only_unknown_values(self) -> bool:
         """True when every problem is an answer that is not a value yet (adding the values
         makes the file importable)."""

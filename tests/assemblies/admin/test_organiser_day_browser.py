@@ -174,6 +174,7 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     day.go(reverse("admin:assemblies_assembly_import", args=[assembly.pk, "registrants"]))
     day.shot("import_upload")
     page.set_input_files("input[type=file]", str(full))
+    page.fill("input[name=id_column]", "id")
     day.click("input[type=submit]")
     for _ in range(40):  # the check runs as a job; the page refreshes itself
         if page.locator("#unknown-values").count():
@@ -191,6 +192,7 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     page.reload()
     day.shot("import_done")
     assert Registrant.objects.filter(assembly=assembly).count() == 120
+    assert Registrant.objects.filter(assembly=assembly, external_id="R119").exists()
     assert Quota.objects.filter(assembly=assembly, category="gender", value=NEW_GENDER).exists()
     answers = Registrant.objects.filter(assembly=assembly).values_list("answers", flat=True)
     assert {a["age"] for a in answers} <= {"18-29", "30-44", "45-64", "65+"}

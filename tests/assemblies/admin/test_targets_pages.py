@@ -289,3 +289,15 @@ def test_category_inline_bands_rederive_values_and_reband_registrants(
     assert [(q.value, q.min, q.max) for q in values] == [("16-44", 2, 4), ("45+", 0, 4)]
     ages = Registrant.objects.filter(assembly=small_assembly).values_list("answers", flat=True)
     assert {a["age"] for a in ages} == {"16-44"}
+
+
+def test_registrants_preview_counts_contact_columns_instead_of_listing_them(
+    as_manager_small, small_assembly, django_capture_on_commit_callbacks
+):
+    text = "id,name,email,phone,gender,age\nZ1,Zoe,z@example.org,0123,woman,young\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager_small, small_assembly, "registrants", text, id_column="id")
+    html = as_manager_small.get(preview_url).content.decode()
+    assert '<tr id="contact-columns"><td>3 contact columns</td>' in html
+    assert "contact field" not in html
+    assert "<td>gender</td><td>category gender</td>" in html
