@@ -17,6 +17,7 @@ from assemblies.models import (
     Assembly,
     AssemblyStatus,
     Category,
+    ContentTranslation,
     FieldType,
     FormField,
     Registrant,
@@ -27,6 +28,7 @@ from assemblies.services.assemblies import assembly_create, assembly_open_regist
 from assemblies.services.form_fields import form_fields_save
 from assemblies.services.imports import registrants_import
 from assemblies.services.memberships import membership_set
+from assemblies.services.pages import content_translations_save
 from assemblies.services.quotas import quotas_import
 
 DEMO_SLUG = "demo-climate-assembly"
@@ -82,6 +84,44 @@ DEMO_FORM_FIELDS: list[dict[str, object]] = [
         "position": 2,
     },
 ]
+
+
+#: The demo's texts in French (``ContentTranslation`` keys), so switching the site to French
+#: shows a French form: title, question, description, category questions, value labels and the
+#: form fields.
+DEMO_FRENCH: dict[str, str] = {
+    "title": "Assemblée citoyenne de démonstration sur le climat",
+    "question": "Comment notre ville peut-elle atteindre la neutralité carbone d’ici 2040 ?",
+    "description": "Une assemblée de démonstration avec des inscrits fictifs.",
+    "category:gender:question": "Quel est votre genre ?",
+    "category:age:question": "Quel âge avez-vous ?",
+    "category:region:question": "Où habitez-vous ?",
+    "category:education:question": "Quel est votre plus haut diplôme ?",
+    "value:gender:woman": "femme",
+    "value:gender:man": "homme",
+    "value:gender:non-binary": "non binaire",
+    "value:age:65+": "65 ans et plus",
+    "value:region:north": "nord",
+    "value:region:south": "sud",
+    "value:region:east": "est",
+    "value:region:west": "ouest",
+    "value:education:school": "école",
+    "value:education:vocational": "formation professionnelle",
+    "value:education:university": "université",
+    "field:availability:label": "Quels week-ends de l’assemblée pouvez-vous suivre ?",
+    "field:availability:help": "Les membres sont invités à assister aux quatre.",
+    "choice:availability:7-8 March": "7-8 mars",
+    "choice:availability:21-22 March": "21-22 mars",
+    "choice:availability:4-5 April": "4-5 avril",
+    "choice:availability:18-19 April": "18-19 avril",
+    "field:access_needs:label": (
+        "Avez-vous des besoins d’accessibilité que nous devrions connaître ?"
+    ),
+    "field:access_needs:help": (
+        "Par exemple un accès sans marches, une boucle magnétique, une garde d’enfants ou un "
+        "régime alimentaire."
+    ),
+}
 
 
 def _unit(*parts: object) -> float:
@@ -155,7 +195,8 @@ def demo_registrants_csv(people: list[DemoPerson]) -> str:
 
 
 def demo_populate(*, stdout: TextIO) -> None:
-    """Create the demo assembly (quotas, category questions and the synthetic pool) with the
+    """Create the demo assembly (quotas, category questions, form fields, French texts and the
+    synthetic pool) with the
     demo organiser as its manager, and open its registration the first time, so a newcomer
     after ``make run`` has a form to fill in; idempotent (a demo closed since stays closed)."""
     organiser = User.objects.filter(email__iexact=DEMO_ORGANISER_EMAIL).first()
@@ -186,6 +227,14 @@ def demo_populate(*, stdout: TextIO) -> None:
         form_fields_save(
             assembly_id=assembly.pk,
             changed=[FormField(assembly=assembly, **values) for values in DEMO_FORM_FIELDS],
+        )
+    if not ContentTranslation.objects.filter(assembly=assembly).exists():
+        content_translations_save(
+            assembly_id=assembly.pk,
+            changed=[
+                ContentTranslation(assembly=assembly, language="fr", key=key, text=text)
+                for key, text in DEMO_FRENCH.items()
+            ],
         )
     if not Registrant.objects.filter(assembly=assembly).exists():
         registrants_import(

@@ -6,7 +6,13 @@ import pytest
 from django.core.management import call_command
 
 from accounts.demo import DEMO_ORGANISER_EMAIL
-from assemblies.demo import DEMO_POOL_SIZE, DEMO_SLUG, demo_people, demo_quotas_csv
+from assemblies.demo import (
+    DEMO_FRENCH,
+    DEMO_POOL_SIZE,
+    DEMO_SLUG,
+    demo_people,
+    demo_quotas_csv,
+)
 from assemblies.models import Assembly, Registrant
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +61,14 @@ def test_demo_leaves_a_demo_closed_since_closed(var_dir):
 def test_demo_people_are_the_same_every_time():
     assert demo_people() == demo_people()
     assert demo_quotas_csv(demo_people()).startswith("category,feature,min,max\ngender,woman,")
+
+
+def test_demo_form_in_french(var_dir, client):
+    call_command("demo", stdout=io.StringIO())
+    call_command("demo", stdout=io.StringIO())
+    assembly = Assembly.objects.get(slug=DEMO_SLUG)
+    assert assembly.translations.count() == len(DEMO_FRENCH)
+    page = client.get(f"/a/{DEMO_SLUG}/register/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Assemblée citoyenne de démonstration sur le climat" in page
+    assert "Quel est votre genre ?" in page and "non binaire" in page and "21-22 mars" in page
+    assert "Quels week-ends de l’assemblée pouvez-vous suivre ?" in page
