@@ -32,6 +32,7 @@ from assemblies.forms import (
     SelectionRequestForm,
 )
 from assemblies.models import (
+    Assembly,
     AssemblyStatus,
     RegistrantStatus,
     RunKind,
@@ -351,11 +352,28 @@ class AssemblyPages(TargetPages):
                 request,
                 f"{label}?",
                 original=assembly,
-                question=f"{label} of “{assembly}”?",
+                question=self._lifecycle_question(action, assembly),
                 button=label,
                 cancel_url=self._change_url(assembly),
             ),
         )
+
+    @staticmethod
+    def _lifecycle_question(action: str, assembly: Assembly) -> str:
+        """The confirmation's sentence: what the action does, in the organiser's words."""
+        if action == "archive":
+            return gettext(
+                "Archive “%(assembly)s”? An archived assembly takes no more registrations, "
+                "imports, quota changes or selections, and cannot be opened again. Its draws "
+                "and public draw records stay verifiable, and its registrants' personal data "
+                "can then be erased in one step."
+            ) % {"assembly": assembly}
+        if action == "close":
+            return gettext(
+                "Close registration of “%(assembly)s”? The public form stops taking "
+                "registrations; everyone already in the pool can be drawn."
+            ) % {"assembly": assembly}
+        return gettext("Open registration of “%(assembly)s”?") % {"assembly": assembly}
 
     def erase_all_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Erase the personal data of every registrant of an archived assembly: a

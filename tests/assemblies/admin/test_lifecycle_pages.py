@@ -155,3 +155,11 @@ def test_archived_assembly_page_offers_no_refused_action_and_audit_in_words(
     assert "Run a selection</a>" not in html and "Run a test selection</a>" not in html
     assert "Erase all registrants&#x27; data" in html or "Erase all registrants' data" in html
     assert '<td title="assemblies.assembly.archived">Assembly archived</td>' in html
+
+
+def test_archive_confirmation_says_what_archiving_does(staff_client, manager, small_assembly):
+    url = reverse("admin:assemblies_assembly_lifecycle", args=[small_assembly.pk, "archive"])
+    html = staff_client(manager).get(url).content.decode()
+    assert "Archive “Small assembly”? An archived assembly takes no more registrations" in html
+    assert "cannot be opened again" in html and "personal data" in html
+    assert small_assembly.status != AssemblyStatus.ARCHIVED
