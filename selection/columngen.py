@@ -28,6 +28,14 @@ class Columns:
     def __len__(self) -> int:
         return len(self.panels)
 
+    def copy(self) -> Columns:
+        """An independent copy (adding to one leaves the other as it was)."""
+        other = Columns(self.num_types)
+        other.panels = list(self.panels)
+        other.seen = set(self.seen)
+        other._matrix = self._matrix.copy()
+        return other
+
     def add(self, counts: np.ndarray) -> bool:
         """Add a panel; returns False (and adds nothing) when it is already present."""
         counts = np.asarray(counts, dtype=np.int64)

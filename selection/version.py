@@ -1,6 +1,6 @@
 """The package version and the releases whose reports this version can verify."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 #: Every released engine version whose reports use the draw format ``opendlp-selection/v1``
 #: (the byte format pinned by tests/selection/vectors/draw_v1.json). A report naming any other
@@ -8,4 +8,6 @@ __version__ = "0.3.0"
 #: 0.2.0 draws from the pool in canonical (id) order; 0.1.0 used the order of the input rows.
 #: 0.3.0: above 450 types leximin and maximin find the face walk's panels on the support of
 #: each face's LP optimum and start from 8 rounds of initial panels (other distributions there).
-RELEASES = ("0.1.0", "0.2.0", "0.3.0")
+#: 0.4.0: maximin on pools of 151-450 types gives up the flat target after a few rounds when it
+#: stalls and takes leximin's path (other distributions there where it did).
+RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0")

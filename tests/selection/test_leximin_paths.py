@@ -28,12 +28,14 @@ def _type_probabilities(model, columns, distribution):
     return counts @ distribution / model.sizes
 
 
-@pytest.mark.parametrize("large", ["no", "sampled", "face-walk"])
+@pytest.mark.parametrize("large", ["no", "sampled", "flat-gives-up", "face-walk"])
 @pytest.mark.parametrize("households", [False, True])
 @pytest.mark.parametrize("case", range(6))
 def test_maximin_minimum_with_and_without_target_path(case, households, large, monkeypatch):
     if large != "no":  # treat the instance as large: maximin via the target
         monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
+    if large == "flat-gives-up":  # ... giving up the flat target at once: leximin's path
+        monkeypatch.setattr(leximin_module, "FLAT_ROUNDS", 0)
     if large == "face-walk":  # ... seeded by the face walk instead of sampled panels
         monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     model = _instance(case, households)
