@@ -453,11 +453,12 @@ class SelectionRunAdmin(MembershipAdmin):
             except DomainError as exc:
                 self.refuse(request, exc)
             else:
+                to_call = len(outcome.without_email)
+                have = "person has" if to_call == 1 else "people have"
                 self.message_user(
                     request,
                     f"{outcome.created} emails created, {outcome.enqueued} handed to the mail "
-                    f"queue; {len(outcome.without_email)} people have no email address: "
-                    "call them.",
+                    f"queue; {to_call} {have} no email address: call them.",
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(page)

@@ -122,6 +122,9 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     assembly = small_assembly  # a draft: quotas gender x age, 12 imported people in the pool
     manager = AssemblyMembershipFactory(assembly=assembly, role=Role.MANAGER).user
     caller = AssemblyMembershipFactory(assembly=assembly, role=Role.CALLER).user
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    Walk.shots = 0
     page = browser_page
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     _login(page.context, live_server, manager)
@@ -347,6 +350,9 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     assert "Phil Phone" in call_list and "01632" in call_list
     admin.click("#notify input[type=submit]")
     admin.shot("notified")
+    assert "13 emails created, 13 handed to the mail queue; 1 person has no email" in (
+        admin.messages()
+    )
     notified = mailoutbox[before_draw:]
     admin.go(reverse("admin:assemblies_selectionrun_notify", args=[run.pk]))
     admin.click("#notify input[type=submit]")
