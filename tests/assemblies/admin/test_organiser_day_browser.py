@@ -287,6 +287,12 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     page.fill("#id_slug", "town-assembly-2028")
     day.click("input[type=submit][value='Duplicate']")
     day.shot("duplicate_done")
+    # Eleven quotas: the position "10" shows whole in its box (it was cut to "1").
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll("#quotas-group input[name$='-position']")]
+            .filter((el) => el.scrollWidth > el.clientWidth).map((el) => el.value)"""
+    )
+    assert clipped == []
     copy = Assembly.objects.get(slug="town-assembly-2028")
     assert (
         Quota.objects.filter(assembly=copy).count()
