@@ -23,3 +23,22 @@ def audit_label(code: str) -> str:
     "Selection voided" (the code itself stays in the page as the cell's title)."""
     words = " ".join(str(code).split(".")[1:]).replace("_", " ").strip()
     return (words[:1].upper() + words[1:]) if words else str(code)
+
+
+def _detail(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail(item) for item in value) if value else "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_detail(v)}" for k, v in value.items())
+    if value is None:
+        return "—"
+    return str(value)
+
+
+@register.filter
+def audit_details(data: object) -> str:
+    """An audit event's data for organisers: ``key: value`` pairs joined by `` · ``, lists
+    without brackets or quotes (``bands: 18-29, 30-44``), empty lists as "none"."""
+    if not isinstance(data, dict):
+        return ""
+    return " · ".join(f"{str(k).replace('_', ' ')}: {_detail(v)}" for k, v in data.items())

@@ -16,6 +16,7 @@ from assemblies.models import (
     Role,
 )
 from assemblies.services.assemblies import assembly_archive
+from assemblies.templatetags.assemblies_report import audit_details
 from opendlp.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +156,8 @@ def test_archived_assembly_page_offers_no_refused_action_and_audit_in_words(
     assert "Run a selection</a>" not in html and "Run a test selection</a>" not in html
     assert "Erase all registrants&#x27; data" in html or "Erase all registrants' data" in html
     assert '<td title="assemblies.assembly.archived">Assembly archived</td>' in html
+    # Details in words too: "key: value" pairs, lists without brackets or quotes.
+    assert "from: draft" in html
 
 
 def test_archive_confirmation_says_what_archiving_does(staff_client, manager, small_assembly):
@@ -163,3 +166,8 @@ def test_archive_confirmation_says_what_archiving_does(staff_client, manager, sm
     assert "Archive “Small assembly”? An archived assembly takes no more registrations" in html
     assert "cannot be opened again" in html and "personal data" in html
     assert small_assembly.status != AssemblyStatus.ARCHIVED
+
+
+def test_audit_details_read_as_words():
+    data = {"bands": ["18-29", "30-44"], "removed": [], "replaced": 0, "run_id": None}
+    assert audit_details(data) == "bands: 18-29, 30-44 · removed: none · replaced: 0 · run id: —"
