@@ -2,7 +2,8 @@
 
 A manager adds two form fields of their own, opens a registration page in test, sends a test
 registration through it, promotes the page to open, writes a French confirmation email; a
-member of the public registers in French and confirms; a caller enters a phone registrant
+member of the public registers in French, gets the reminder to confirm (in French, once
+although the manager sends it twice) and confirms; a caller enters a phone registrant
 without an email address; the manager draws a panel and notifies it (twice). The emails sent
 are checked: one per person, the right kind for each status (selected, reserve, not
 selected), in the language each person registered in, nobody twice, and nobody without an
@@ -293,7 +294,23 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     confirmation = mailoutbox[-1]
     assert confirmation.to == ["marie@example.org"]
     assert confirmation.subject == f"Confirmez votre inscription : {FRENCH_TITLE}"
-    link = re.search(r"http://\S+/confirm/\S+/", confirmation.body)[0]
+
+    # 7b. She does not confirm at once: the manager sends the reminder to pending people
+    # (twice: the second sends nothing the same day); it reaches her in French.
+    pending = reverse("admin:assemblies_registrant_changelist") + (
+        f"?assembly={assembly.pk}&status__exact=pending"
+    )
+    for _ in range(2):
+        admin.go(pending)
+        page.check("#action-toggle")
+        page.select_option("select[name=action]", "send_reminder")
+        admin.click("button[name=index]")
+    admin.shot("reminders_sent_twice")
+    assert "0 reminder(s) sent; 1 already reminded today" in admin.messages(), admin.messages()
+    reminder = mailoutbox[-1]
+    assert reminder.to == ["marie@example.org"] and len(mailoutbox) == 3
+    assert reminder.subject == f"Rappel : confirmez votre inscription à {FRENCH_TITLE}"
+    link = re.search(r"http://\S+/confirm/\S+/", reminder.body)[0]
     public.page.goto(link)
     public.shot("confirm_in_french")
     public.click("main form button[type=submit]")
