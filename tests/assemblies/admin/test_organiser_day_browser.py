@@ -216,6 +216,9 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     day.click("input[type=submit][value='Start the selection']")
     first = _finish_run(day, assembly)
     day.shot("run_first")
+    # The facts wrap long hashes but not words ("pseudonymous" was cut mid-word).
+    facts = page.locator(".assemblies-facts dd").first
+    assert facts.evaluate("(el) => getComputedStyle(el).wordBreak") != "break-all"
     assert first.kind == RunKind.PANEL
 
     # 4. Void it with a reason.
