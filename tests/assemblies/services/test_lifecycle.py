@@ -174,6 +174,7 @@ def test_assembly_duplicate_copies_texts_email_templates_and_reply_to(small_asse
     small_assembly.save()
     ContentTranslationFactory(assembly=small_assembly, key="title", text="Petite assemblée")
     EmailTemplateFactory(assembly=small_assembly, subject="Chosen for {{ assembly }}")
+    EmailTemplateFactory(assembly=small_assembly, language="fr", subject="Tiré : {{ assembly }}")
     RegistrationPageFactory(assembly=small_assembly)
     copy = assembly_duplicate(
         assembly_id=small_assembly.pk, slug="small-2", title="Small again", actor=manager
@@ -182,8 +183,9 @@ def test_assembly_duplicate_copies_texts_email_templates_and_reply_to(small_asse
     assert list(copy.translations.values_list("language", "key", "text")) == [
         ("fr", "title", "Petite assemblée")
     ]
-    template = copy.email_templates.get()
+    template = copy.email_templates.get(language="")
     assert (template.subject, template.updated_by) == ("Chosen for {{ assembly }}", manager)
+    assert copy.email_templates.get(language="fr").subject == "Tiré : {{ assembly }}"
     assert not copy.registration_pages.exists()  # a page's short link belongs to its letters
 
 
