@@ -173,6 +173,7 @@ def test_organiser_day_fits_1280_pixels(browser_page, live_server, tmp_path):
     full.write_text(_people_csv(120, unknown_from=80))
     day.go(reverse("admin:assemblies_assembly_import", args=[assembly.pk, "registrants"]))
     day.shot("import_upload")
+    assert "a number such as a raw age becomes the band holding it" in page.inner_text("#content")
     page.set_input_files("input[type=file]", str(full))
     page.fill("input[name=id_column]", "id")
     day.click("input[type=submit]")
