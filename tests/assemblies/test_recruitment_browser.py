@@ -228,6 +228,13 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     tess = Registrant.objects.get(email="tess@example.org")
     assert tess.status == RegistrantStatus.TEST and tess.extra["availability"] == "Weekdays"
     assert [m.to for m in mailoutbox] == [["tess@example.org"]]
+    test_link = re.search(r"http://\S+/confirm/\S+/", mailoutbox[0].body)[0]
+    public.page.goto(test_link)  # the organiser tries the link of the test email
+    public.shot("test_submission_confirm_link")
+    assert public.page.locator("main form").count() == 0  # nothing to press
+    assert public.page.get_by_role("heading", level=1).inner_text() == "Test submission"
+    tess.refresh_from_db()
+    assert tess.status == RegistrantStatus.TEST
 
     # 5. Promote the page to open: first without confirming the warnings (refused).
     admin.go(change)

@@ -32,6 +32,7 @@ from assemblies.services.pages import (
 )
 from assemblies.services.registrants import registrant_confirm
 from assemblies.services.registration import registrant_register
+from assemblies.tokens import Purpose, link_token_make
 from opendlp.core.models import AuditEvent
 from tests.assemblies.factories import ContentTranslationFactory, RegistrationPageFactory
 from tests.assemblies.registration.conftest import form_data
@@ -356,3 +357,22 @@ def test_thanks_of_a_test_page_says_test_submission(client, post, assembly, mail
     assert "A confirmation email was sent to the address given" in html
     assert Registrant.objects.get().status == RegistrantStatus.TEST
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("purpose", [Purpose.CONFIRM, Purpose.WITHDRAW])
+def test_links_of_a_test_submission_say_test_and_change_nothing(client, assembly, purpose):
+    assembly.status = AssemblyStatus.DRAFT
+    assembly.save()
+    page = RegistrationPageFactory(assembly=assembly, status=PageStatus.TEST)
+    registrant = register(assembly, page=page).registrant
+    token = link_token_make(
+        purpose=purpose, public_id=registrant.public_id, assembly_id=assembly.pk
+    )
+    url = reverse(f"assemblies:{purpose.value}", kwargs={"slug": assembly.slug, "token": token})
+    client.post(url)
+    html = client.get(url).content.decode()
+    assert "Test submission" in html and "never joins the pool" in html
+    assert "confirmed" not in html and "You have withdrawn" not in html
+    assert f'/a/{assembly.slug}/"' not in html  # a draft has no public page to link to
+    registrant.refresh_from_db()
+    assert registrant.status == RegistrantStatus.TEST
