@@ -81,7 +81,7 @@ def test_build_creates_quotas_and_a_repeated_submit_changes_nothing(
 def test_build_page_offers_bands_for_raw_ages_and_builds_them(as_empty_manager, empty_assembly):
     url = _upload_for_categories(as_empty_manager, empty_assembly)
     html = as_empty_manager.get(url).content.decode()
-    assert "10 different numbers from 17 to 80" in html
+    assert "17 (1)" in html  # ten ages: listed
     assert 'name="bands_6"' in html and 'name="bands_4"' not in html  # age only
     data = {"columns": ["gender", "age"], "mode": "open", "bands_6": "0-29, 30-44, 45-64, 65+"}
     assert as_empty_manager.post(url, data).status_code == 302
@@ -301,3 +301,15 @@ def test_registrants_preview_counts_contact_columns_instead_of_listing_them(
     assert '<tr id="contact-columns"><td>3 contact columns</td>' in html
     assert "contact field" not in html
     assert "<td>gender</td><td>category gender</td>" in html
+
+
+def test_build_page_lists_a_short_column_of_numbers_and_offers_bands(
+    as_empty_manager, empty_assembly
+):
+    """A column of few numbers (household size) shows its values, with the bands box; a
+    column of many numbers shows its range instead."""
+    text = "id,size,age\n" + "".join(f"{n},{1 + n % 3},{18 + n}\n" for n in range(20))
+    html = as_empty_manager.get(_upload_for_categories(as_empty_manager, empty_assembly, text))
+    page = html.content.decode()
+    assert "1 (7), 2 (7), 3 (6)" in page and 'name="bands_2"' in page
+    assert "20 different numbers from 18 to 37" in page and 'name="bands_3"' in page
