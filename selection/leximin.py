@@ -22,7 +22,8 @@ the leximin point of ``conv(F)``, and a distribution over panels reaching it is 
 column generation on a *target* master LP (minimise the largest shortfall ``delta`` below the
 target); reaching ``delta = 0`` needs no optimality proof from the pricing program. On large
 pools the target master starts from the panels of a greedy walk down the faces of ``R``
-(:mod:`selection.decompose`), which usually reach the target outright; on middle-sized pools
+(:mod:`selection.decompose`; since 0.3.0 each face's panel is looked for on the support of
+the face's LP optimum first), which usually reach the target outright; on middle-sized pools
 the walk is tried within a deterministic work budget (simplex iterations, so the path taken,
 and the result, never depend on timing) and sampled panels seed the master when it stops
 short (see :data:`WALK_WORK_PER_TYPE`). If the
@@ -31,7 +32,8 @@ runs instead, starting from all panels found so far. Maximin is leximin's first 
 stops once that stage is proven; the relaxation's first-stage optimum ``z*`` is an upper bound
 on it. On pools large enough for the face walk it takes leximin's own path and stops as soon as
 every selectable type reaches ``z*`` (or after the fallback's first stage), so it never does
-more work than leximin; on smaller pools it aims at ``z*`` directly (see :func:`leximin`).
+more work than leximin; on smaller pools it aims at ``z*`` directly, since 0.4.0 for a few
+pricing rounds only before taking leximin's path (see :func:`_maximin_direct`).
 """
 
 from __future__ import annotations
@@ -503,8 +505,8 @@ def leximin(
     path and stops once every selectable type reaches the relaxation's first-stage optimum
     (an upper bound on the maximin value), or after the fallback's first stage, so it never
     does more work than leximin there. Below, :func:`_maximin_direct` aims at the first stage
-    alone (measured: as fast as leximin or up to 4 times faster on the shared and synthetic
-    instances).
+    alone for a few pricing rounds, then takes leximin's path (measured: as fast as leximin
+    or up to 4 times faster on the shared and synthetic instances).
 
     Args:
         model: the type model (the quotas must be feasible).
