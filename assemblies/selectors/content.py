@@ -166,29 +166,23 @@ def translation_keys_unknown(*, assembly: Assembly) -> list[str]:
     """The assembly's translation keys that name nothing it has (a category, quota value,
     form field or choice renamed or removed since the text was written), sorted, each once
     (whatever the language). Such a text is never shown."""
-    categories = set(Category.objects.filter(assembly=assembly).values_list("name", flat=True))
     values = set(Quota.objects.filter(assembly=assembly).values_list("category", "value"))
+    categories = set(Category.objects.filter(assembly=assembly).values_list("name", flat=True))
     categories |= {category for category, _value in values}
-    choices: dict[str, set[str]] = {}
-    for field in FormField.objects.filter(assembly=assembly):
-        choices[field.key] = set(field.choice_list)
+    fields = {field.key: field.choice_list for field in FormField.objects.filter(assembly=assembly)}
+    # Values and choices may hold ":", so those keys are compared whole.
+    named = {f"value:{category}:{value}" for category, value in values}
+    named |= {f"choice:{key}:{choice}" for key, choices in fields.items() for choice in choices}
     unknown = set()
     keys = ContentTranslation.objects.filter(assembly=assembly).values_list("key", flat=True)
     for key in set(keys):
-        if key in ASSEMBLY_KEYS:
-            continue
         prefix, _, rest = key.partition(":")
-        middle, _, suffix = rest.rpartition(":")
-        if prefix == "category":
-            known = middle in categories
-        elif prefix == "value":
-            known = (middle, suffix) in values
-        elif prefix == "field":
-            known = middle in choices
-        elif prefix == "choice":
-            known = suffix in choices.get(middle, set())
-        else:
-            known = False
-        if not known:
-            unknown.add(key)
+        middle = rest.rpartition(":")[0]
+        if key in ASSEMBLY_KEYS or key in named:
+            continue
+        if prefix == "category" and middle in categories:
+            continue
+        if prefix == "field" and middle in fields:
+            continue
+        unknown.add(key)
     return sorted(unknown)

@@ -53,14 +53,19 @@ def test_written_category_question_does_not_warn(db):
 
 def test_translation_keys_naming_nothing_warn(db):
     assembly = open_assembly()
-    FormFieldFactory(assembly=assembly, key="diet", type="single_choice", choices="Vegan")
+    FormFieldFactory(
+        assembly=assembly, key="diet", type="single_choice", choices="Vegan\nTime: evening"
+    )
     category, value = assembly.quotas.values_list("category", "value").first()
+    QuotaFactory(assembly=assembly, category=category, value="North: East")
     for key in (
         "title",
         f"category:{category}:question",
         f"value:{category}:{value}",
         "field:diet:label",
         "choice:diet:Vegan",
+        "choice:diet:Time: evening",
+        f"value:{category}:North: East",
         "category:gone:question",
         f"value:{category}:Nobody",
         "field:old:label",
