@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection, connections
+from django.utils import translation
 
 from opendlp.celery import app as celery_app
 
@@ -57,6 +58,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             reason = _service_missing(marker)
             if reason:
                 pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Undo the language a test's requests leave active in this thread (LocaleMiddleware
+    activates the visitor's language and leaves it), so a later test is not in French."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from accounts.demo import DEMO_ORGANISER_EMAIL
 from assemblies.demo import (
@@ -68,7 +69,10 @@ def test_demo_form_in_french(var_dir, client):
     call_command("demo", stdout=io.StringIO())
     assembly = Assembly.objects.get(slug=DEMO_SLUG)
     assert assembly.translations.count() == len(DEMO_FRENCH)
-    page = client.get(f"/a/{DEMO_SLUG}/register/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # A French request leaves French active in this thread (LocaleMiddleware): restore it.
+    with translation.override(translation.get_language()):
+        response = client.get(f"/a/{DEMO_SLUG}/register/", HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
     assert "Assemblée citoyenne de démonstration sur le climat" in page
     assert "Quel est votre genre ?" in page and "non binaire" in page and "21-22 mars" in page
     assert "Quels week-ends de l’assemblée pouvez-vous suivre ?" in page
