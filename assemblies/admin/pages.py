@@ -171,7 +171,9 @@ class ReadinessForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.warnings and not cleaned.get("warnings_confirmed"):
-            self.add_error("warnings_confirmed", "Tick the box to confirm the warnings.")
+            self.add_error(
+                "warnings_confirmed", "Tick the box to confirm the warnings. Nothing was changed."
+            )
         return cleaned
 
 

@@ -244,6 +244,7 @@ def test_recruitment_walk(browser_page, live_server, settings, small_assembly, m
     registration_page.refresh_from_db()
     if page.locator("#id_warnings_confirmed").count():
         assert registration_page.status == PageStatus.TEST
+        assert "Tick the box to confirm the warnings. Nothing was changed." in page.content()
         admin.shot("promote_refused_without_confirmation")
         page.check("#id_warnings_confirmed")
         admin.click("input[type=submit][value='Promote to open']")
