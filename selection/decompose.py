@@ -74,7 +74,7 @@ def decompose(
     work_limit: int | None = None,
     half_work_limit: int | None = None,
     start_work_limit: int | None = None,
-    search: bool = False,
+    search: int = 0,
 ) -> tuple[list[np.ndarray], np.ndarray, float]:
     """Greedy face walk from a target probability vector to panels (see the module text).
 
@@ -94,10 +94,12 @@ def decompose(
         start_work_limit: stop too once they have taken more than this many while at most
             :data:`START_MASS` of the mass is written (faces whose panels barely move the
             residual: the walk would crawl); ``None``: no limit.
-        search: look for each face's panel on the support of the face's LP optimum first
-            (:func:`_support_panel`), solving the whole face program only when that support
-            holds no panel; the panels differ from the whole program's, so this is a choice
-            of the engine version.
+        search: ``0``: solve each face's whole program; ``1``: look for each face's panel on
+            the support of the face's LP optimum first (:func:`_support_panel`), solving the
+            whole program only when that support holds no panel; ``2``: as 1, and when the
+            support holds no panel, try it together with the previous panel's types before
+            the whole program. The panels differ, so this is a choice of the engine version
+            (0.3.0 and 0.4.0: 1; 0.5.0: 2).
 
     Returns:
         ``(panels, weights, mass_left)``: the panels (``int64[T]`` type counts) in the order
@@ -148,7 +150,8 @@ def decompose(
         weight = np.where(used_up, 0.0, residual / (mass * sizes))
         counts = None
         if search:
-            counts = _support_panel(ip, weight, type_lower, type_upper)
+            previous = panels[-1] > 0 if search >= 2 and panels else None
+            counts = _support_panel(ip, weight, type_lower, type_upper, previous)
         if counts is None:
             counts, _, _ = ip.best(weight)
             work += max(0, int(ip.h.getInfo().simplex_iteration_count))
@@ -201,7 +204,11 @@ def _step(
 
 
 def _support_panel(
-    ip: PanelIP, weight: np.ndarray, type_lower: np.ndarray, type_upper: np.ndarray
+    ip: PanelIP,
+    weight: np.ndarray,
+    type_lower: np.ndarray,
+    type_upper: np.ndarray,
+    previous: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """A panel of the face ``ip`` is restricted to, found on the support of the face's LP
     optimum, or ``None`` when that support holds no panel.
@@ -212,7 +219,11 @@ def _support_panel(
     alone (the others bounded at 0, HiGHS's presolve on to drop them) takes a tenth of the
     time, and its panel is within a few per cent of the face's best weight, which is all the
     walk needs (any panel of the face keeps it exact). ``type_lower``, ``type_upper``: the
-    face's bounds on the type counts (as given to :meth:`PanelIP.restrict`).
+    face's bounds on the type counts (as given to :meth:`PanelIP.restrict`). ``previous``:
+    ``bool[T]``, the types of the walk's previous panel, which met every bound of the
+    previous face; when the support alone holds no panel, the program over the support and
+    these types is tried (measured on correlated_5000_100_7, 2,955 types: the support alone
+    fails at 39 of 595 faces, where the whole program takes about 1.5 s).
     """
     h, num_types = ip.h, ip.num_types
     every = np.arange(num_types, dtype=np.int32)
@@ -223,10 +234,17 @@ def _support_panel(
     h.changeColsIntegrality(num_types, every, np.full(num_types, highspy.HighsVarType.kInteger))
     if status != highspy.HighsModelStatus.kOptimal:
         return None
-    h.changeColsBounds(num_types, every, type_lower, np.where(x > SUPPORT_FLOOR, type_upper, 0.0))
+    supports = [x > SUPPORT_FLOOR]
+    if previous is not None:
+        supports.append(supports[0] | previous)
+    counts = None
     h.setOptionValue("presolve", "on")
     try:
-        counts, _, _ = ip.best(weight)
+        for support in supports:
+            h.changeColsBounds(num_types, every, type_lower, np.where(support, type_upper, 0.0))
+            counts, _, _ = ip.best(weight)
+            if counts is not None:
+                break
     finally:
         h.setOptionValue("presolve", "off")
         h.changeColsBounds(num_types, every, type_lower, type_upper)

@@ -279,7 +279,7 @@ def face_walk_seed(
     columns: Columns,
     point: np.ndarray,
     *,
-    search: bool = True,
+    search: int = 2,
 ) -> bool:
     """Seed ``columns`` with the face walk's panels for ``point`` (``float[T]`` probabilities
     of a point of the relaxation polytope); returns True when the walk was taken.
@@ -287,10 +287,12 @@ def face_walk_seed(
     Above :data:`DECOMPOSE_ABOVE_TYPES` types the walk always runs (its panels are kept even
     when it stops at a face without a panel) and looks for each face's panel on the support
     of the face's LP optimum first (``search`` of :func:`selection.decompose.decompose`;
-    since 0.3.0, unless ``search`` is False: measured on synthetic_1727_110_7, 1,400 types,
-    the walk's CPU time falls from 46 s to 13 s). From :data:`SAMPLE_ABOVE_TYPES` types on it runs
-    within :data:`WALK_WORK_PER_TYPE` (stopping early, see :data:`WALK_HALF_WORK_PER_TYPE`
-    and :data:`WALK_START_WORK_PER_TYPE`) and its panels are kept only when it wrote all of
+    since 0.3.0, unless ``search`` is 0: measured on synthetic_1727_110_7, 1,400 types,
+    the walk's CPU time falls from 46 s to 13 s; ``search`` 2, since 0.5.0, also tries the
+    support with the previous panel's types before the whole face program). From
+    :data:`SAMPLE_ABOVE_TYPES` types on it runs within :data:`WALK_WORK_PER_TYPE` (stopping
+    early, see :data:`WALK_HALF_WORK_PER_TYPE` and :data:`WALK_START_WORK_PER_TYPE`) and its
+    panels are kept only when it wrote all of
     ``point`` (a walk cut short leaves the sampled path as it was: its panels measured no
     help there). Below, it does not run.
     """
@@ -309,7 +311,7 @@ def face_walk_seed(
         work_limit=limit,
         half_work_limit=half,
         start_work_limit=start,
-        search=large and search,
+        search=search if large else 0,
     )
     walked = large or mass <= MASS_TOLERANCE
     for counts in panels if walked else ():
@@ -326,7 +328,7 @@ def reach_target(
     point: np.ndarray | None = None,
     floor: float | None = None,
     walked: bool = False,
-    search: bool = True,
+    search: int = 2,
     rounds: int | None = None,
     stall: float | None = None,
 ) -> np.ndarray | None:
@@ -520,7 +522,7 @@ def leximin(
         ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel.
     """
     ip = PanelIP(model, monitor)
-    search = release not in ("0.1.0", "0.2.0")
+    search = {"0.1.0": 0, "0.2.0": 0, "0.3.0": 1, "0.4.0": 1}.get(release, 2)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
     rounds = LARGE_INITIAL_ROUNDS if large and search else None
     columns, selectable = initial_columns(model, ip, monitor, rounds=rounds)

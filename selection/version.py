@@ -1,6 +1,6 @@
 """The package version and the releases whose reports this version can verify."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 #: Every released engine version whose reports use the draw format ``opendlp-selection/v1``
 #: (the byte format pinned by tests/selection/vectors/draw_v1.json). A report naming any other
@@ -10,4 +10,6 @@ __version__ = "0.4.0"
 #: each face's LP optimum and start from 8 rounds of initial panels (other distributions there).
 #: 0.4.0: maximin on pools of 151-450 types gives up the flat target after a few rounds when it
 #: stalls and takes leximin's path (other distributions there where it did).
-RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0")
+#: 0.5.0: above 450 types, where a face's LP support holds no panel, the walk tries the support
+#: with the previous panel's types before the whole face program (other distributions there).
+RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0")

@@ -31,7 +31,7 @@ def test_verify_accepts_the_untouched_report(drawn):
     assert report["version"] == __version__
 
 
-@pytest.mark.parametrize("release", ["0.1.0", "0.2.0", "0.3.0"])
+@pytest.mark.parametrize("release", ["0.1.0", "0.2.0", "0.3.0", "0.4.0"])
 def test_verify_accepts_a_report_of_an_earlier_release(drawn, release):
     quotas, pool, report = drawn
     outcome = verify({**report, "version": release}, quotas, pool, recompute=True)
