@@ -288,11 +288,7 @@ def registrant_confirm(
         registrant = _by_link(assembly_id=assembly_id, public_id=public_id)
         if registrant.status != RegistrantStatus.PENDING:
             return registrant
-        if registrant.assembly.status not in CONFIRMABLE_ASSEMBLY_STATUSES:
-            raise ServiceError(
-                "This assembly no longer takes confirmations: its panel has been selected "
-                "or it is archived."
-            )
+        _confirmable_or_refuse(registrant)
         _move(
             registrant,
             RegistrantStatus.POOL,
@@ -301,6 +297,19 @@ def registrant_confirm(
             email_confirmed_at=now,
         )
     return registrant
+
+
+def _confirmable_or_refuse(registrant: Registrant) -> None:
+    """Refuse a confirmation once the registrant's assembly no longer takes them.
+
+    Raises:
+        ServiceError: the assembly's panel was selected or it is archived.
+    """
+    if registrant.assembly.status not in CONFIRMABLE_ASSEMBLY_STATUSES:
+        raise ServiceError(
+            "This assembly no longer takes confirmations: its panel has been selected "
+            "or it is archived."
+        )
 
 
 def registrant_staff_confirm(
@@ -335,11 +344,7 @@ def registrant_staff_confirm(
             raise Forbidden("A staff confirmation names the staff member who made it.")
         if registrant.status != RegistrantStatus.PENDING:
             return registrant
-        if registrant.assembly.status not in CONFIRMABLE_ASSEMBLY_STATUSES:
-            raise ServiceError(
-                "This assembly no longer takes confirmations: its panel has been selected "
-                "or it is archived."
-            )
+        _confirmable_or_refuse(registrant)
         _move(
             registrant,
             RegistrantStatus.POOL,

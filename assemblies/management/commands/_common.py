@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 
 from assemblies import engine
 from assemblies.errors import ImportRejected, ServiceError
@@ -45,3 +45,24 @@ def service_error(exc: ServiceError) -> CommandError:
         lines += [f"  {problem}" for problem in exc.problems]
         return CommandError("\n".join(lines))
     return CommandError(str(exc))
+
+
+def add_base_url_argument(parser: CommandParser) -> None:
+    """Add the required ``--base-url`` option (scheme and host of the links in emails)."""
+    parser.add_argument(
+        "--base-url",
+        required=True,
+        help="Scheme and host of the links in the emails, e.g. https://dlp.example.org",
+    )
+
+
+def base_url_or_error(value: str) -> str:
+    """``value`` without a trailing slash, when it is an http(s) scheme and host.
+
+    Raises:
+        CommandError: no ``https://`` or ``http://`` scheme, or a space in the value.
+    """
+    base_url = value.rstrip("/")
+    if not base_url.startswith(("https://", "http://")) or " " in base_url:
+        raise CommandError("--base-url: give scheme and host, e.g. https://dlp.example.org")
+    return base_url

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from assemblies.management.commands._common import add_base_url_argument, base_url_or_error
 from assemblies.services.emails import panel_notify
 from opendlp.core.errors import DomainError
 from opendlp.core.nul import NulSafeCommand
@@ -19,16 +20,10 @@ class Command(NulSafeCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("run_id", type=int)
-        parser.add_argument(
-            "--base-url",
-            required=True,
-            help="Scheme and host of the links in the emails, e.g. https://dlp.example.org",
-        )
+        add_base_url_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        base_url = options["base_url"].rstrip("/")
-        if not base_url.startswith(("https://", "http://")) or " " in base_url:
-            raise CommandError("--base-url: give scheme and host, e.g. https://dlp.example.org")
+        base_url = base_url_or_error(options["base_url"])
         try:
             outcome = panel_notify(run_id=options["run_id"], base_url=base_url)
         except DomainError as exc:
