@@ -258,6 +258,26 @@ class SwapSearch:
             self._differ = differ
         return self._differ[out][:, into].astype(np.int64)
 
+    def _swap_candidates(
+        self, counts: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The types a swap step may remove (``out``: in the panel) and add (``into``: below
+        their size, in no household already on the panel, and weighing more than the lightest
+        type in ``out``, so only they can gain); ``None`` when either is empty."""
+        out = np.flatnonzero(counts > 0)
+        into = np.flatnonzero(counts < self.model.sizes)
+        if len(self.model.household_groups):
+            busy = np.zeros(len(self.model.household_groups) + 1, dtype=bool)
+            chosen = self.house_of[counts > 0]
+            busy[chosen[chosen >= 0]] = True
+            into = into[~busy[self.house_of[into]] | (self.house_of[into] < 0)]
+        if len(out) == 0 or len(into) == 0:
+            return None
+        into = into[weights[into] > weights[out].min() + 1e-12]
+        if len(into) == 0:
+            return None
+        return out, into
+
     def improve(
         self, counts: np.ndarray, weights: np.ndarray, max_steps: int = 200
     ) -> tuple[np.ndarray, float]:
@@ -268,29 +288,18 @@ class SwapSearch:
         """
         if len(self.value_of) > BIT_CATEGORIES:
             return self._improve_matrix(counts, weights, max_steps)
-        model = self.model
         counts = counts.copy()
-        sizes = model.sizes
         incidence = self.incidence
-        grouped = len(model.household_groups) > 0
         quota_count = incidence @ counts
         for _ in range(max_steps):
             # A quota "locks" a member out (in) when one fewer (more) would break its min (max).
             lock_out = self.quota_bit * (quota_count < self.lower + 0.5)
             lock_in = self.quota_bit * (quota_count > self.upper - 0.5)
-            out = np.flatnonzero(counts > 0)
-            into = np.flatnonzero(counts < sizes)
-            if grouped:
-                busy = np.zeros(len(model.household_groups) + 1, dtype=bool)
-                chosen = self.house_of[counts > 0]
-                busy[chosen[chosen >= 0]] = True
-                into = into[~busy[self.house_of[into]] | (self.house_of[into] < 0)]
-            if len(out) == 0 or len(into) == 0:
+            candidates = self._swap_candidates(counts, weights)
+            if candidates is None:
                 break
+            out, into = candidates
             w_out = weights[out]
-            into = into[weights[into] > w_out.min() + 1e-12]  # only these can gain
-            if len(into) == 0:
-                break
             # Swap a -> b is allowed iff in every category where a and b differ, a's value is
             # not locked out and b's value is not locked in (bit masks over categories).
             locked_out = (lock_out @ incidence[:, out]).astype(np.int64)
@@ -312,26 +321,16 @@ class SwapSearch:
     ) -> tuple[np.ndarray, float]:
         """:meth:`improve` for more than :data:`BIT_CATEGORIES` categories (the same steps,
         the swap rule as products of the quota incidence)."""
-        model = self.model
         counts = counts.copy()
-        sizes = model.sizes
         incidence = self.incidence
         for _ in range(max_steps):
             quota_count = incidence @ counts
             lock_out = (quota_count < self.lower + 0.5).astype(np.float64)
             lock_in = (quota_count > self.upper - 0.5).astype(np.float64)
-            out = np.flatnonzero(counts > 0)
-            into = np.flatnonzero(counts < sizes)
-            if len(model.household_groups):
-                busy = np.zeros(len(model.household_groups) + 1, dtype=bool)
-                chosen = self.house_of[counts > 0]
-                busy[chosen[chosen >= 0]] = True
-                into = into[~busy[self.house_of[into]] | (self.house_of[into] < 0)]
-            if len(out) == 0 or len(into) == 0:
+            candidates = self._swap_candidates(counts, weights)
+            if candidates is None:
                 break
-            into = into[weights[into] > weights[out].min() + 1e-12]  # only these can gain
-            if len(into) == 0:
-                break
+            out, into = candidates
             gain = weights[into][None, :] - weights[out][:, None]
             # Swap a -> b is allowed iff b shares a's value in every category where a's value
             # is locked out, and a shares b's value wherever b's value is locked in.
