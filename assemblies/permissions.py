@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from assemblies.models import AssemblyMembership, RegistrantStatus, Role
+from opendlp.core.errors import Forbidden
 
 #: Statuses a caller may set, and only on registrants currently in one of them.
 CALLER_STATUSES = (
@@ -75,6 +76,21 @@ def can_view(user: Any, assembly_id: int | None) -> bool:
 def can_manage(user: Any, assembly_id: int | None) -> bool:
     """Managers (and superusers) change the assembly, import, export and run selections."""
     return role_in(user, assembly_id) == Role.MANAGER
+
+
+def manager_required(actor: Any, assembly_id: int, what: str) -> None:
+    """Refuse unless ``actor`` manages the assembly; ``actor`` None is the system (allowed).
+
+    Args:
+        actor: the user acting, or None for the system (a task, a command).
+        assembly_id: the assembly's primary key.
+        what: the action, completing "Only the assembly's managers can ...".
+
+    Raises:
+        Forbidden: ``actor`` is a user who does not manage the assembly.
+    """
+    if actor is not None and not can_manage(actor, assembly_id):
+        raise Forbidden(f"Only the assembly's managers can {what}.")
 
 
 def can_call(user: Any, assembly_id: int | None) -> bool:

@@ -34,7 +34,7 @@ from assemblies.models import (
 )
 from assemblies.selectors.assemblies import assemblies_visible_to
 from assemblies.services.assemblies import assembly_export_record
-from assemblies.services.emails import registrants_remind
+from assemblies.services.notifications import registrants_remind
 from assemblies.services.overrides import registrant_seat_override
 from assemblies.services.registrants import (
     mover_for,
@@ -365,7 +365,7 @@ class RegistrantAdmin(RegistrantNotesMixin, MembershipAdmin):
     )
     def send_reminder(self, request: HttpRequest, queryset: QuerySet) -> None:
         """Email the reminder to confirm to the selected pending registrants
-        (:func:`~assemblies.services.emails.registrants_remind`), per assembly."""
+        (:func:`~assemblies.services.notifications.registrants_remind`), per assembly."""
         by_assembly: dict[int, list[int]] = {}
         for pk, assembly_id in queryset.values_list("pk", "assembly_id"):
             by_assembly.setdefault(assembly_id, []).append(pk)

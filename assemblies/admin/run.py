@@ -49,8 +49,8 @@ from assemblies.selectors.runs import (
 )
 from assemblies.services.assemblies import assembly_export_record
 from assemblies.services.ceremony import selection_run_seed_enter
-from assemblies.services.emails import panel_notify
 from assemblies.services.execution import selection_run_verify
+from assemblies.services.notifications import panel_notify
 from assemblies.services.records import selection_run_publish
 from assemblies.services.runs import selection_run_cancel
 from assemblies.services.voiding import VOID_REASON_MAX_LENGTH, selection_run_void
@@ -439,7 +439,7 @@ class SelectionRunAdmin(MembershipAdmin):
     def notify_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """GET: who the notification writes to (counts per kind, the people without an email
         address to call, sends already made); POST: notify
-        (:func:`assemblies.services.emails.panel_notify`; a second POST sends nothing twice
+        (:func:`assemblies.services.notifications.panel_notify`; a second POST sends nothing twice
         and resumes sends still queued or failed). Managers only."""
         run = self._run(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from assemblies.management.commands._common import add_base_url_argument, base_url_or_error
-from assemblies.services.emails import panel_notify
+from assemblies.services.notifications import panel_notify
 from opendlp.core.errors import DomainError
 from opendlp.core.nul import NulSafeCommand
 

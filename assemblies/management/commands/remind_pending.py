@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from assemblies.management.commands._common import add_base_url_argument, base_url_or_error
-from assemblies.services.emails import registrants_remind
+from assemblies.services.notifications import registrants_remind
 from opendlp.core.errors import DomainError
 from opendlp.core.nul import NulSafeCommand
 

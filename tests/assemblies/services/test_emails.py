@@ -27,10 +27,10 @@ from assemblies.services.emails import (
     email_preview,
     email_send_deliver,
     email_template_save,
-    panel_notify,
 )
 from assemblies.services.execution import selection_run_execute
 from assemblies.services.lifecycle import assembly_registrants_erase
+from assemblies.services.notifications import panel_notify
 from assemblies.services.registrants import registrant_erase
 from assemblies.services.registration import confirmation_email_send
 from assemblies.services.runs import selection_run_start

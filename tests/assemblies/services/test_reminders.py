@@ -1,5 +1,5 @@
 """Staff confirmations and the reminder to confirm (services/registrants.py
-``registrant_staff_confirm``, services/emails.py ``registrants_remind``, and the registrant
+``registrant_staff_confirm``, services/notifications.py ``registrants_remind``, and the registrant
 admin's actions that call them)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.utils import timezone
 from assemblies.errors import ServiceError
 from assemblies.models import AssemblyStatus, EmailSend, RegistrantStatus
 from assemblies.selectors.timeline import registrant_timeline
-from assemblies.services.emails import registrants_remind
+from assemblies.services.notifications import registrants_remind
 from assemblies.services.registrants import registrant_staff_confirm
 from opendlp.core.errors import Forbidden
 from opendlp.core.models import AuditEvent
