@@ -1,6 +1,6 @@
 """The package version and the releases whose reports this version can verify."""
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 #: Every released engine version whose reports use the draw format ``opendlp-selection/v1``
 #: (the byte format pinned by tests/selection/vectors/draw_v1.json). A report naming any other
@@ -12,4 +12,19 @@ __version__ = "0.5.0"
 #: stalls and takes leximin's path (other distributions there where it did).
 #: 0.5.0: above 450 types, where a face's LP support holds no panel, the walk tries the support
 #: with the previous panel's types before the whole face program (other distributions there).
-RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0")
+#: 0.6.0: (each change of path since 0.5.0 is gated with :func:`since`)
+RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0")
+
+
+def since(release: str, version: str) -> bool:
+    """Whether ``release`` (a version of :data:`RELEASES`, e.g. the one that wrote a report)
+    is ``version`` or later, so a path introduced in ``version`` applies to it.
+
+    Args:
+        release: the engine version whose path to take.
+        version: the release that introduced the path.
+
+    Raises:
+        ValueError: either is not in :data:`RELEASES`.
+    """
+    return RELEASES.index(release) >= RELEASES.index(version)
