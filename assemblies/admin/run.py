@@ -29,13 +29,9 @@ from assemblies.exports import (
     run_quotas_csv,
 )
 from assemblies.models import EmailKind, RunStatus, SelectionRun
-from assemblies.reports import (
-    PDF_CONTENT_TYPE,
-    XLSX_CONTENT_TYPE,
-    NoResult,
-    run_report_pdf,
-    run_report_xlsx,
-)
+from assemblies.reports.common import NoResult
+from assemblies.reports.pdf import PDF_CONTENT_TYPE, run_report_pdf
+from assemblies.reports.xlsx import XLSX_CONTENT_TYPE, run_report_xlsx
 from assemblies.selectors.emails import run_notify_plan
 from assemblies.selectors.runs import (
     run_category_figures,
@@ -338,7 +334,8 @@ class SelectionRunAdmin(MembershipAdmin):
     def download_view(self, request: HttpRequest, run_id: int, what: str) -> HttpResponse:
         """The run's downloads of :data:`DOWNLOADS`: panel CSV, remaining pool CSV, report
         JSON, distribution CSV, bundle, inputs, and the report as PDF or Excel workbook
-        (:mod:`assemblies.reports`). 404 with a plain message before the run succeeds."""
+        (:mod:`assemblies.reports.pdf`, :mod:`assemblies.reports.xlsx`). 404 with a plain
+        message before the run succeeds."""
         if what not in DOWNLOADS:
             return HttpResponse(status=404)
         suffix, need = DOWNLOADS[what]

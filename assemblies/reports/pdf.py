@@ -1,235 +1,33 @@
-"""A run's report as files for clients: a PDF (:func:`run_report_pdf`, fpdf2) and an Excel
-workbook (:func:`run_report_xlsx`, openpyxl).
-
-Reads only: both build bytes from the run's stored inputs and result (through
-:mod:`assemblies.selectors.runs`), so the figures never change after the run. Neither holds
-contact details: people appear by their random public id, with the answers the engine was
-given. Recording the download is the caller's business
-(:func:`assemblies.services.assemblies.assembly_export_record`).
-
-Every string cell of the workbook goes through
-:func:`opendlp.core.spreadsheets.csv_cell_safe` (a leading ``=``, ``+``, ``-``, ``@``, tab or
-CR gets a single quote in front) and is typed as a string, so no registrant's answer can run
-as a formula.
-"""
+"""A run's report as a PDF for clients (:func:`run_report_pdf`, fpdf2, A4)."""
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos
 from fpdf.fonts import FontFace
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet.worksheet import Worksheet
 
 from assemblies import engine
-from assemblies.models import Registrant, RunKind, SelectionRun
+from assemblies.models import RunKind, SelectionRun
+from assemblies.reports.common import moment_text, run_categories, run_pool, run_result
 from assemblies.selectors.runs import (
     CategoryFigures,
     ReplacementFigures,
     run_category_figures,
     run_quota_outcomes,
     run_replacement_figures,
-    run_report,
 )
-from opendlp.core.spreadsheets import csv_cell_safe
 
 #: The Unicode TrueType font of the PDF (Debian's fonts-dejavu-core); when it is missing the
 #: PDF falls back to the core Helvetica font and its text is reduced to Latin-1.
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
-#: Sheets of the workbook, in order (stable names: programs read them).
-XLSX_SHEETS = ("Panel", "Pool", "Quotas", "Metadata")
-
-#: Content types of the two files.
+#: The PDF's content type.
 PDF_CONTENT_TYPE = "application/pdf"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class NoResult(ValueError):
-    """The run has no result to report (it is pending, running, failed or cancelled)."""
-
-
-def _result(run: SelectionRun) -> engine.SelectionResult:
-    report = run_report(run=run)
-    if report is None:
-        raise NoResult(_("The run has no result: a report exists once the run has succeeded."))
-    return report
-
-
-def _when(moment: datetime | None) -> str:
-    """A timestamp in the site's time zone, to the minute, with the zone's name."""
-    if moment is None:
-        return ""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _categories(run: SelectionRun) -> list[str]:
-    """The run's categories in quota-table order."""
-    quotas = (run.input_snapshot or {}).get("quotas", [])
-    return list(dict.fromkeys(q["category"] for q in quotas))
-
-
-def _pool(run: SelectionRun) -> list[dict[str, Any]]:
-    """The pool the engine was given: ``{"id": public id, "answers": {...}, ...}`` dicts."""
-    return list((run.input_snapshot or {}).get("pool", []))
-
-
-# --- Excel -------------------------------------------------------------------------------
-
-
-def _text_cell(value: object) -> str:
-    """A string cell's text: formula-neutralised and without the control characters that
-    XML (so openpyxl) refuses."""
-    return ILLEGAL_CHARACTERS_RE.sub("", csv_cell_safe(value))
-
-
-class _Sheet:
-    """Writes rows to a worksheet, each cell typed explicitly: numbers (not bool) as
-    numbers, None as empty, everything else as a neutralised string."""
-
-    def __init__(self, sheet: Worksheet) -> None:
-        self.sheet = sheet
-        self.row = 0
-
-    def append(self, values: Iterable[object]) -> None:
-        """Add one row under the last one."""
-        self.row += 1
-        for column, value in enumerate(values, start=1):
-            if value is None:
-                continue
-            cell = self.sheet.cell(row=self.row, column=column)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                cell.value = value
-                cell.data_type = "n"
-                if isinstance(value, float):
-                    cell.number_format = "0.0000"
-            else:
-                cell.value = _text_cell(value)
-                cell.data_type = "s"
-
-
-def run_report_xlsx(*, run: SelectionRun) -> bytes:
-    """The run's report as an Excel workbook (.xlsx bytes) with the sheets of
-    :data:`XLSX_SHEETS`:
-
-    - ``Panel``: the people the run drew: ``id`` (random public id), ``status`` (the
-      registrant's status now), one column per category (the answers the engine was given)
-      and ``selection_probability`` (0..1).
-    - ``Pool``: everyone in the run's pool, the same columns plus ``selected`` (yes/no).
-    - ``Quotas``: ``category, value, min, max, pool, panel`` (kept members included for a
-      replacement run), ``kept``, ``met``.
-    - ``Metadata``: ``field, value`` rows: assembly, run id, kind, status, algorithm, engine
-      version, seed, input digest, created, finished, published, the engine's figures.
-
-    One query for the registrants' statuses, whatever the pool size.
-
-    Raises:
-        NoResult: the run has not succeeded.
-    """
-    report = _result(run)
-    categories = _categories(run)
-    pool = _pool(run)
-    chosen = set(report.panel)
-    statuses = {
-        str(public_id): status
-        for public_id, status in Registrant.objects.filter(assembly_id=run.assembly_id)
-        .values_list("public_id", "status")
-        .iterator(chunk_size=2000)
-    }
-
-    def person_row(person: dict[str, Any]) -> list[object]:
-        pid = person["id"]
-        return [
-            pid,
-            statuses.get(pid, ""),
-            *(person["answers"].get(c, "") for c in categories),
-            float(report.probabilities.get(pid, 0.0)),
-        ]
-
-    workbook = Workbook()
-    first = workbook.active
-    assert isinstance(first, Worksheet)  # a new workbook has one sheet
-    first.title = XLSX_SHEETS[0]
-    panel_sheet = _Sheet(first)
-    header = ["id", "status", *categories, "selection_probability"]
-    panel_sheet.append(header)
-    by_id = {person["id"]: person for person in pool}
-    for pid in report.panel:
-        panel_sheet.append(person_row(by_id.get(pid, {"id": pid, "answers": {}})))
-
-    pool_sheet = _Sheet(workbook.create_sheet(XLSX_SHEETS[1]))
-    pool_sheet.append([*header, "selected"])
-    for person in pool:
-        pool_sheet.append([*person_row(person), "yes" if person["id"] in chosen else "no"])
-
-    quota_sheet = _Sheet(workbook.create_sheet(XLSX_SHEETS[2]))
-    quota_sheet.append(["category", "value", "min", "max", "pool", "panel", "kept", "met"])
-    for outcome in run_quota_outcomes(run=run):
-        quota_sheet.append(
-            [
-                outcome.category,
-                outcome.value,
-                outcome.min,
-                outcome.max,
-                outcome.pool,
-                outcome.selected,
-                outcome.kept,
-                "yes" if outcome.met else "no",
-            ]
-        )
-
-    meta_sheet = _Sheet(workbook.create_sheet(XLSX_SHEETS[3]))
-    meta_sheet.append(["field", "value"])
-    for field, value in _metadata(run, report, pool_size=len(pool)):
-        meta_sheet.append([field, value])
-
-    for sheet in workbook.worksheets:
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _metadata(
-    run: SelectionRun, report: engine.SelectionResult, *, pool_size: int
-) -> list[tuple[str, object]]:
-    return [
-        ("assembly", run.assembly.title),
-        ("assembly_slug", run.assembly.slug),
-        ("run_id", run.pk),
-        ("kind", run.kind),
-        ("status", run.status),
-        ("algorithm", report.algorithm or run.algorithm),
-        ("engine_version", report.version),
-        ("seed", report.seed or run.seed),
-        ("input_digest", report.input_digest),
-        ("inputs_checksum", run.input_sha256),
-        ("created", _when(run.created_at)),
-        ("finished", _when(run.finished_at)),
-        ("published", _when(run.published_at)),
-        ("voided", _when(run.voided_at)),
-        ("panel_size", run.panel_size),
-        ("pool_size", pool_size),
-        ("households", "yes" if report.households else "no"),
-        ("min_probability", float(report.min_probability)),
-        ("gini", float(report.gini)),
-        ("geometric_mean", float(report.geometric_mean)),
-        ("num_panels", report.num_panels),
-        ("seconds", float(report.seconds)),
-    ]
-
-
-# --- PDF ---------------------------------------------------------------------------------
 
 #: Characters the Latin-1 fallback writes differently (the rest of non-Latin-1 becomes "?").
 _LATIN1_SUBSTITUTES = str.maketrans(
@@ -494,9 +292,9 @@ def run_report_pdf(
     Raises:
         NoResult: the run has not succeeded.
     """
-    report = _result(run)
-    pool = _pool(run)
-    categories = _categories(run)
+    report = run_result(run)
+    pool = run_pool(run)
+    categories = run_categories(run)
     pdf = _pdf_start(run, font_path)
 
     pdf.add_page()
@@ -526,8 +324,8 @@ def run_report_pdf(
         ),
         (_("Seed"), report.seed or run.seed),
         (_("Input digest (SHA-256)"), report.input_digest),
-        (_("Requested"), _when(run.created_at)),
-        (_("Finished"), _when(run.finished_at)),
+        (_("Requested"), moment_text(run.created_at)),
+        (_("Finished"), moment_text(run.finished_at)),
     ]
     if report.estimated_from:
         facts.append(
@@ -537,9 +335,9 @@ def run_report_pdf(
             )
         )
     if run.published_at:
-        facts.append((_("Public draw record"), record_url or _when(run.published_at)))
+        facts.append((_("Public draw record"), record_url or moment_text(run.published_at)))
     if run.voided_at:
-        facts.append((_("Voided"), f"{_when(run.voided_at)}: {run.void_reason}"))
+        facts.append((_("Voided"), f"{moment_text(run.voided_at)}: {run.void_reason}"))
     if run.kind == RunKind.TEST:
         facts.append((_("Note"), _("A test run: nobody was marked selected by it.")))
     _table(pdf, facts, widths=(50, 130), size=10, header=False)
