@@ -93,6 +93,17 @@ class MembershipAdmin(NulSafeChangeListMixin, admin.ModelAdmin):
             raise PermissionDenied("Your role in this assembly does not allow this.")
         return assembly
 
+    def object_or_404(self, request: HttpRequest, object_id: Any, need: str = "view") -> Any:
+        """The object if the user may ``need`` ("view", "call" or "manage") its assembly.
+
+        Raises:
+            Http404: no such object in the user's assemblies.
+            PermissionDenied: a member whose role is too weak (403).
+        """
+        obj = self.get_object(request, str(object_id))
+        self.assembly_or_404(request, self.assembly_id_of(obj), need)
+        return obj
+
     def refuse(self, request: HttpRequest, exc: DomainError, prefix: str = "") -> None:
         """Tell the organiser a service refused (the one mapping of domain errors in the
         admin): an error message with the refusal's sentence, after ``prefix`` if given."""
