@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from assemblies import permissions
 from assemblies.admin.base import MembershipAdmin
-from assemblies.admin.registrant import AssemblyFilter
+from assemblies.admin.filters import AssemblyFilter
 from assemblies.mailtemplates import PLACEHOLDERS, default_wording
 from assemblies.models import Assembly, EmailKind, EmailSend, EmailTemplate
 from assemblies.selectors.content import site_language

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from assemblies import permissions
-from assemblies.admin.registrant import AssemblyFilter
+from assemblies.admin.filters import AssemblyFilter
 from assemblies.admin.run_actions import RunActionsAdmin
 from assemblies.admin.run_downloads import RunDownloadsAdmin
 from assemblies.charts import category_chart_svg, probability_chart_svg
