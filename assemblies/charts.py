@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from assemblies.selectors.runs import CategoryFigures
+from assemblies.selectors.run_figures import CategoryFigures
 
 
 def probability_chart_svg(
@@ -102,7 +102,7 @@ def category_chart_svg(figures: CategoryFigures, *, chart_id: str, width: int = 
     (a dark bar, labelled with the count).
 
     Args:
-        figures: the category's :class:`assemblies.selectors.runs.CategoryFigures`.
+        figures: the category's :class:`assemblies.selectors.run_figures.CategoryFigures`.
         chart_id: a unique, HTML-id-safe token for the title/desc ids on the page.
         width: width in pixels; the height grows with the number of values.
 

@@ -23,7 +23,7 @@ from assemblies.models import (
     RegistrantStatus,
 )
 from assemblies.selectors.households import household_columns_normalise
-from assemblies.selectors.runs import QuotaChange
+from assemblies.selectors.infeasibility import QuotaChange
 
 #: Largest CSV accepted by the admin upload (bytes).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -172,7 +172,8 @@ class RelaxationForm(forms.Form):
     """The "Apply this relaxation" form: the suggestion as shown (JSON, a list of
     ``{category, value, min, max, new_min, new_max}``) and where it came from.
     ``cleaned_data["relaxation"]`` is a list of
-    :class:`~assemblies.selectors.runs.QuotaChange`; a malformed item is refused naming it."""
+    :class:`~assemblies.selectors.infeasibility.QuotaChange`; a malformed item is refused
+    naming it."""
 
     relaxation = forms.CharField(widget=forms.HiddenInput, max_length=50_000)
     source = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)

@@ -40,8 +40,9 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.assemblies import assembly_feasibility, status_counts
+from assemblies.selectors.infeasibility import infeasibility_of
 from assemblies.selectors.readiness import assembly_readiness
-from assemblies.selectors.runs import active_run, infeasibility_of
+from assemblies.selectors.runs import active_run
 from assemblies.services.assemblies import (
     assembly_archive,
     assembly_close_registration,

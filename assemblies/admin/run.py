@@ -19,16 +19,14 @@ from assemblies.admin.run_actions import RunActionsAdmin
 from assemblies.admin.run_downloads import RunDownloadsAdmin
 from assemblies.charts import category_chart_svg, probability_chart_svg
 from assemblies.models import RunStatus, SelectionRun
-from assemblies.selectors.runs import (
+from assemblies.selectors.infeasibility import run_infeasibility
+from assemblies.selectors.run_figures import (
     run_category_figures,
-    run_infeasibility,
-    run_panel_members,
-    run_probabilities_sorted,
-    run_progress,
     run_quota_outcomes,
     run_replacement_figures,
-    run_report,
 )
+from assemblies.selectors.run_progress import run_progress
+from assemblies.selectors.runs import run_panel_members, run_probabilities_sorted, run_report
 from opendlp.core.admin_layout import truncated
 from opendlp.core.selectors import audit_events_for
 

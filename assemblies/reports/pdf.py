@@ -14,7 +14,7 @@ from fpdf.fonts import FontFace
 from assemblies import engine
 from assemblies.models import RunKind, SelectionRun
 from assemblies.reports.common import moment_text, run_categories, run_pool, run_result
-from assemblies.selectors.runs import (
+from assemblies.selectors.run_figures import (
     CategoryFigures,
     ReplacementFigures,
     run_category_figures,

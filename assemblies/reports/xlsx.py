@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from assemblies import engine
 from assemblies.models import Registrant, SelectionRun
 from assemblies.reports.common import moment_text, run_categories, run_pool, run_result
-from assemblies.selectors.runs import run_quota_outcomes
+from assemblies.selectors.run_figures import run_quota_outcomes
 from opendlp.core.spreadsheets import csv_cell_safe
 
 #: Sheets of the workbook, in order (stable names: programs read them).

@@ -23,7 +23,7 @@ from assemblies.models import (
 )
 from assemblies.permissions import visible_assembly_ids
 from assemblies.selectors.households import household_check_or_refuse
-from assemblies.selectors.runs import problem_plain
+from assemblies.selectors.infeasibility import problem_plain
 
 
 def assemblies_visible_to(*, user: Any) -> QuerySet[Assembly]:

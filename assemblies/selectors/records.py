@@ -9,12 +9,8 @@ from django.db.models import QuerySet
 
 from assemblies import engine
 from assemblies.models import Assembly, PanelOverride, RunStatus, SelectionRun
-from assemblies.selectors.runs import (
-    QuotaOutcome,
-    run_probabilities_sorted,
-    run_quota_outcomes,
-    run_report,
-)
+from assemblies.selectors.run_figures import QuotaOutcome, run_quota_outcomes
+from assemblies.selectors.runs import run_probabilities_sorted, run_report
 from opendlp.core.errors import NotFound
 
 

@@ -30,7 +30,7 @@ from assemblies.models import (
     SelectionRun,
 )
 from assemblies.selectors.assemblies import answer_counts, pool_people, quotas_of
-from assemblies.selectors.runs import feasibility_plain, infeasibility_of, problem_plain
+from assemblies.selectors.infeasibility import feasibility_plain, infeasibility_of, problem_plain
 from assemblies.services._common import run_finish
 from assemblies.states import PANEL_STATUSES
 from opendlp.core.audit import AuditAction
@@ -288,7 +288,7 @@ def selection_run_fail(
     """End a pending or running run as ``failed`` (or ``cancelled``) with ``message``;
     registrants are never touched. A run that already finished is returned unchanged.
 
-    ``infeasibility`` (:meth:`assemblies.selectors.runs.Infeasibility.as_dict`), when the
+    ``infeasibility`` (:meth:`assemblies.selectors.infeasibility.Infeasibility.as_dict`), when the
     quotas could not be met, is kept as ``run.result["infeasibility"]`` so the run page can
     show the suggested relaxation as a table with its "Apply" button."""
     with transaction.atomic():

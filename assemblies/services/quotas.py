@@ -19,7 +19,7 @@ from assemblies.models import (
     Category,
     Quota,
 )
-from assemblies.selectors.runs import QuotaChange
+from assemblies.selectors.infeasibility import QuotaChange
 from assemblies.services._common import _lock_assembly, _refuse_while_busy, _validation_text
 from assemblies.services.rebanding import category_bands_apply
 from opendlp.core.audit import AuditAction
@@ -300,7 +300,7 @@ def quotas_relax_apply(
 
     Args:
         assembly_id: the assembly.
-        relaxation: the changes (:class:`~assemblies.selectors.runs.QuotaChange`).
+        relaxation: the changes (:class:`~assemblies.selectors.infeasibility.QuotaChange`).
         actor: the manager (None: the system).
         source: where the suggestion came from, for the audit log ("feasibility" or
             "run <id>").

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from assemblies import engine
-from assemblies.selectors.runs import feasibility_plain as _feasibility_plain
+from assemblies.selectors.infeasibility import feasibility_plain as _feasibility_plain
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ register = template.Library()
 @register.filter
 def feasibility_plain(report: engine.FeasibilityReport) -> list[str]:
     """The feasibility report as plain sentences (see
-    :func:`assemblies.selectors.runs.feasibility_plain`)."""
+    :func:`assemblies.selectors.infeasibility.feasibility_plain`)."""
     return _feasibility_plain(report)
 
 

@@ -1,7 +1,7 @@
 """The server-side SVG charts of the run page and report."""
 
 from assemblies.charts import category_chart_svg
-from assemblies.selectors.runs import CategoryFigures, ValueFigures
+from assemblies.selectors.run_figures import CategoryFigures, ValueFigures
 
 
 def _figures(category='age <16> & "old"'):

@@ -10,7 +10,8 @@ from assemblies import engine
 from assemblies.errors import InvalidInput
 from assemblies.models import Assembly, Registrant, RegistrantStatus, RunKind, RunStatus
 from assemblies.selectors.assemblies import assembly_feasibility, pool_people
-from assemblies.selectors.runs import run_quota_outcomes, run_report
+from assemblies.selectors.run_figures import run_quota_outcomes
+from assemblies.selectors.runs import run_report
 from assemblies.services.execution import selection_run_execute, selection_run_verify
 from assemblies.services.registrants import registrant_status_change
 from assemblies.services.runs import replacements_select, selection_run_start

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assemblies import engine
 from assemblies.models import RegistrantStatus, RunKind, SelectionRun
-from assemblies.selectors.runs import problem_plain
+from assemblies.selectors.infeasibility import problem_plain
 from assemblies.services.execution import _error_text, selection_run_execute
 from assemblies.services.registrants import registrant_status_change
 from assemblies.services.runs import replacements_select, selection_run_start

@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from assemblies.models import Assembly, RegistrantStatus
 from assemblies.reports.xlsx import XLSX_SHEETS, run_report_xlsx
-from assemblies.selectors.runs import run_quota_outcomes, run_report
+from assemblies.selectors.run_figures import run_quota_outcomes
+from assemblies.selectors.runs import run_report
 from assemblies.services.execution import selection_run_execute
 from assemblies.services.quotas import quotas_import
 from assemblies.services.runs import selection_run_start

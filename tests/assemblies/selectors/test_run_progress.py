@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from assemblies.models import RunStatus, SelectionRun
-from assemblies.selectors.runs import run_progress, time_left_text
+from assemblies.selectors.run_progress import run_progress, time_left_text
 from assemblies.services import execution
 from assemblies.services.runs import selection_run_start
 from tests.assemblies.factories import SelectionRunFactory

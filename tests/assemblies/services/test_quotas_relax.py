@@ -8,7 +8,7 @@ import pytest
 from assemblies.errors import InvalidInput, ServiceError
 from assemblies.models import Quota, RunStatus
 from assemblies.selectors.assemblies import assembly_feasibility
-from assemblies.selectors.runs import QuotaChange, infeasibility_of
+from assemblies.selectors.infeasibility import QuotaChange, infeasibility_of
 from assemblies.services.quotas import quotas_relax_apply
 from opendlp.core.audit import AuditAction
 from opendlp.core.errors import Forbidden
