@@ -172,7 +172,7 @@ def send_confirmation_email(registrant_id: int, base_url: str, language: str | N
 
     Kept for messages queued before ``assemblies.send_email`` existed; registrations now
     record an ``EmailSend`` and enqueue :func:`send_email`."""
-    from assemblies.services.registration import confirmation_email_send  # leaf
+    from assemblies.services.confirmation import confirmation_email_send  # leaf
 
     return confirmation_email_send(
         registrant_id=registrant_id, base_url=base_url, language=language

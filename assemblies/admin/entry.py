@@ -20,8 +20,8 @@ from assemblies.selectors.registration import (
     registration_fields,
     registration_questions,
 )
+from assemblies.services.entry import registrant_enter
 from assemblies.services.form_fields import form_fields_add_standard
-from assemblies.services.registration import registrant_enter
 from opendlp.core.errors import DomainError
 
 
@@ -58,7 +58,7 @@ class RegistrantEntryPages(MembershipAdmin):
 
     def add_registrant_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """``GET``: the registration form for staff; ``POST``: enter the registration
-        (:func:`~assemblies.services.registration.registrant_enter`) and come back to an
+        (:func:`~assemblies.services.entry.registrant_enter`) and come back to an
         empty form for the next caller. Callers and managers of the assembly only."""
         assembly = self.assembly_or_404(request, object_id, "call")
         form = staff_form_for(assembly, request.POST if request.method == "POST" else None)

@@ -11,12 +11,13 @@ from django.utils import timezone
 
 from assemblies.errors import InvalidInput, RegistrantNotFound, RegistrationClosed, ServiceError
 from assemblies.models import AssemblyStatus, Registrant, RegistrantSource, RegistrantStatus
+from assemblies.services.confirmation import confirmation_email_send
 from assemblies.services.registrants import (
     registrant_confirm,
     registrant_erase_by_link,
     registrant_withdraw,
 )
-from assemblies.services.registration import confirmation_email_send, registrant_register
+from assemblies.services.registration import registrant_register
 from assemblies.states import WITHDRAWABLE_STATUSES
 from assemblies.tokens import Purpose, link_token_read
 from opendlp.core.audit import AuditAction

@@ -23,6 +23,7 @@ from assemblies.models import (
 )
 from assemblies.selectors.timeline import registrant_timeline
 from assemblies.services.assemblies import assembly_save
+from assemblies.services.confirmation import confirmation_email_send
 from assemblies.services.emails import (
     email_preview,
     email_send_deliver,
@@ -32,7 +33,6 @@ from assemblies.services.execution import selection_run_execute
 from assemblies.services.lifecycle import assembly_registrants_erase
 from assemblies.services.notifications import panel_notify
 from assemblies.services.registrants import registrant_erase
-from assemblies.services.registration import confirmation_email_send
 from assemblies.services.runs import selection_run_start
 from assemblies.services.voiding import selection_run_void
 from assemblies.tasks import send_email

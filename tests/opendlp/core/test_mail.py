@@ -7,8 +7,8 @@ import re
 import pytest
 from django.core import mail
 
+from assemblies.services.confirmation import confirmation_email_send
 from assemblies.services.invitations import invitation_send
-from assemblies.services.registration import confirmation_email_send
 from tests.assemblies.factories import AssemblyFactory, RegistrantFactory, StaffFactory
 
 SIGNED_TOKEN = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]{27,}")
