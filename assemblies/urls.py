@@ -1,13 +1,15 @@
 """URL routes of the assemblies app (included from opendlp/urls.py at ``/a/``).
 
 The public registration pages of an assembly live under ``/a/<slug>/``
-(views in :mod:`assemblies.registration.views`); its published draw records under
+(views in :mod:`assemblies.registration.views`, the signed links' pages in
+:mod:`assemblies.registration.links`); its published draw records under
 ``/a/<slug>/draws/<run id>/`` (views in :mod:`assemblies.records.views`).
 """
 
 from django.urls import path
 
 from assemblies.records import views as records
+from assemblies.registration import links
 from assemblies.registration import views as registration
 
 app_name = "assemblies"
@@ -16,9 +18,9 @@ urlpatterns = [
     path("<slug:slug>/register/", registration.register, name="register"),
     path("<slug:slug>/thanks/", registration.thanks, name="thanks"),
     path("<slug:slug>/preview/", registration.preview, name="preview"),
-    path("<slug:slug>/confirm/<str:token>/", registration.confirm, name="confirm"),
-    path("<slug:slug>/withdraw/<str:token>/", registration.withdraw, name="withdraw"),
-    path("<slug:slug>/erase/<str:token>/", registration.erase, name="erase"),
+    path("<slug:slug>/confirm/<str:token>/", links.confirm, name="confirm"),
+    path("<slug:slug>/withdraw/<str:token>/", links.withdraw, name="withdraw"),
+    path("<slug:slug>/erase/<str:token>/", links.erase, name="erase"),
     path("<slug:slug>/draws/<int:run_id>/", records.record, name="record"),
     path("<slug:slug>/draws/<int:run_id>/bundle.json", records.bundle, name="record_bundle"),
     path(

@@ -305,5 +305,5 @@ REGISTRATION_MANAGE_MAX_AGE = env.int("REGISTRATION_MANAGE_MAX_AGE", default=2 *
 # their QR codes point to (``/r/<code>``), since a QR code is made away from any request.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # An expired CSRF token on a registration form re-shows the form with the answers kept.
-CSRF_FAILURE_VIEW = "assemblies.registration.views.csrf_failure"
+CSRF_FAILURE_VIEW = "assemblies.registration.csrf.csrf_failure"
 # --- End of public registration ---

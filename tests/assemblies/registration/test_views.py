@@ -1,4 +1,5 @@
-"""The public pages under /a/<slug>/ through the Django test client (registration/views.py)."""
+"""The public pages under /a/<slug>/ through the Django test client (registration/views.py;
+the signed links' pages are in test_links.py, the CSRF failure view in test_csrf.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,14 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from assemblies.models import AssemblyMembership, AssemblyStatus, Registrant, RegistrantStatus
 from assemblies.registration import protection
-from assemblies.tokens import Purpose, link_token_make
 from tests.accounts.factories import UserFactory
 from tests.assemblies.registration.conftest import fill_token, form_data
-from tests.assemblies.registration.factories import AssemblyFactory, RegistrantFactory
+from tests.assemblies.registration.factories import AssemblyFactory
 
 
 def url(name, assembly, **kwargs):
@@ -316,92 +315,6 @@ def test_register_rate_limit_per_email_refuses_resending(post, assembly, setting
     assert response.status_code == 429
     assert "This email address has been registered too often" in response.content.decode()
     assert Registrant.objects.count() == 1 and len(mailoutbox) == 2
-
-
-def test_register_expired_csrf_reshows_form_with_answers(assembly, mailoutbox):
-    client = Client(enforce_csrf_checks=True)
-    client.get(url("register", assembly))  # a CSRF cookie, but the form's token is stale
-    data = form_data(assembly, csrfmiddlewaretoken="stale" * 8)
-    response = client.post(url("register", assembly), data)
-    page = response.content.decode()
-    assert response.status_code == 403
-    assert "Your session expired before the form was sent" in page
-    assert 'value="Ada Lovelace"' in page and 'value="ada@example.org"' in page
-    assert re.search(r'value="Woman" checked', page)
-    assert Registrant.objects.count() == 0 and mailoutbox == []
-    # The re-shown form carries a working token: sending it again registers.
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    again = client.post(url("register", assembly), {**data, "csrfmiddlewaretoken": token})
-    assert again.status_code == 302 and Registrant.objects.count() == 1
-
-
-def test_register_missing_csrf_cookie_reshows_form(assembly):
-    client = Client(enforce_csrf_checks=True)
-    response = client.post(url("register", assembly), form_data(assembly))
-    assert response.status_code == 403 and b"Your session expired" in response.content
-    assert "csrftoken" in response.cookies
-    assert Registrant.objects.count() == 0
-
-
-def test_csrf_failure_elsewhere_is_default_403(db):
-    client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("set_language"), {"language": "fr"})
-    assert response.status_code == 403 and b"Your session expired" not in response.content
-
-
-# --- signed links -----------------------------------------------------------------------------
-
-
-def test_confirm_link_of_other_purpose_is_refused(client, assembly):
-    registrant = RegistrantFactory(assembly=assembly)
-    token = link_token_make(
-        purpose=Purpose.WITHDRAW, public_id=registrant.public_id, assembly_id=assembly.pk
-    )
-    response = client.post(url("confirm", assembly, token=token))
-    assert response.status_code == 404 and b"This link does not work" in response.content
-    assert Registrant.objects.get().status == RegistrantStatus.PENDING
-
-
-def test_link_of_other_assembly_is_refused(client, assembly):
-    registrant = RegistrantFactory(assembly=assembly)
-    other = AssemblyFactory()
-    token = link_token_make(
-        purpose=Purpose.ERASE, public_id=registrant.public_id, assembly_id=assembly.pk
-    )
-    assert client.post(url("erase", other, token=token)).status_code == 404
-    assert Registrant.objects.get().erased_at is None
-
-
-def test_confirm_expired_link_offers_registering_again(client, assembly, settings):
-    registrant = RegistrantFactory(assembly=assembly)
-    token = link_token_make(
-        purpose=Purpose.CONFIRM, public_id=registrant.public_id, assembly_id=assembly.pk
-    )
-    settings.REGISTRATION_CONFIRM_MAX_AGE = -1
-    page = client.get(url("confirm", assembly, token=token))
-    assert page.status_code == 404
-    assert b"This link has expired." in page.content and b"register again" in page.content
-
-
-def test_confirm_refused_after_panel_selected(client, db):
-    assembly = AssemblyFactory(status=AssemblyStatus.SELECTED)
-    registrant = RegistrantFactory(assembly=assembly)
-    token = link_token_make(
-        purpose=Purpose.CONFIRM, public_id=registrant.public_id, assembly_id=assembly.pk
-    )
-    response = client.post(url("confirm", assembly, token=token))
-    assert response.status_code == 409 and b"Registration has ended" in response.content
-    assert Registrant.objects.get().status == RegistrantStatus.PENDING
-
-
-def test_confirm_allowed_after_window_closed_before_selection(client, db):
-    assembly = AssemblyFactory(status=AssemblyStatus.CLOSED)
-    registrant = RegistrantFactory(assembly=assembly)
-    token = link_token_make(
-        purpose=Purpose.CONFIRM, public_id=registrant.public_id, assembly_id=assembly.pk
-    )
-    assert client.post(url("confirm", assembly, token=token)).status_code == 302
-    assert Registrant.objects.get().status == RegistrantStatus.POOL
 
 
 # --- French -----------------------------------------------------------------------------------
