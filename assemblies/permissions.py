@@ -78,19 +78,34 @@ def can_manage(user: Any, assembly_id: int | None) -> bool:
     return role_in(user, assembly_id) == Role.MANAGER
 
 
-def manager_required(actor: Any, assembly_id: int, what: str) -> None:
-    """Refuse unless ``actor`` manages the assembly; ``actor`` None is the system (allowed).
+def manager_required(
+    actor: Any,
+    assembly_id: int,
+    what: str,
+    *,
+    code: str | None = None,
+    system: bool = True,
+) -> None:
+    """Refuse unless ``actor`` manages the assembly; ``actor`` None is the system (allowed
+    unless ``system`` is False). The one wording of this refusal for every service.
 
     Args:
         actor: the user acting, or None for the system (a task, a command).
         assembly_id: the assembly's primary key.
         what: the action, completing "Only the assembly's managers can ...".
+        code: the refusal's code where a service has its own (e.g. ``"not_manager"`` for
+            invitations, which API clients read); default ``"forbidden"``.
+        system: False where a user must act (an invitation records who sent or revoked
+            it), so None is refused too.
 
     Raises:
-        Forbidden: ``actor`` is a user who does not manage the assembly.
+        Forbidden: ``actor`` is a user who does not manage the assembly (or None, with
+            ``system`` False).
     """
-    if actor is not None and not can_manage(actor, assembly_id):
-        raise Forbidden(f"Only the assembly's managers can {what}.")
+    if actor is None and system:
+        return
+    if not can_manage(actor, assembly_id):
+        raise Forbidden(f"Only the assembly's managers can {what}.", code=code)
 
 
 def can_call(user: Any, assembly_id: int | None) -> bool:

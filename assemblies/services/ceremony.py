@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from assemblies import engine
 from assemblies.errors import InvalidInput, ServiceError
 from assemblies.models import RunStatus, SelectionRun
-from assemblies.permissions import can_manage
+from assemblies.permissions import manager_required
 from assemblies.services._common import run_finish
 from assemblies.services.execution import run_report_commit
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Forbidden, NotFound
+from opendlp.core.errors import NotFound
 from opendlp.core.services import audit_event_record
 from opendlp.core.text import LINE_BREAKS, control_characters
 
@@ -95,8 +95,7 @@ def selection_run_seed_enter(
         run = SelectionRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
             raise NotFound("There is no such selection run.")
-        if actor is not None and not can_manage(actor, run.assembly_id):
-            raise Forbidden("Only the assembly's managers can enter the seed.")
+        manager_required(actor, run.assembly_id, "enter the seed")
         if run.status != RunStatus.AWAITING_SEED:
             if run.seed_entered_at is not None:
                 return run  # a double submission: the first seed stands

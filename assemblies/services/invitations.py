@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from accounts.models import User, token_digest
 from assemblies.models import Invitation, Role
-from assemblies.permissions import can_manage
+from assemblies.permissions import manager_required
 from assemblies.services._common import _lock_assembly
 from assemblies.services.memberships import membership_set
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import DomainError, Forbidden, Invalid
+from opendlp.core.errors import DomainError, Invalid
 from opendlp.core.services import audit_event_record
 from opendlp.core.text import email_subject
 
@@ -98,8 +98,7 @@ def invitation_send(
     email = User.objects.normalize_email(email.strip())
     if not email:
         raise Invalid("an email address is required", code="email_required")
-    if not can_manage(invited_by, assembly_id):
-        raise Forbidden("Only the assembly's managers can invite organisers.", code="not_manager")
+    manager_required(invited_by, assembly_id, "invite organisers", code="not_manager", system=False)
     now = now or timezone.now()
     plain = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -205,10 +204,9 @@ def invitation_revoke(
 
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
-        if not can_manage(actor, invitation.assembly_id):
-            raise Forbidden(
-                "Only the assembly's managers can revoke invitations.", code="not_manager"
-            )
+        manager_required(
+            actor, invitation.assembly_id, "revoke invitations", code="not_manager", system=False
+        )
         if invitation.accepted_at or invitation.revoked_at:
             return invitation
         invitation.revoked_at = now or timezone.now()

@@ -28,13 +28,11 @@ from assemblies.models import (
     Role,
     erased_external_id,
 )
+from assemblies.permissions import manager_required
 from assemblies.services._common import _lock_assembly
 from assemblies.services.assemblies import assembly_save
 from assemblies.services.memberships import membership_set
-from assemblies.services.registrants import mover_for
-from assemblies.states import Mover
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Forbidden
 from opendlp.core.services import audit_event_record
 
 #: Registrants erased per batch by :func:`assembly_registrants_erase`.
@@ -65,8 +63,7 @@ def assembly_registrants_erase(*, assembly_id: int, actor: Any = None) -> int:
         Forbidden: the actor does not manage the assembly.
         ServiceError: the assembly is not archived.
     """
-    if mover_for(actor=actor, assembly_id=assembly_id) != Mover.MANAGER:
-        raise Forbidden("Only the assembly's managers can erase personal data.")
+    manager_required(actor, assembly_id, "erase personal data")
     with transaction.atomic():
         assembly = _lock_assembly(assembly_id)
         if assembly.status != AssemblyStatus.ARCHIVED:
@@ -176,8 +173,7 @@ def assembly_duplicate(*, assembly_id: int, slug: str, title: str, actor: Any = 
         Forbidden: the actor does not manage the source assembly.
         InvalidInput: the slug is taken or invalid, or the title is (the message says which).
     """
-    if mover_for(actor=actor, assembly_id=assembly_id) != Mover.MANAGER:
-        raise Forbidden("Only the assembly's managers can duplicate it.")
+    manager_required(actor, assembly_id, "duplicate it")
     with transaction.atomic():
         source = _lock_assembly(assembly_id)
         copy = Assembly(

@@ -9,11 +9,10 @@ from django.db import transaction
 
 from assemblies.errors import RegistrantNotFound, ServiceError
 from assemblies.models import AssemblyStatus, PanelOverride, Registrant, RegistrantStatus
+from assemblies.permissions import manager_required
 from assemblies.services._common import _lock_assembly, _reason_clean
-from assemblies.services.registrants import mover_for
-from assemblies.states import PANEL_STATUSES, Mover
+from assemblies.states import PANEL_STATUSES
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Forbidden
 from opendlp.core.services import audit_event_record
 
 #: Statuses from which a manager may seat someone by override.
@@ -56,8 +55,7 @@ def registrant_seat_override(
     )
     if assembly_id is None:
         raise RegistrantNotFound("There is no such registrant.")
-    if mover_for(actor=actor, assembly_id=assembly_id) != Mover.MANAGER:
-        raise Forbidden("Only the assembly's managers can seat someone by manual override.")
+    manager_required(actor, assembly_id, "seat someone by manual override")
     with transaction.atomic():
         assembly = _lock_assembly(assembly_id)
         registrant = Registrant.objects.select_for_update().get(pk=registrant_id)

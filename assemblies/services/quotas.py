@@ -23,7 +23,6 @@ from assemblies.selectors.infeasibility import QuotaChange
 from assemblies.services._common import _lock_assembly, _refuse_while_busy, _validation_text
 from assemblies.services.rebanding import category_bands_apply
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Forbidden
 from opendlp.core.services import audit_event_record
 
 
@@ -315,8 +314,7 @@ def quotas_relax_apply(
             progress (nothing changed).
         AssemblyNotFound: no such assembly.
     """
-    if actor is not None and not permissions.can_manage(actor, assembly_id):
-        raise Forbidden("Only the assembly's managers can change its quotas.")
+    permissions.manager_required(actor, assembly_id, "change its quotas")
     changes = list(relaxation)
     if not changes:
         raise InvalidInput("The suggestion is empty: there is nothing to apply.")

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from assemblies.errors import ServiceError
 from assemblies.models import RunKind, RunStatus, SelectionRun
-from assemblies.permissions import can_manage
+from assemblies.permissions import manager_required
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Forbidden, NotFound
+from opendlp.core.errors import NotFound
 from opendlp.core.services import audit_event_record
 
 #: Kinds of run whose record can be published (a test run draws nobody).
@@ -43,8 +43,7 @@ def selection_run_publish(*, run_id: int, actor: Any = None) -> SelectionRun:
         run = SelectionRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
             raise NotFound("There is no such selection run.")
-        if actor is not None and not can_manage(actor, run.assembly_id):
-            raise Forbidden("Only the assembly's managers can publish a draw record.")
+        manager_required(actor, run.assembly_id, "publish a draw record")
         if run.published_at is not None:
             return run
         if run.status not in (RunStatus.SUCCEEDED, RunStatus.AWAITING_SEED):

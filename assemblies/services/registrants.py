@@ -30,7 +30,7 @@ from assemblies.models import (
     Role,
     erased_external_id,
 )
-from assemblies.permissions import role_in
+from assemblies.permissions import manager_required, role_in
 from assemblies.selectors.assemblies import answers_problems
 from assemblies.services._common import _lock_assembly, _validation_text
 from assemblies.states import PANEL_STATUSES, Mover, refusal, transition_allowed
@@ -175,8 +175,7 @@ def registrant_update(
         InvalidInput: validation failed, or an answer is not a value of the quota table.
         ServiceError: the registrant was erased.
     """
-    if mover_for(actor=actor, assembly_id=registrant.assembly_id) != Mover.MANAGER:
-        raise Forbidden("Only the assembly's managers can edit registrants.")
+    manager_required(actor, registrant.assembly_id, "edit registrants")
     with transaction.atomic():
         current = _locked(registrant.pk)
         if current.status == RegistrantStatus.DELETED:

@@ -38,11 +38,10 @@ from assemblies.models import (
     RunStatus,
     SelectionRun,
 )
+from assemblies.permissions import manager_required
 from assemblies.services._common import _lock_assembly, _reason_clean, _refuse_while_busy
-from assemblies.services.registrants import mover_for
-from assemblies.states import Mover
 from opendlp.core.audit import AuditAction
-from opendlp.core.errors import Forbidden, NotFound
+from opendlp.core.errors import NotFound
 from opendlp.core.services import audit_event_record
 
 #: Longest void reason (characters); it is published on the draw record.
@@ -81,8 +80,7 @@ def selection_run_void(*, run_id: int, reason: str, actor: Any = None) -> Select
     )
     if assembly_id is None:
         raise NotFound(f"There is no selection run {run_id}.")
-    if mover_for(actor=actor, assembly_id=assembly_id) != Mover.MANAGER:
-        raise Forbidden("Only the assembly's managers can void a panel.")
+    manager_required(actor, assembly_id, "void a panel")
     with transaction.atomic():
         assembly = _lock_assembly(assembly_id)
         run = SelectionRun.objects.select_for_update().get(pk=run_id)
