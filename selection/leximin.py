@@ -23,7 +23,9 @@ column generation on a *target* master LP (minimise the largest shortfall ``delt
 target); reaching ``delta = 0`` needs no optimality proof from the pricing program. On large
 pools the target master starts from the panels of a greedy walk down the faces of ``R``
 (:mod:`selection.decompose`; since 0.3.0 each face's panel is looked for on the support of
-the face's LP optimum first), which usually reach the target outright; on middle-sized pools
+the face's LP optimum first), which usually reach the target outright (since 0.6.0 the
+walk runs first there, and its own weights are the distribution when they reach the target:
+see :func:`_walk_first`); on middle-sized pools
 the walk is tried within a deterministic work budget (simplex iterations, so the path taken,
 and the result, never depend on timing) and sampled panels seed the master when it stops
 short (see :data:`WALK_WORK_PER_TYPE`). If the
@@ -49,7 +51,7 @@ from selection.relaxation import DUAL_TOLERANCE, FIX_SLACK, lp_highs, relaxed_le
 from selection.rng import SeededRandom
 from selection.solver import INF, PanelIP, run
 from selection.symmetry import TypeModel
-from selection.version import __version__
+from selection.version import __version__, since
 
 #: Maximin on pools of :data:`SAMPLE_ABOVE_TYPES` to :data:`DECOMPOSE_ABOVE_TYPES` types
 #: aims at the bound ``z*`` for every type for at most this many pricing rounds (since
@@ -497,6 +499,63 @@ def _maximin_direct(
     )
 
 
+class _Walk:
+    """The face walk :func:`_walk_first` took: the relaxation's leximin point it walked
+    (``float[T]``), its panels, and their distribution when that reaches the point."""
+
+    def __init__(
+        self, point: np.ndarray, columns: Columns, distribution: np.ndarray | None
+    ) -> None:
+        self.point = point
+        self.columns = columns
+        self.distribution = distribution
+
+
+def _walk_first(model: TypeModel, monitor: Monitor, search: int) -> _Walk | None:
+    """Leximin above :data:`DECOMPOSE_ABOVE_TYPES` types straight from the face walk (since
+    0.6.0): no initial panels, no coverage check, no master LP when the walk finishes.
+
+    The relaxation polytope ``R`` with *every* type selectable contains ``conv(F)`` (the
+    achievable expected counts), so its leximin point is an upper bound, in the leximin order,
+    on every distribution over panels (Flanigan et al. 2021, Methods; the certificate of
+    :mod:`selection.verification` uses the same point). The face walk
+    (:func:`selection.decompose.decompose`) writes that point as a combination of panels with
+    weights ``theta``; when it finishes, the distribution ``theta / sum(theta)`` is checked
+    directly: if it gives every type at least the point's probability (less
+    :data:`TARGET_TOLERANCE` and :data:`FIX_SLACK`, the tolerance the target master accepts),
+    it is leximin-optimal, and so maximin-optimal too. That check is the proof; the walk
+    only proposes. Which types can be selected needs no integer program either: a type with
+    a positive probability sits on a panel of the walk, one at 0 is at 0 on every path.
+
+    Returns:
+        ``None`` when the relaxation fails; otherwise the walk, whose ``distribution`` is
+        ``None`` when the walk stopped at a face without a panel or the check failed (the
+        caller then takes the 0.5.0 path, seeding its master with the walk's panels when its
+        own relaxation point is the same).
+    """
+    everyone = np.ones(model.num_types, dtype=bool)
+    try:
+        point = relaxed_leximin(model, monitor, everyone)
+    except SolverError:
+        return None
+    panels, weights, mass = decompose(model, monitor, point, search=search)
+    columns = Columns(model.num_types)
+    merged: list[float] = []
+    index: dict[bytes, int] = {}
+    for counts, weight in zip(panels, weights, strict=True):
+        if columns.add(counts):
+            index[counts.tobytes()] = len(merged)
+            merged.append(0.0)
+        merged[index[counts.tobytes()]] += float(weight)
+    if mass > MASS_TOLERANCE or sum(merged) <= 0.0:
+        return _Walk(point, columns, None)
+    distribution = np.array(merged) / sum(merged)
+    reached = columns.combine(distribution) / model.sizes
+    if (reached < point - TARGET_TOLERANCE - FIX_SLACK).any():
+        return _Walk(point, columns, None)
+    return _Walk(point, columns, distribution)
+
+
 def leximin(
     model: TypeModel, monitor: Monitor, *, stages: int | None = None, release: str = __version__
 ) -> tuple[Columns, np.ndarray]:
@@ -516,7 +575,9 @@ def leximin(
         stages: ``1`` for maximin (the first stage only); ``None`` for full leximin.
         release: the engine version whose path to take (:data:`selection.version.RELEASES`;
             verification re-runs the path of the version that wrote a report): before 0.3.0
-            large pools walk with the whole face programs and 24 initial rounds.
+            large pools walk with the whole face programs and 24 initial rounds; since 0.6.0
+            they walk first and take the walk's weights when they reach the relaxation's
+            point (:func:`_walk_first`).
 
     Returns:
         ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel.
@@ -524,6 +585,11 @@ def leximin(
     ip = PanelIP(model, monitor)
     search = {"0.1.0": 0, "0.2.0": 0, "0.3.0": 1, "0.4.0": 1}.get(release, 2)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
+    walk: _Walk | None = None
+    if large and since(release, "0.6.0"):
+        walk = _walk_first(model, monitor, search)
+        if walk is not None and walk.distribution is not None:
+            return walk.columns, walk.distribution
     rounds = LARGE_INITIAL_ROUNDS if large and search else None
     columns, selectable = initial_columns(model, ip, monitor, rounds=rounds)
     if stages == 1 and model.num_types <= DECOMPOSE_ABOVE_TYPES:
@@ -534,8 +600,22 @@ def leximin(
         return columns, exact_stages(model, monitor, ip, columns, selectable, stages=stages)
     bound = float(relaxed[selectable].min()) if selectable.any() else 0.0
     floor = bound if stages == 1 else None
+    walked = False
+    if walk is not None and np.array_equal(relaxed, walk.point):
+        # the walk already ran on this very point: its panels seed the master
+        for counts in walk.columns.panels:
+            columns.add(counts)
+        walked = True
     distribution = reach_target(
-        model, monitor, ip, columns, relaxed, point=relaxed, floor=floor, search=search
+        model,
+        monitor,
+        ip,
+        columns,
+        relaxed,
+        point=None if walked else relaxed,
+        floor=floor,
+        walked=walked,
+        search=search,
     )
     if distribution is not None:
         return columns, distribution

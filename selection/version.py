@@ -13,6 +13,8 @@ __version__ = "0.6.0"
 #: 0.5.0: above 450 types, where a face's LP support holds no panel, the walk tries the support
 #: with the previous panel's types before the whole face program (other distributions there).
 #: 0.6.0: (each change of path since 0.5.0 is gated with :func:`since`)
+#: 0.6.0: above 450 types leximin and maximin walk the faces first, from the relaxation with every
+#: type selectable, and take the walk's own weights when they reach its point (no initial panels).
 RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0")
 
 

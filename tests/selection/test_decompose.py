@@ -94,3 +94,49 @@ def test_decompose_support_search_writes_the_leximin_point_of_a_synthetic_pool()
     assert mass < 1e-6
     assert all(ip.feasible(counts) for counts in panels)
     assert len(panels) <= model.num_types + len(model.quotas) + 1  # Carathéodory's bound
+
+
+def _profile(model, **kwargs):
+    columns, distribution = leximin_module.leximin(model, Monitor(), **kwargs)
+    assert distribution.sum() == pytest.approx(1.0)
+    return np.sort(columns.matrix().astype(np.float64) @ distribution / model.sizes)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [pytest.param(_instance(case, True), id=f"random-{case}-households") for case in range(4)]
+    + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
+)
+def test_leximin_walk_first_needs_no_initial_panels_on_large_pools(model, monkeypatch):
+    monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
+    expected = _profile(model, release="0.5.0")
+    calls = []
+    original = leximin_module.initial_columns
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(leximin_module, "initial_columns", counted)
+    assert np.allclose(_profile(model), expected, atol=1e-6)
+    assert np.allclose(_profile(model, stages=1)[0], expected[0], atol=1e-6)
+    # 0.6.0: the walk reaches the point, so neither initial panels nor a coverage check ran
+    assert calls == []
+
+
+@pytest.mark.parametrize("mass", [0.5, 0.0])
+def test_leximin_walk_first_falls_back_when_the_walk_stops_short(mass, monkeypatch):
+    # a walk that stops short (mass left) or whose panels miss the point (the check fails)
+    # hands over to the 0.5.0 path, seeded with the walk's panels: the same leximin point
+    model = _synthetic(160, 16, 4)
+    monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
+    expected = _profile(model, release="0.5.0")
+    original = leximin_module.decompose
+
+    def short(*args, **kwargs):
+        panels, weights, _ = original(*args, **kwargs)
+        half = len(panels) // 2
+        return panels[:half], weights[:half], mass
+
+    monkeypatch.setattr(leximin_module, "decompose", short)
+    assert np.allclose(_profile(model), expected, atol=1e-6)
