@@ -50,7 +50,7 @@ def compute_distribution(
     elif algorithm == "maximin":
         columns, probabilities = leximin(model, monitor, stages=1, release=release)
     elif algorithm == "nash":
-        columns, probabilities = nash(model, monitor)
+        columns, probabilities = nash(model, monitor, release=release)
     else:  # pragma: no cover - guarded by _check_algorithm
         raise InputError(f"no distribution for algorithm {algorithm!r}")
     return quantise(columns.panels, probabilities)

@@ -14,6 +14,21 @@ numpy by the EM / multiplicative update ``lambda_P <- lambda_P g_P / n``, which 
 exact line-search step of Frank-Wolfe. The run stops when the Frank-Wolfe gap
 ``(max_P g_P - n) / n`` is at most :data:`NASH_TOLERANCE` (a bound on the relative
 sub-optimality of the objective).
+
+Since 0.6.0 (the path of older releases is kept for verifying their reports), the run mirrors
+leximin's acceleration (:mod:`selection.leximin`): the maximum-Nash-welfare point ``x*`` of
+the LP relaxation ``R`` of the panel polytope is computed first, without column generation
+(:func:`selection.nashpoint.nash_point`). ``conv(F)`` (the achievable expected type counts)
+lies inside ``R``, so if a distribution over panels reaches ``x*`` it is optimal over all
+distributions; :func:`selection.leximin.reach_target` looks for one (target master LP, the
+face walk on large pools, sampled panels on middle-sized ones). The result is certified by
+the Frank-Wolfe gap over ``R`` (:class:`selection.nashpoint.GapLP`) at the distribution's
+own probabilities: a relative gap ``<= NASH_TOLERANCE`` bounds the relative sub-optimality
+over all distributions, as the column generation's gap over ``F`` does (and the gap over
+``R`` is never smaller, so the guarantee is at least as strong). If the target is proven
+unreachable (``x*`` outside ``conv(F)``) or the gap is above the tolerance, the column
+generation above runs, from every panel found so far and warm-started from the best
+distribution known.
 """
 
 from __future__ import annotations
@@ -21,13 +36,25 @@ from __future__ import annotations
 import numpy as np
 
 from selection.columngen import Columns, initial_columns
+from selection.leximin import DECOMPOSE_ABOVE_TYPES, LARGE_INITIAL_ROUNDS, reach_target
 from selection.monitor import Monitor
+from selection.nashpoint import GapLP, nash_point
 from selection.solver import PanelIP
 from selection.symmetry import TypeModel
+from selection.version import __version__, since
 
 #: Stop when the relative Frank-Wolfe gap is at most this.
 NASH_TOLERANCE = 1e-3
 _EM_ROUNDS = 400
+#: The distribution search aims at the relaxation's Nash point scaled down by this factor: the
+#: interior-point method's point may lie above ``x*`` by about 1e-7 relative on degenerate
+#: faces (:data:`selection.nashpoint.POINT_TOLERANCE`), which would make a point of ``conv(F)``
+#: look unreachable; the scaled target lies below ``x*``, and reaching it costs at most about
+#: this much relative gap (``p >= (1 - e) x*`` has a gap at most ``e (1 + gap(x*))`` above
+#: ``x*``'s), far below NASH_TOLERANCE.
+TARGET_SHRINK = 1e-5
+#: A warm start of the column generation keeps this share of uniform weight on every panel.
+WARM_UNIFORM = 0.01
 
 
 def _line_search(p: np.ndarray, a: np.ndarray, sizes: np.ndarray) -> float:
@@ -43,18 +70,59 @@ def _line_search(p: np.ndarray, a: np.ndarray, sizes: np.ndarray) -> float:
     return low
 
 
-def nash(model: TypeModel, monitor: Monitor) -> tuple[Columns, np.ndarray]:
+def nash(
+    model: TypeModel, monitor: Monitor, *, release: str = __version__
+) -> tuple[Columns, np.ndarray]:
     """Compute the maximum-Nash-welfare distribution over panels.
 
     Args:
         model: the type model (the quotas must be feasible).
         monitor: progress and cancellation (raises :class:`SelectionCancelled`).
+        release: the engine version whose path to take (:data:`selection.version.RELEASES`):
+            before 0.6.0 column generation alone; since, the relaxation's Nash point first
+            (see the module text).
 
     Returns:
-        ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel.
+        ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel;
+        the relative Frank-Wolfe gap of its probabilities is at most :data:`NASH_TOLERANCE`.
     """
     ip = PanelIP(model, monitor)
-    columns, selectable = initial_columns(model, ip, monitor)
+    if not since(release, "0.6.0"):
+        columns, selectable = initial_columns(model, ip, monitor)
+        return columns, _column_generation(model, monitor, ip, columns, selectable, None)
+    large = model.num_types > DECOMPOSE_ABOVE_TYPES
+    rounds = LARGE_INITIAL_ROUNDS if large else None
+    columns, selectable = initial_columns(model, ip, monitor, rounds=rounds)
+    sizes = model.sizes.astype(np.float64)
+    start = columns.matrix().astype(np.float64).mean(axis=1)
+    try:
+        point = nash_point(model, monitor, selectable, start)
+    except np.linalg.LinAlgError:  # the point only accelerates; column generation needs none
+        return columns, _column_generation(model, monitor, ip, columns, selectable, None)
+    target = point * (1.0 - TARGET_SHRINK)
+    distribution = reach_target(model, monitor, ip, columns, target, point=point)
+    if distribution is None:
+        return columns, _column_generation(model, monitor, ip, columns, selectable, None)
+    gap = GapLP(model, monitor, selectable).gap(columns.combine(distribution) / sizes)
+    if gap <= NASH_TOLERANCE:
+        return columns, distribution
+    return columns, _column_generation(model, monitor, ip, columns, selectable, distribution)
+
+
+def _column_generation(
+    model: TypeModel,
+    monitor: Monitor,
+    ip: PanelIP,
+    columns: Columns,
+    selectable: np.ndarray,
+    weights: np.ndarray | None,
+) -> np.ndarray:
+    """Column generation with the EM restricted master (see the module text), from
+    ``columns`` and the distribution ``weights`` over them (``None``: uniform).
+
+    Returns:
+        ``float[P]`` the probability of each panel of ``columns`` (extended in place).
+    """
     sizes = model.sizes.astype(np.float64)[selectable]
     people = float(sizes.sum())
 
@@ -62,7 +130,12 @@ def nash(model: TypeModel, monitor: Monitor) -> tuple[Columns, np.ndarray]:
         return columns.matrix()[selectable].astype(np.float64) / sizes[:, None]
 
     a = matrix()
-    weights = np.full(a.shape[1], 1.0 / a.shape[1])
+    if weights is None:
+        weights = np.full(a.shape[1], 1.0 / a.shape[1])
+    else:
+        # EM never revives a zero weight: keep a little mass on every known panel.
+        weights = np.maximum(np.asarray(weights, dtype=np.float64), 0.0)
+        weights = (1 - WARM_UNIFORM) * weights / weights.sum() + WARM_UNIFORM / len(weights)
     iteration = 0
     while True:
         iteration += 1
@@ -99,4 +172,4 @@ def nash(model: TypeModel, monitor: Monitor) -> tuple[Columns, np.ndarray]:
             break
         weights = weights * gradient / people
         weights /= weights.sum()
-    return columns, weights
+    return weights

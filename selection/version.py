@@ -15,6 +15,8 @@ __version__ = "0.6.0"
 #: 0.6.0: (each change of path since 0.5.0 is gated with :func:`since`)
 #: 0.6.0: above 450 types leximin and maximin walk the faces first, from the relaxation with every
 #: type selectable, and take the walk's own weights when they reach its point (no initial panels).
+#: 0.6.0: Nash welfare reaches the LP relaxation's Nash point when it can, certified by the
+#: Frank-Wolfe gap over the relaxation (other distributions, same objective within tolerance).
 RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0")
 
 

@@ -1,0 +1,216 @@
+"""Nash welfare (selection.nash, selection.nashpoint): the relaxation's Nash point reached by a
+distribution over panels (since 0.6.0), against brute force, the column generation of older
+releases, its fallback, cancellation and the Frank-Wolfe certificate."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from selection import Person, Pool, Quota, QuotaTable, SelectionCancelled, select
+from selection import nash as nash_module
+from selection.engine import compute_distribution
+from selection.monitor import Monitor
+from selection.nash import NASH_TOLERANCE, nash
+from selection.nashpoint import GapLP, nash_point
+from selection.symmetry import build_types
+from tests.selection.conftest import data_dir, shared_instances
+from tests.selection.test_bruteforce import feasible_panels, random_instance
+from tests.selection.test_shared_instances import load as load_shared
+
+
+def brute_force_welfare(n: int, panels: list[tuple[int, ...]]) -> float:
+    """The maximum of sum_i log p_i over the people on some panel, by EM over every panel
+    (Frank-Wolfe gap over the explicit panels checked below 1e-7 of n)."""
+    matrix = np.zeros((n, len(panels)))
+    for j, panel in enumerate(panels):
+        matrix[list(panel), j] = 1.0
+    selectable = matrix.any(axis=1)
+    a = matrix[selectable]
+    people = float(selectable.sum())
+    weights = np.full(len(panels), 1.0 / len(panels))
+    for _ in range(200_000):
+        gradient = (1.0 / (a @ weights)) @ a
+        if gradient.max() / people - 1 < 1e-8:
+            break
+        weights = weights * gradient / people
+        weights /= weights.sum()
+    assert ((1.0 / (a @ weights)) @ a).max() / people - 1 < 1e-7
+    return float(np.sum(np.log(a @ weights)))
+
+
+def welfare(probabilities: dict[str, float]) -> float:
+    return float(sum(np.log(p) for p in probabilities.values() if p > 0))
+
+
+def model_welfare(model, columns, distribution) -> float:
+    p = columns.combine(distribution) / model.sizes
+    chosen = p > 0
+    return float(np.sum(model.sizes[chosen] * np.log(p[chosen])))
+
+
+@pytest.mark.parametrize("households", [False, True])
+@pytest.mark.parametrize("case", range(12))
+def test_nash_matches_brute_force_welfare(case, households):
+    rng = random.Random(5000 + 1000 * households + case)
+    instance = None
+    while instance is None:
+        instance = random_instance(rng, households)
+    quotas, pool, k = instance
+    panels = feasible_panels(quotas, pool, k, households)
+    expected = brute_force_welfare(len(pool), panels)
+    result = select(quotas, pool, k, algorithm="nash", seed="brute", households=households)
+    people = sum(1 for i in range(len(pool)) if any(i in panel for panel in panels))
+    got = welfare(result.probabilities)
+    assert got <= expected + 1e-6 * people
+    assert got >= expected - NASH_TOLERANCE * people
+    assert sum(1 for p in result.probabilities.values() if p > 0) == people
+
+
+def triangle_instance() -> tuple[QuotaTable, Pool, int]:
+    """Any two of a, b, c share a category whose "y" value allows one member; d has only "n"
+    answers. k = 2: the panels are {a, d}, {b, d}, {c, d}, so the Nash optimum is a, b, c at
+    1/3 and d at 1, but the relaxation's Nash point is every person at 1/2 (outside conv(F))."""
+    answers = {
+        "a": ("y", "n", "y"),
+        "b": ("y", "y", "n"),
+        "c": ("n", "y", "y"),
+        "d": ("n", "n", "n"),
+    }
+    people = [
+        Person(pid, {f"c{g}": value for g, value in enumerate(row)}, None)
+        for pid, row in answers.items()
+    ]
+    quotas = [Quota(f"c{g}", "y", 0, 1) for g in range(3)]
+    quotas += [Quota(f"c{g}", "n", 0, 2) for g in range(3)]
+    return QuotaTable(quotas), Pool(people), 2
+
+
+def test_nash_point_of_the_relaxation_is_outside_the_panels_on_the_triangle():
+    quotas, pool, k = triangle_instance()
+    model = build_types(quotas, pool, k, False)
+    selectable = np.ones(model.num_types, dtype=bool)
+    point = nash_point(model, Monitor(), selectable, np.full(model.num_types, 0.5))
+    assert np.allclose(point, 0.5, atol=1e-5)
+    assert GapLP(model, Monitor(), selectable).gap(point) <= 1e-9
+
+
+def test_nash_falls_back_to_column_generation_when_the_point_is_unreachable(monkeypatch):
+    calls = []
+    original = nash_module._column_generation
+
+    def spy(*args, **kwargs):
+        calls.append(args[-1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(nash_module, "_column_generation", spy)
+    quotas, pool, k = triangle_instance()
+    result = select(quotas, pool, k, algorithm="nash", seed="triangle")
+    assert calls, "the column generation did not run"
+    assert result.probabilities["d"] == pytest.approx(1.0, abs=1e-6)
+    for pid in "abc":
+        assert result.probabilities[pid] == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_nash_falls_back_warm_when_the_certificate_fails(monkeypatch, small_instance):
+    quotas, pool, k = small_instance
+    model = build_types(quotas, pool, k, False)
+    columns, distribution = nash(model, Monitor())
+    expected = model_welfare(model, columns, distribution)
+    warm = []
+    original = nash_module._column_generation
+
+    def spy(*args, **kwargs):
+        warm.append(args[-1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(nash_module, "_column_generation", spy)
+
+    class Uncertified(GapLP):
+        def gap(self, probabilities):
+            return float("inf")  # the certificate fails: fall back
+
+    monkeypatch.setattr(nash_module, "GapLP", Uncertified)
+    columns, distribution = nash(model, Monitor())
+    assert warm and warm[0] is not None, "the fallback was not warm-started"
+    people = float(model.sizes.sum())
+    assert model_welfare(model, columns, distribution) >= expected - NASH_TOLERANCE * people
+
+
+INSTANCES = [r for r in shared_instances() if int(r["panel_size"]) <= 30]
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("row", [pytest.param(r, id=r["instance"]) for r in INSTANCES])
+def test_nash_new_path_matches_old_path_on_shared_instances(row):
+    quotas, pool, k, households = load_shared(row)
+    model = build_types(quotas, pool, k, households)
+    new_columns, new = nash(model, Monitor())
+    old_columns, old = nash(model, Monitor(), release="0.5.0")
+    people = float(model.sizes.sum())
+    new_welfare = model_welfare(model, new_columns, new)
+    old_welfare = model_welfare(model, old_columns, old)
+    assert abs(new_welfare - old_welfare) <= NASH_TOLERANCE * people
+    p = new_columns.combine(new) / model.sizes
+    assert GapLP(model, Monitor(), p > 0).gap(p) <= NASH_TOLERANCE
+
+
+def test_nash_older_release_replays_column_generation_only(monkeypatch, small_instance):
+    quotas, pool, k = small_instance
+    model = build_types(quotas, pool, k, False)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("0.5.0 has no relaxation point")
+
+    before = compute_distribution(model, "nash", Monitor(), release="0.5.0")
+    monkeypatch.setattr(nash_module, "nash_point", forbidden)
+    assert compute_distribution(model, "nash", Monitor(), release="0.5.0") == before
+    with pytest.raises(AssertionError, match="no relaxation point"):
+        compute_distribution(model, "nash", Monitor(), release="0.6.0")
+
+
+def test_nash_cancel_request_stops_the_run(small_instance):
+    quotas, pool, k = small_instance
+    phases = []
+
+    def progress(phase, done, total):
+        phases.append(phase)
+
+    with pytest.raises(SelectionCancelled):
+        select(quotas, pool, k, algorithm="nash", seed="x", should_cancel=lambda: True)
+    result = select(quotas, pool, k, algorithm="nash", seed="x", progress=progress)
+    assert phases[-1] == "done"
+    assert result.algorithm == "nash"
+
+
+def test_nash_cancel_inside_the_relaxation_point(small_instance):
+    quotas, pool, k = small_instance
+    model = build_types(quotas, pool, k, False)
+    seen = []
+
+    def cancel() -> bool:
+        return "nash (relaxation)" in seen
+
+    monitor = Monitor(progress=lambda phase, done, total: seen.append(phase), should_cancel=cancel)
+    monitor.interval = 0.0
+    with pytest.raises(SelectionCancelled):
+        nash(model, monitor)
+    assert "nash (relaxation)" in seen
+
+
+def test_gap_is_infinite_when_a_selectable_type_has_probability_zero(small_instance):
+    quotas, pool, k = small_instance
+    model = build_types(quotas, pool, k, False)
+    columns, distribution = nash(model, Monitor())
+    p = columns.combine(distribution) / model.sizes
+    gap = GapLP(model, Monitor(), np.ones(model.num_types, dtype=bool))
+    assert gap.gap(p) <= NASH_TOLERANCE
+    p[0] = 0.0
+    assert gap.gap(p) == float("inf")
+
+
+def test_shared_data_is_there_for_the_comparison():
+    if not INSTANCES:
+        pytest.skip(f"no shared instances in {data_dir()}")
