@@ -1,8 +1,10 @@
 """How the columns of a registrants CSV map onto a registrant (pure functions, no database).
 
 A column is one of: the id column, a category (its answers), a contact field recognised by
-its name (e.g. ``email``, ``primary_zip`` -> ``postcode``), or an extra column kept verbatim in
-``Registrant.extra``. Exports use the same mapping backwards.
+its name (e.g. ``email``, ``primary_zip`` -> ``postcode``), the language column
+(``language``: the site language the person's emails are written in, ``Registrant.language``),
+or an extra column kept verbatim in ``Registrant.extra``. Exports use the same mapping
+backwards.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ CONTACT_ALIASES: dict[str, tuple[str, ...]] = {
 
 _LOOKUP = {alias: field for field, aliases in CONTACT_ALIASES.items() for alias in aliases}
 
+#: Normalised column names recognised as the registrant's language.
+LANGUAGE_ALIASES = ("language", "lang", "preferred_language")
+
+#: The language column's name in exports and the registrants template.
+LANGUAGE_COLUMN = "language"
+
 
 def normalise(column: str) -> str:
     """Lower case, spaces and dashes as underscores, other punctuation dropped."""
@@ -51,13 +59,18 @@ def contact_field(column: str) -> str | None:
     return _LOOKUP.get(normalise(column))
 
 
+def is_language_column(column: str) -> bool:
+    """True for a column name standing for the registrant's language (e.g. ``"Language"``)."""
+    return normalise(column) in LANGUAGE_ALIASES
+
+
 @dataclass(frozen=True)
 class ColumnRole:
     """What one column of an import becomes.
 
-    ``role`` is ``"id"``, ``"category"``, ``"contact"`` or ``"extra"``; ``target`` is the
-    category name or contact field (empty for id/extra); ``household`` is True when the
-    column is one of the household columns.
+    ``role`` is ``"id"``, ``"category"``, ``"contact"``, ``"language"`` or ``"extra"``;
+    ``target`` is the category name or contact field (empty for id, language and extra);
+    ``household`` is True when the column is one of the household columns.
     """
 
     column: str
@@ -74,6 +87,8 @@ class ColumnRole:
             return f"category {self.target}"
         if self.role == "contact":
             return f"contact field {self.target}"
+        if self.role == "language":
+            return "language (their emails are written in it)"
         return "kept as an extra column"
 
 
@@ -86,12 +101,14 @@ def column_roles(
 ) -> list[ColumnRole]:
     """Decide the role of every header column.
 
-    Categories and the id column are matched ignoring case; a contact field is used once
-    (the first column naming it wins; later ones stay extra columns).
+    Categories and the id column are matched ignoring case; a contact field and the
+    language column are used once (the first column naming it wins; later ones stay extra
+    columns).
     """
     by_fold = {c.strip().casefold(): c for c in categories}
     households = {h.strip().casefold() for h in household_columns}
     seen_contacts: set[str] = set()
+    language_seen = False
     roles = []
     for column in header:
         folded = column.strip().casefold()
@@ -100,6 +117,9 @@ def column_roles(
             roles.append(ColumnRole(column, "id", "", house))
         elif folded in by_fold:
             roles.append(ColumnRole(column, "category", by_fold[folded], house))
+        elif is_language_column(column) and not language_seen:
+            language_seen = True
+            roles.append(ColumnRole(column, "language", "", house))
         elif (field := contact_field(column)) and field not in seen_contacts:
             seen_contacts.add(field)
             roles.append(ColumnRole(column, "contact", field, house))
@@ -109,7 +129,10 @@ def column_roles(
 
 
 def registrant_fields(cells: Mapping[str, str], roles: Sequence[ColumnRole]) -> dict[str, object]:
-    """Contact fields and the ``extra`` dict of one row, from its cells and the column roles.
+    """Contact fields, ``language`` (when the file has a language column; lower case, empty
+    for the site's default language) and the ``extra`` dict of one row, from its cells and
+    the column roles. The language's value is checked before (the import's preview refuses a
+    value that is not a site language).
 
     A ``name`` is made of ``first_name``/``last_name``-like columns when no name column exists
     (those columns are still kept in ``extra``).
@@ -120,6 +143,8 @@ def registrant_fields(cells: Mapping[str, str], roles: Sequence[ColumnRole]) -> 
         value = cells.get(role.column, "")
         if role.role == "contact":
             fields[role.target] = value.strip()
+        elif role.role == "language":
+            fields["language"] = value.strip().lower()
         elif role.role == "extra":
             extra[role.column] = value
     if "name" not in fields:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
-from assemblies.columns import column_roles
+from assemblies.columns import LANGUAGE_COLUMN, column_roles, is_language_column
 from assemblies.models import (
     PERSONAL_FIELDS,
     Assembly,
@@ -31,7 +31,9 @@ from opendlp.core.spreadsheets import csv_text
 
 def export_header(*, assembly: Assembly) -> list[str]:
     """The columns of exported rows: the last import's header, else a default layout; then
-    the keys of the assembly's own form fields that are not columns yet (answers from
+    a ``language`` column when the header has none (the language the person's emails are
+    written in, empty for the site's default; the import reads it back); then the keys of
+    the assembly's own form fields that are not columns yet (answers from
     ``Registrant.extra``), in position order."""
     keys = list(
         FormField.objects.filter(assembly=assembly)
@@ -39,6 +41,8 @@ def export_header(*, assembly: Assembly) -> list[str]:
         .values_list("key", flat=True)
     )
     header = _base_header(assembly)
+    if not any(is_language_column(column) for column in header):
+        header.append(LANGUAGE_COLUMN)
     folded = {column.casefold() for column in header}
     return header + [key for key in keys if key.casefold() not in folded]
 
@@ -56,15 +60,21 @@ def _base_header(assembly: Assembly) -> list[str]:
     for category in categories:
         if category not in seen:
             seen.append(category)
-    return ["id", *PERSONAL_FIELDS, *seen]
+    return ["id", *PERSONAL_FIELDS, *_language_column(seen), *seen]
+
+
+def _language_column(categories: Iterable[str]) -> list[str]:
+    """``["language"]``, or nothing when a category already has a language column's name (its
+    column is the category's)."""
+    return [] if any(is_language_column(c) for c in categories) else [LANGUAGE_COLUMN]
 
 
 def registrant_row(
     registrant: Registrant, header: Sequence[str], *, id_column: str, categories: Iterable[str]
 ) -> list[str]:
     """One registrant as a row under ``header``: the external id (or public id) in the id
-    column, answers in category columns, contact fields in their columns, imported extra
-    columns as they were."""
+    column, answers in category columns, contact fields and the language in their columns,
+    imported extra columns as they were."""
     roles = column_roles(header, categories=categories, id_column=id_column or "id")
     extra = registrant.extra or {}
     row = []
@@ -77,6 +87,8 @@ def registrant_row(
             row.append(str(extra[role.column]))
         elif role.role == "contact":
             row.append(str(getattr(registrant, role.target, "") or ""))
+        elif role.role == "language":
+            row.append(registrant.language or "")
         else:
             row.append("")
     return row
@@ -263,11 +275,13 @@ def quotas_template_csv() -> str:
 
 def registrants_template_csv(*, assembly: Assembly) -> str:
     """An empty registrants file to fill in for ``assembly``: the header only, with its id
-    column (the assembly's ``id_column``, else ``id``), the contact columns and one column per
-    category in table order, which the registrants import recognises as such."""
+    column (the assembly's ``id_column``, else ``id``), the contact columns, ``language`` (a
+    site language code, empty for the default) and one column per category in table order,
+    which the registrants import recognises as such."""
     categories = dict.fromkeys(
         Quota.objects.filter(assembly=assembly)
         .order_by("position", "id")
         .values_list("category", flat=True)
     )
-    return csv_text([[assembly.id_column or "id", *PERSONAL_FIELDS, *categories]])
+    header = [assembly.id_column or "id", *PERSONAL_FIELDS, *_language_column(categories)]
+    return csv_text([[*header, *categories]])

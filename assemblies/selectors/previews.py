@@ -26,6 +26,7 @@ from assemblies.models import (
     stored_external_ids,
 )
 from assemblies.selectors.assemblies import category_bands, quotas_of
+from assemblies.selectors.content import language_codes
 from assemblies.selectors.targets import UnknownValue, unknown_value_rows
 
 
@@ -309,7 +310,11 @@ def _scan(text: str, filename: str, roles_of: Callable[[list[str]], list[ColumnR
                 scan.roles = roles_of(header)
                 # As a dict of the row would: a repeated column name reads its last cell.
                 index = {name: i for i, name in enumerate(header)}
-                checks = [(index[r.column], r) for r in scan.roles if r.role in ("id", "contact")]
+                checks = [
+                    (index[r.column], r)
+                    for r in scan.roles
+                    if r.role in ("id", "contact", "language")
+                ]
                 emails = [(i, r.column) for i, r in checks if r.target == "email"]
                 continue
             scan.rows += 1
@@ -333,11 +338,18 @@ _ID_MAX = _max_length("external_id")
 
 
 def _field_problem(role: ColumnRole, value: str, filename: str, line: int) -> engine.Problem | None:
-    """An id longer than the database keeps, or a contact field too long for its column."""
+    """An id longer than the database keeps, a contact field too long for its column, or a
+    language that is not one of the site's (empty is the site's default language)."""
     if role.role == "id" and len(value) > _ID_MAX:
         message = f"the id is longer than {_ID_MAX} characters"
     elif role.role == "contact" and len(value) > _FIELD_LIMITS[role.target]:
         message = f"longer than {_FIELD_LIMITS[role.target]} characters"
+    elif role.role == "language" and value and value.lower() not in language_codes():
+        codes = ", ".join(language_codes())
+        message = (
+            f"the language “{value}” is not one of the site's languages ({codes}); leave it "
+            "empty for the default language"
+        )
     else:
         return None
     return engine.Problem(message, filename, line, role.column, value[:40])

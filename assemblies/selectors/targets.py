@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from assemblies import engine
 from assemblies.bands import BandError, band_value, is_number
-from assemblies.columns import column_roles, contact_field
+from assemblies.columns import column_roles, contact_field, is_language_column
 from assemblies.models import Assembly
 from assemblies.selectors.assemblies import category_bands, quotas_of
 
@@ -97,8 +97,9 @@ def file_columns(*, text: str, filename: str, id_column: str = "") -> FileColumn
     """Every column of a registrants CSV with its values and counts.
 
     A column is suggested as a category unless it is the id column, a contact column known
-    to :mod:`assemblies.columns` (name, email, phone, address), or has more than
-    :data:`MAX_SUGGESTED_VALUES` distinct values. Id and contact columns are ``personal``.
+    to :mod:`assemblies.columns` (name, email, phone, address), the language column, or has
+    more than :data:`MAX_SUGGESTED_VALUES` distinct values. Id and contact columns are
+    ``personal``.
 
     Returns:
         :class:`FileColumns`; a malformed file, a repeated or empty header name, or a record
@@ -143,7 +144,12 @@ def file_columns(*, text: str, filename: str, id_column: str = "") -> FileColumn
             or contact_field(name) in _NOT_CATEGORIES
             or name.casefold() in ("id", "external_id")
         )
-        suggested = bool(values) and len(values) <= MAX_SUGGESTED_VALUES and not personal
+        suggested = (
+            bool(values)
+            and len(values) <= MAX_SUGGESTED_VALUES
+            and not personal
+            and not is_language_column(name)
+        )
         result.columns.append(FileColumn(name, suggested, values, empties[position], personal))
     return result
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
-from assemblies.columns import contact_field, normalise
+from assemblies.columns import contact_field, is_language_column, normalise
 from assemblies.errors import InvalidInput
 from assemblies.models import (
     CHOICE_TYPES,
@@ -41,9 +41,10 @@ def form_field_problems(
 ) -> list[tuple[str, str]]:
     """Why a form field could not be saved as given, as ``[(field name, sentence)]``.
 
-    - The key must not be a built-in column (``id``, ``status``, a contact field or a name the
-      registrants import reads as one, e.g. ``zip``), a category of the assembly, its id
-      column, or the key of another of its form fields (letter case ignored).
+    - The key must not be a built-in column (``id``, ``status``, ``language``, a contact field
+      or a name the registrants import reads as one, e.g. ``zip`` or ``lang``), a category of
+      the assembly, its id column, or the key of another of its form fields (letter case
+      ignored).
     - A choice type needs at least one choice, each at most 200 characters (and, for a
       multiple choice, without ``;``: the answers are stored joined by ``"; "``).
 
@@ -57,7 +58,7 @@ def form_field_problems(
         *Quota.objects.filter(assembly=assembly).values_list("category", flat=True),
         *Category.objects.filter(assembly=assembly).values_list("name", flat=True),
     }
-    if folded in BUILT_IN_COLUMNS or contact_field(key) is not None:
+    if folded in BUILT_IN_COLUMNS or contact_field(key) is not None or is_language_column(key):
         problems.append(
             ("key", f"The key {key!r} is a built-in column of registrants: choose another key.")
         )

@@ -86,10 +86,10 @@ def registrants_import(
     """Import registrants from a CSV at once (the command and the demo): all rows or none.
 
     New rows create registrants in the pool (source ``import``); a row whose external id
-    already exists updates that registrant's answers, contact fields and extra columns
-    (keeping its status); rows of erased registrants are skipped. The header is remembered so
-    exports give the rows back in the same layout. The assembly is locked only briefly (see
-    the module's text): registrations go on during the import.
+    already exists updates that registrant's answers, contact fields, language and extra
+    columns (keeping its status); rows of erased registrants are skipped. The header is
+    remembered so exports give the rows back in the same layout. The assembly is locked only
+    briefly (see the module's text): registrations go on during the import.
 
     Args:
         assembly_id: the assembly. text: the CSV text. filename: for messages.
@@ -103,7 +103,9 @@ def registrants_import(
         :class:`RegistrantImportOutcome`.
 
     Raises:
-        ImportRejected: any problem in the file (every one, with line and column).
+        ImportRejected: any problem in the file (every one, with line and column), e.g. a
+            ``language`` that is not one of the site's languages (an empty one is the
+            site's default language).
         ServiceError: the assembly is archived, or a selection run or another import is in
             progress (also when one started during this import: nothing is then written).
     """
@@ -289,7 +291,9 @@ def _update_batch(
         registrant.answers = row.answers
         registrant.updated_at = now
         changed.append(registrant)
-    Registrant.objects.bulk_update(changed, [*PERSONAL_FIELDS, "answers", "extra", "updated_at"])
+    Registrant.objects.bulk_update(
+        changed, [*PERSONAL_FIELDS, "language", "answers", "extra", "updated_at"]
+    )
     return len(changed)
 
 

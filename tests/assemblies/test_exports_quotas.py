@@ -54,7 +54,7 @@ def test_quotas_template_csv_is_a_header_the_import_reads():
     ]
 
 
-def test_registrants_template_csv_has_id_contact_and_category_columns(small_assembly):
+def test_registrants_template_csv_has_id_contact_language_and_category_columns(small_assembly):
     header = rows(registrants_template_csv(assembly=small_assembly))
     assert header == [
         [
@@ -66,6 +66,7 @@ def test_registrants_template_csv_has_id_contact_and_category_columns(small_asse
             "address_line_2",
             "town",
             "postcode",
+            "language",
             "gender",
             "age",
         ]
@@ -80,8 +81,9 @@ def test_registrants_template_csv_uses_the_assemblys_id_column(db):
 def test_registrants_template_csv_filled_in_imports(small_assembly):
     copy = AssemblyFactory()
     quotas_import(assembly_id=copy.pk, text=quotas_csv(assembly=small_assembly), filename="q.csv")
-    text = registrants_template_csv(assembly=copy) + "X1,Zoe,zoe@example.org,,,,,ZZ1,woman,old\n"
+    text = registrants_template_csv(assembly=copy) + "X1,Zoe,zoe@example.org,,,,,ZZ1,fr,woman,old\n"
     registrants_import(assembly_id=copy.pk, text=text, filename="t.csv", id_column="id")
     person = Registrant.objects.get(assembly=copy)
     assert (person.external_id, person.name, person.postcode) == ("X1", "Zoe", "ZZ1")
+    assert person.language == "fr"
     assert person.answers == {"gender": "woman", "age": "old"} and person.extra == {}

@@ -515,8 +515,8 @@ def test_registrant_erase_blanks_personal_data_keeps_answers(small_assembly):
 def test_registrants_csv_gives_rows_as_imported_plus_status(small_assembly):
     text = registrants_csv(assembly=small_assembly)
     lines = text.splitlines()
-    assert lines[0] == "id,name,email,postcode,gender,age,note,status"
-    assert lines[1] == "P01,Ann One,ann@example.org,AB1,woman,young,a,pool"
+    assert lines[0] == "id,name,email,postcode,gender,age,note,language,status"
+    assert lines[1] == "P01,Ann One,ann@example.org,AB1,woman,young,a,,pool"
     assert len(lines) == 13
 
 

@@ -107,7 +107,7 @@ def test_duplicate_is_forbidden_to_a_caller(staff_client, caller, small_assembly
         ("quotas-template", "feature,value,min,max,min_flex,max_flex"),
         (
             "registrants-template",
-            "id,name,email,phone,address_line_1,address_line_2,town,postcode,gender,age",
+            "id,name,email,phone,address_line_1,address_line_2,town,postcode,language,gender,age",
         ),
     ],
 )

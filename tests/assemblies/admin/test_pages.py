@@ -148,6 +148,35 @@ def test_registrant_import_good_file(
     assert Registrant.objects.get(external_id="Z1").extra == {"shoe": "44"}
 
 
+def test_registrant_import_language_not_of_the_site_names_line_and_column(
+    as_manager, small_assembly, django_capture_on_commit_callbacks
+):
+    text = "id,name,gender,age,language\nZ1,Zed,man,young,fr\nZ2,Zoe,woman,old,de\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    page = as_manager.get(preview_url).content.decode()
+    assert "1 problem" in page and "<td>3</td><td>language</td>" in page
+    assert "is not one of the site" in page and "Import all rows" not in page
+    before = Registrant.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        as_manager.post(preview_url, {"confirm": "1"})
+    assert Registrant.objects.count() == before
+
+
+def test_registrant_import_language_column_sets_each_language(
+    as_manager, small_assembly, django_capture_on_commit_callbacks
+):
+    text = "id,name,gender,age,language\nZ1,Zed,man,young,fr\nZ2,Zoe,woman,old,\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_url = upload(as_manager, small_assembly, "registrants", text, id_column="id")
+    page = as_manager.get(preview_url).content.decode()
+    assert "2 rows read" in page and "their emails are written in it" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        as_manager.post(preview_url, {"confirm": "1"})
+    assert Registrant.objects.get(external_id="Z1").language == "fr"
+    assert Registrant.objects.get(external_id="Z2").language == ""
+
+
 def test_import_discard_keeps_nothing(as_manager, small_assembly):
     preview_url = upload(as_manager, small_assembly, "quotas", SMALL_QUOTAS)
     as_manager.post(preview_url, {"discard": "1"})
@@ -174,7 +203,7 @@ def test_export_registrants_csv(as_manager, small_assembly):
     )
     assert response["Content-Type"].startswith("text/csv")
     body = response.content.decode()
-    assert body.splitlines()[0] == "id,name,email,postcode,gender,age,note,status"
+    assert body.splitlines()[0] == "id,name,email,postcode,gender,age,note,language,status"
     assert AuditEvent.objects.filter(action="assemblies.registrants.exported").exists()
 
 

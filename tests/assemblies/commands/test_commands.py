@@ -104,7 +104,7 @@ def test_run_selection_sync_prints_run_and_export_panel(small_assembly, fake_dra
     target = tmp_path / "panel.csv"
     assert "Wrote 4 panel members" in run("export_panel", "small", "--output", str(target))
     lines = target.read_text().splitlines()
-    assert lines[0] == "id,name,email,postcode,gender,age,note"
+    assert lines[0] == "id,name,email,postcode,gender,age,note,language"
     assert [line.split(",")[0] for line in lines[1:]] == ["P01", "P02", "P07", "P08"]
     by_run = tmp_path / "by-run.csv"
     run("export_panel", "small", "--run", str(run_id), "--output", str(by_run))

@@ -28,6 +28,15 @@ def test_file_columns_counts_values_and_suggests_only_categories():
     assert read.column("note").empty == 2
 
 
+def test_file_columns_language_column_is_not_suggested_as_a_category():
+    read = file_columns(text="id,gender,Language\n1,f,fr\n2,m,en\n", filename="p.csv")
+    assert {c.name: c.suggested for c in read.columns} == {
+        "id": False,
+        "gender": True,
+        "Language": False,
+    }
+
+
 def test_file_columns_wrong_field_count_names_the_line():
     read = file_columns(text="a,b\n1,2\n\n3\n", filename="p.csv")
     assert [(p.line, p.message) for p in read.problems] == [(4, "expected 2 fields, found 1")]

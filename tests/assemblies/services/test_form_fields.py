@@ -26,7 +26,9 @@ from tests.assemblies.factories import FormFieldFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("key", ["email", "postcode", "zip", "ID", "status", "Gender", "age"])
+@pytest.mark.parametrize(
+    "key", ["email", "postcode", "zip", "ID", "status", "Gender", "age", "language", "Lang"]
+)
 def test_form_field_key_refused_when_builtin_or_category(small_assembly, key):
     problems = form_field_problems(assembly=small_assembly, key=key, type=FieldType.TEXT)
     assert [name for name, _ in problems] == ["key"]
