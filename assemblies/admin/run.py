@@ -95,7 +95,7 @@ class SelectionRunAdmin(RunActionsAdmin, RunDownloadsAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
         """The run page."""
-        run = self.object_or_404(request, object_id)
+        run: SelectionRun = self.object_or_404(request, object_id)
         report = run_report(run=run)
         context = self.page_context(
             request,
@@ -129,7 +129,7 @@ class SelectionRunAdmin(RunActionsAdmin, RunDownloadsAdmin):
         """The printable report of a succeeded run: a standalone A4 page without admin
         chrome (assembly, run facts, quota table, per-category charts, fairness figures with
         explanations, panel count per category). 404 before the run succeeds."""
-        run = self.object_or_404(request, run_id)
+        run: SelectionRun = self.object_or_404(request, run_id)
         report = run_report(run=run)
         if report is None:
             return HttpResponse("The run has no result.", status=404, content_type="text/plain")
@@ -150,7 +150,7 @@ class SelectionRunAdmin(RunActionsAdmin, RunDownloadsAdmin):
         """JSON for the progress bar's poll: status, phase, done, total, the overall
         ``fraction`` (0-1, never decreasing) and ``percent``, ``seconds_elapsed``,
         ``seconds_left`` (null while under 5 % done) and the line to show (``text``)."""
-        run = self.object_or_404(request, run_id)
+        run: SelectionRun = self.object_or_404(request, run_id)
         progress = run_progress(run=run)
         return JsonResponse(
             {

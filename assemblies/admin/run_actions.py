@@ -13,7 +13,7 @@ from django.urls import path, reverse
 
 from assemblies.admin.base import MembershipAdmin
 from assemblies.errors import InvalidInput
-from assemblies.models import EmailKind, RunStatus
+from assemblies.models import EmailKind, RunStatus, SelectionRun
 from assemblies.selectors.emails import run_notify_plan
 from assemblies.services.ceremony import selection_run_seed_enter
 from assemblies.services.execution import selection_run_verify
@@ -42,7 +42,7 @@ class RunActionsAdmin(MembershipAdmin):
 
     def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """Confirm, then cancel a pending or running run."""
-        run = self.object_or_404(request, run_id, "manage")
+        run: SelectionRun = self.object_or_404(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         if request.method == "POST":
             run = selection_run_cancel(run_id=run.pk, actor=request.user)
@@ -68,7 +68,7 @@ class RunActionsAdmin(MembershipAdmin):
 
     def verify_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """POST: re-draw from the stored seed and distribution and show the outcome."""
-        run = self.object_or_404(request, run_id)
+        run: SelectionRun = self.object_or_404(request, run_id)
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         if request.method != "POST":
             return HttpResponseRedirect(page)
@@ -91,7 +91,7 @@ class RunActionsAdmin(MembershipAdmin):
 
     def seed_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """POST: the seed made in public (and witnesses) of a ceremony run; draws the panel."""
-        run = self.object_or_404(request, run_id, "manage")
+        run: SelectionRun = self.object_or_404(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         if request.method == "POST":
             try:
@@ -117,7 +117,7 @@ class RunActionsAdmin(MembershipAdmin):
 
     def publish_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         """GET: ask for confirmation; POST: publish the run's public draw record."""
-        run = self.object_or_404(request, run_id, "manage")
+        run: SelectionRun = self.object_or_404(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         if request.method == "POST":
             try:
@@ -152,7 +152,7 @@ class RunActionsAdmin(MembershipAdmin):
         """GET: the confirmation page asking the reason; POST: void the panel
         (:func:`assemblies.services.voiding.selection_run_void`). A missing or invalid reason
         shows the form again; any other refusal goes back to the run page with its message."""
-        run = self.object_or_404(request, run_id, "manage")
+        run: SelectionRun = self.object_or_404(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         reason, error = "", ""
         if request.method == "POST":
@@ -192,7 +192,7 @@ class RunActionsAdmin(MembershipAdmin):
         address to call, sends already made); POST: notify
         (:func:`assemblies.services.notifications.panel_notify`; a second POST sends nothing twice
         and resumes sends still queued or failed). Managers only."""
-        run = self.object_or_404(request, run_id, "manage")
+        run: SelectionRun = self.object_or_404(request, run_id, "manage")
         page = reverse("admin:assemblies_selectionrun_change", args=[run.pk])
         if request.method == "POST":
             try:

@@ -77,7 +77,7 @@ class RunDownloadsAdmin(MembershipAdmin):
         if what not in DOWNLOADS:
             return HttpResponse(status=404)
         suffix, need = DOWNLOADS[what]
-        run = self.object_or_404(request, run_id, need)
+        run: SelectionRun = self.object_or_404(request, run_id, need)
         if run.status != RunStatus.SUCCEEDED:
             return HttpResponse("The run has no result.", status=404, content_type="text/plain")
         filename = f"{run.assembly.slug}-run{run.pk}-{suffix}"
