@@ -238,10 +238,13 @@ class SwapSearch:
         for g, qs in enumerate(by_category.values()):
             self.quota_bit[qs] = float(1 << g) if num_categories <= BIT_CATEGORIES else 0.0
         self._differ: np.ndarray | None = None
+        #: _quota_bits[q]: quota_bit as an integer.
+        self._quota_bits = self.quota_bit.astype(np.int64)
 
     def _differ_block(self, out: np.ndarray, into: np.ndarray) -> np.ndarray:
-        """``int64[A, B]``: bit g set where types ``out[i]`` and ``into[j]`` differ in category
-        g (a table over all type pairs, built once, up to :data:`DIFFER_TABLE_TYPES` types)."""
+        """``[A, B]`` bit masks: bit g set where types ``out[i]`` and ``into[j]`` differ in
+        category g (from a table over all type pairs, built once, up to
+        :data:`DIFFER_TABLE_TYPES` types, in the table's unsigned dtype; ``int64`` above)."""
         value_of = self.value_of
         if self.model.num_types > DIFFER_TABLE_TYPES:
             block = np.zeros((len(out), len(into)), dtype=np.int64)
@@ -256,7 +259,7 @@ class SwapSearch:
             for g in range(len(value_of)):
                 differ |= (value_of[g][:, None] != value_of[g][None, :]).astype(differ.dtype) << g
             self._differ = differ
-        return self._differ[out][:, into].astype(np.int64)
+        return self._differ.take(out, axis=0).take(into, axis=1)
 
     def _swap_candidates(
         self, counts: np.ndarray, weights: np.ndarray
@@ -265,15 +268,16 @@ class SwapSearch:
         their size, in no household already on the panel, and weighing more than the lightest
         type in ``out``, so only they can gain); ``None`` when either is empty."""
         out = np.flatnonzero(counts > 0)
-        into = np.flatnonzero(counts < self.model.sizes)
+        if len(out) == 0:
+            return None
+        addable = counts < self.model.sizes
         if len(self.model.household_groups):
             busy = np.zeros(len(self.model.household_groups) + 1, dtype=bool)
-            chosen = self.house_of[counts > 0]
+            chosen = self.house_of[out]
             busy[chosen[chosen >= 0]] = True
-            into = into[~busy[self.house_of[into]] | (self.house_of[into] < 0)]
-        if len(out) == 0 or len(into) == 0:
-            return None
-        into = into[weights[into] > weights[out].min() + 1e-12]
+            addable &= ~busy[self.house_of] | (self.house_of < 0)
+        addable &= weights > weights[out].min() + 1e-12
+        into = np.flatnonzero(addable)
         if len(into) == 0:
             return None
         return out, into
@@ -290,23 +294,28 @@ class SwapSearch:
             return self._improve_matrix(counts, weights, max_steps)
         counts = counts.copy()
         incidence = self.incidence
+        value_of = self.value_of
+        bits = self._quota_bits
         quota_count = incidence @ counts
         for _ in range(max_steps):
-            # A quota "locks" a member out (in) when one fewer (more) would break its min (max).
-            lock_out = self.quota_bit * (quota_count < self.lower + 0.5)
-            lock_in = self.quota_bit * (quota_count > self.upper - 0.5)
             candidates = self._swap_candidates(counts, weights)
             if candidates is None:
                 break
             out, into = candidates
             w_out = weights[out]
+            # A quota "locks" a member out (in) when one fewer (more) would break its min (max);
+            # a type's lock bits are the bits of the categories whose value it has locked.
+            lock_out = np.where(quota_count < self.lower + 0.5, bits, 0)
+            lock_in = np.where(quota_count > self.upper - 0.5, bits, 0)
+            differ = self._differ_block(out, into)
+            locked_out = lock_out[value_of[:, out]].sum(axis=0).astype(differ.dtype)
+            locked_in = lock_in[value_of[:, into]].sum(axis=0).astype(differ.dtype)
             # Swap a -> b is allowed iff in every category where a and b differ, a's value is
             # not locked out and b's value is not locked in (bit masks over categories).
-            locked_out = (lock_out @ incidence[:, out]).astype(np.int64)
-            locked_in = (lock_in @ incidence[:, into]).astype(np.int64)
-            blocked = self._differ_block(out, into) & (locked_out[:, None] | locked_in[None, :])
             gain = weights[into][None, :] - w_out[:, None]
-            gain[(blocked != 0) | (gain <= 1e-12)] = -np.inf
+            allowed = (differ & (locked_out[:, None] | locked_in[None, :])) == 0
+            allowed &= gain > 1e-12
+            gain = np.where(allowed, gain, -np.inf)
             best = int(np.argmax(gain))
             if gain.flat[best] == -np.inf:
                 break

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from selection import solver
+from selection.model import Person, Pool
 from selection.rng import SeededRandom
 from selection.solver import PanelIP
 from selection.symmetry import build_types
@@ -54,3 +55,23 @@ def test_swap_search_result_has_no_improving_swap_left():
             swapped[b] += 1
             if ip.feasible(swapped):
                 assert weights @ swapped <= value + 1e-12
+
+
+@pytest.mark.parametrize("seed", ["a", "b"])
+def test_swap_search_bit_masks_take_the_same_steps_with_households(seed):
+    quotas, pool = synthetic_instance(90, 12, 4, seed=seed)
+    people = [Person(p.id, p.answers, household=str(i // 3)) for i, p in enumerate(pool)]
+    model = build_types(quotas, Pool(people), 12, True)
+    assert model.household_groups
+    ip = PanelIP(model)
+    start, _, _ = ip.best(np.ones(model.num_types))
+    assert start is not None
+    rng = SeededRandom(seed, "test-household-swaps")
+    for _ in range(20):
+        weights = np.array(rng.uniform_weights(model.num_types)) / model.sizes
+        got, value = ip.swaps.improve(start, weights)
+        expected, expected_value = ip.swaps._improve_matrix(start, weights, 200)
+        assert np.array_equal(got, expected)
+        assert value == expected_value
+        assert ip.feasible(got)
+        start = got
