@@ -321,6 +321,15 @@ def face_walk_seed(
     return walked
 
 
+def target_samples(model: TypeModel, monitor: Monitor, target: np.ndarray) -> list[np.ndarray]:
+    """The sampled panels :func:`reach_target` seeds its master with on pools of more than
+    :data:`SAMPLE_ABOVE_TYPES` types (:func:`selection.columngen.sample_panels` near
+    ``target``, ``float[T]`` probabilities, seeded from the instance: the same panels on every
+    run)."""
+    rng = SeededRandom(model.digest(), "target-samples")
+    return sample_panels(model, target, rng, SAMPLE_FACTOR * model.num_types, monitor)
+
+
 def reach_target(
     model: TypeModel,
     monitor: Monitor,
@@ -333,6 +342,7 @@ def reach_target(
     search: int = 2,
     rounds: int | None = None,
     stall: float | None = None,
+    samples: list[np.ndarray] | None = None,
 ) -> np.ndarray | None:
     """A distribution over ``columns`` (extended as needed) whose type probabilities are at
     least ``target`` (within :data:`TARGET_TOLERANCE`); ``None`` if proven unreachable.
@@ -350,14 +360,15 @@ def reach_target(
             many pricing rounds; ``None``: no limit.
         stall: give up too when a round's shortfall is above this share of the previous
             round's; ``None``: never.
+        samples: the sampled panels to seed the master with (when it is seeded with sampled
+            panels); ``None``: draw them near ``target`` (:func:`sample_panels`).
     """
     master = TargetLP(model, monitor, target)
     walked = walked or (
         point is not None and face_walk_seed(model, monitor, columns, point, search=search)
     )
     if not walked and model.num_types > SAMPLE_ABOVE_TYPES:
-        rng = SeededRandom(model.digest(), "target-samples")
-        for counts in sample_panels(model, target, rng, SAMPLE_FACTOR * model.num_types, monitor):
+        for counts in target_samples(model, monitor, target) if samples is None else samples:
             columns.add(counts)
     for counts in columns.panels:
         master.add_panel(counts)
@@ -460,6 +471,10 @@ def _maximin_direct(
     leximin would have (the flat target's are dropped: they only slow its master), stopped
     once every type reaches ``z*``. So maximin costs at most leximin's time plus a few
     rounds of a small master, and much less where the flat target is quickly reached.
+    Since 0.6.0 both masters start from the same sampled panels, drawn once near the
+    relaxation's point (as leximin's path draws them), not first near the flat target and
+    then again (measured, CPU s, maximin / leximin on synthetic_404_40_6: 16.7 / 16.2 and
+    14.6 / 15.9, was 15.3 / 14.3; synthetic_312_35_6 maximin 2.2, was 2.1).
 
     Returns:
         ``(columns, probabilities)`` (``columns`` is the given object unless replaced).
@@ -478,6 +493,9 @@ def _maximin_direct(
     if middle:
         flat = np.where(selectable, bound, 0.0)
         limited = release not in ("0.1.0", "0.2.0", "0.3.0")
+        # Since 0.6.0 the flat target starts from the panels sampled near the relaxation's
+        # point, which leximin's path draws anyway: drawn once, they serve both.
+        samples = target_samples(model, monitor, relaxed) if since(release, "0.6.0") else None
         kept = columns.copy() if limited else columns
         try:
             distribution = reach_target(
@@ -488,10 +506,13 @@ def _maximin_direct(
                 flat,
                 rounds=FLAT_ROUNDS if limited else None,
                 stall=FLAT_STALL if limited else None,
+                samples=samples,
             )
         except _GaveUp:
             columns = kept
-            distribution = reach_target(model, monitor, ip, columns, relaxed, floor=bound)
+            distribution = reach_target(
+                model, monitor, ip, columns, relaxed, floor=bound, samples=samples
+            )
         if distribution is not None:
             return columns, distribution
     return columns, exact_stages(

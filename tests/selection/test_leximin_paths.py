@@ -116,3 +116,27 @@ def test_maximin_equals_leximin_first_stage(make, face_walk, monkeypatch):
     if face_walk:  # on leximin's path maximin stops early: never more work
         assert pricing.calls <= leximin_work[0]
         assert masters.calls + stages.calls <= leximin_work[1]
+
+
+@pytest.mark.parametrize(("release", "draws"), [("0.5.0", 2), ("0.6.0", 1)])
+def test_maximin_samples_once_when_flat_target_gives_up(release, draws, monkeypatch):
+    # A "middle" pool (sampled panels, no face walk) whose flat target gives up at once.
+    monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
+    monkeypatch.setattr(leximin_module, "FLAT_ROUNDS", 0)
+    monkeypatch.setattr(leximin_module, "face_walk_seed", lambda *args, **kwargs: False)
+    model = _synthetic_model(120, 12, 4, "flat-gives-up")
+    columns, distribution = leximin_module.leximin(model, Monitor())
+    expected = _type_probabilities(model, columns, distribution).min()
+    targets: list[np.ndarray] = []
+    sample = leximin_module.sample_panels
+
+    def spy(model, target, rng, count, monitor):
+        targets.append(target.copy())
+        return sample(model, target, rng, count, monitor)
+
+    monkeypatch.setattr(leximin_module, "sample_panels", spy)
+    columns, distribution = leximin_module.leximin(model, Monitor(), stages=1, release=release)
+    assert len(targets) == draws
+    assert _type_probabilities(model, columns, distribution).min() == pytest.approx(
+        expected, abs=1e-6
+    )
