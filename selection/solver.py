@@ -238,8 +238,7 @@ class SwapSearch:
         for g, qs in enumerate(by_category.values()):
             self.quota_bit[qs] = float(1 << g) if num_categories <= BIT_CATEGORIES else 0.0
         self._differ: np.ndarray | None = None
-        #: _quota_bits[q]: quota_bit as an integer.
-        self._quota_bits = self.quota_bit.astype(np.int64)
+        self._incidence_t = np.ascontiguousarray(self.incidence.T)
 
     def _differ_block(self, out: np.ndarray, into: np.ndarray) -> np.ndarray:
         """``[A, B]`` bit masks: bit g set where types ``out[i]`` and ``into[j]`` differ in
@@ -294,9 +293,8 @@ class SwapSearch:
             return self._improve_matrix(counts, weights, max_steps)
         counts = counts.copy()
         incidence = self.incidence
-        value_of = self.value_of
-        bits = self._quota_bits
         quota_count = incidence @ counts
+        locks = np.empty((len(self.quota_bit), 2))
         for _ in range(max_steps):
             candidates = self._swap_candidates(counts, weights)
             if candidates is None:
@@ -304,12 +302,13 @@ class SwapSearch:
             out, into = candidates
             w_out = weights[out]
             # A quota "locks" a member out (in) when one fewer (more) would break its min (max);
-            # a type's lock bits are the bits of the categories whose value it has locked.
-            lock_out = np.where(quota_count < self.lower + 0.5, bits, 0)
-            lock_in = np.where(quota_count > self.upper - 0.5, bits, 0)
+            # a type's lock bits are the bits of the categories whose value it has locked (sums
+            # of distinct powers of two below 2**52: exact in floating point).
+            np.multiply(self.quota_bit, quota_count < self.lower + 0.5, out=locks[:, 0])
+            np.multiply(self.quota_bit, quota_count > self.upper - 0.5, out=locks[:, 1])
             differ = self._differ_block(out, into)
-            locked_out = lock_out[value_of[:, out]].sum(axis=0).astype(differ.dtype)
-            locked_in = lock_in[value_of[:, into]].sum(axis=0).astype(differ.dtype)
+            type_locks = (self._incidence_t @ locks).astype(differ.dtype)
+            locked_out, locked_in = type_locks[out, 0], type_locks[into, 1]
             # Swap a -> b is allowed iff in every category where a and b differ, a's value is
             # not locked out and b's value is not locked in (bit masks over categories).
             gain = weights[into][None, :] - w_out[:, None]
