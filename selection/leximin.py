@@ -291,7 +291,9 @@ def face_walk_seed(
     of the face's LP optimum first (``search`` of :func:`selection.decompose.decompose`;
     since 0.3.0, unless ``search`` is 0: measured on synthetic_1727_110_7, 1,400 types,
     the walk's CPU time falls from 46 s to 13 s; ``search`` 2, since 0.5.0, also tries the
-    support with the previous panel's types before the whole face program). From
+    support with the previous panel's types before the whole face program; ``search`` 3,
+    since 0.6.0, dives for the panel on the support first, see
+    :func:`selection.decompose._dive`). From
     :data:`SAMPLE_ABOVE_TYPES` types on it runs within :data:`WALK_WORK_PER_TYPE` (stopping
     early, see :data:`WALK_HALF_WORK_PER_TYPE` and :data:`WALK_START_WORK_PER_TYPE`) and its
     panels are kept only when it wrote all of
@@ -604,7 +606,7 @@ def leximin(
         ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel.
     """
     ip = PanelIP(model, monitor)
-    search = {"0.1.0": 0, "0.2.0": 0, "0.3.0": 1, "0.4.0": 1}.get(release, 2)
+    search = {"0.1.0": 0, "0.2.0": 0, "0.3.0": 1, "0.4.0": 1, "0.5.0": 2}.get(release, 3)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
     walk: _Walk | None = None
     if large and since(release, "0.6.0"):

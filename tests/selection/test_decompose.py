@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from selection import decompose as decompose_module
 from selection import leximin as leximin_module
 from selection.decompose import MASS_TOLERANCE, decompose
 from selection.monitor import Monitor
@@ -34,7 +35,9 @@ def _synthetic(pool_size: int, panel_size: int, categories: int):
     ]
     + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
 )
-@pytest.mark.parametrize("search", [0, 1, 2], ids=["face-program", "support", "support-widened"])
+@pytest.mark.parametrize(
+    "search", [0, 1, 2, 3], ids=["face-program", "support", "support-widened", "dive"]
+)
 def test_decompose_panels_are_feasible_and_never_exceed_the_target(model, search):
     ip, target = _relaxed(model)
     panels, weights, mass = decompose(model, Monitor(), target, search=search)
@@ -140,3 +143,27 @@ def test_leximin_walk_first_falls_back_when_the_walk_stops_short(mass, monkeypat
 
     monkeypatch.setattr(leximin_module, "decompose", short)
     assert np.allclose(_profile(model), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [pytest.param(_instance(case, True), id=f"random-{case}-households") for case in range(4)]
+    + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
+)
+def test_decompose_dive_panels_lie_in_their_faces(model, monkeypatch):
+    original = decompose_module._dive
+    dived = []
+
+    def checked(ip, face, support, weight, type_lower, type_upper):
+        counts = original(ip, face, support, weight, type_lower, type_upper)
+        if counts is not None:
+            assert decompose_module._in_face(ip, face, counts, type_lower, type_upper)
+            assert (counts[~support] == 0).all()
+            dived.append(counts)
+        return counts
+
+    monkeypatch.setattr(decompose_module, "_dive", checked)
+    _, target = _relaxed(model)
+    panels, _, mass = decompose(model, Monitor(), target, search=3)
+    assert mass < 1e-6
+    assert dived
