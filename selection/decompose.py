@@ -136,6 +136,8 @@ def decompose(
     incidence = model.incidence.astype(np.float64)
     num_types, num_quotas = model.num_types, len(model.quotas)
     groups = [np.asarray(g, dtype=np.int64) for g in model.household_groups]
+    # the households as flat arrays: member types, and the group of each (group order kept)
+    house = _Households(groups)
     lower, upper = ip.quota_lower, ip.quota_upper
     residual = np.clip(target, 0.0, 1.0) * sizes
     mass = 1.0
@@ -157,7 +159,10 @@ def decompose(
         per_quota = incidence @ residual
         at_min = per_quota <= mass * lower + eps
         at_max = per_quota >= mass * upper - eps
-        per_group = np.array([residual[g].sum() for g in groups])
+        if search >= 3:
+            per_group = house.sums(residual)
+        else:
+            per_group = np.array([residual[g].sum() for g in groups])
         full_groups = per_group >= mass - eps if groups else np.zeros(0, dtype=bool)
         type_lower, type_upper = np.where(needed, sizes, 0.0), np.where(used_up, 0.0, sizes)
         ip.restrict(
@@ -182,7 +187,7 @@ def decompose(
             def _takes_a_step(
                 c: np.ndarray, r: np.ndarray = residual, m: float = mass, p: np.ndarray = per_group
             ) -> bool:
-                step = _step(r, m, c, sizes, incidence, lower, upper, groups, p)
+                step = _step(r, m, c, sizes, incidence, lower, upper, house, p)
                 return step >= DIVE_MIN_STEP * m
 
             counts = _support_panel(
@@ -199,7 +204,7 @@ def decompose(
             work += max(0, int(ip.h.getInfo().simplex_iteration_count))
         if counts is None:
             break  # this face holds no panel: the caller's column generation goes on
-        theta = _step(residual, mass, counts, sizes, incidence, lower, upper, groups, per_group)
+        theta = _step(residual, mass, counts, sizes, incidence, lower, upper, house, per_group)
         if theta <= 0.0:
             break
         panels.append(counts)
@@ -217,7 +222,7 @@ def _step(
     incidence: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-    groups: list[np.ndarray],
+    house: _Households,
     per_group: np.ndarray,
 ) -> float:
     """The largest ``theta <= mass`` keeping ``(residual - theta c) / (mass - theta)`` in R."""
@@ -238,11 +243,30 @@ def _step(
     if below.any():
         gaps = (mass * upper[below] - per_quota[below]) / (upper[below] - chosen[below])
         theta = min(theta, float(np.min(gaps)))
-    for g, group in enumerate(groups):
-        taken = c[group].sum()
-        if taken < 1:
-            theta = min(theta, (mass - per_group[g]) / (1.0 - taken))
+    if house.count:
+        taken = house.sums(c)
+        open_ = taken < 1
+        if open_.any():
+            gaps = (mass - per_group[open_]) / (1.0 - taken[open_])
+            theta = min(theta, float(np.min(gaps)))
     return max(theta, 0.0)
+
+
+class _Households:
+    """The household groups as flat arrays, for per-group sums without a Python loop."""
+
+    def __init__(self, groups: list[np.ndarray]) -> None:
+        self.count = len(groups)
+        empty = np.zeros(0, dtype=np.int64)
+        self.members = np.concatenate(groups) if groups else empty
+        self.group = (
+            np.repeat(np.arange(len(groups)), [len(g) for g in groups]) if groups else empty
+        )
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """``float[H]``: the sum of ``values`` (``float[T]``) over each group's types, added in
+        the group's order."""
+        return np.bincount(self.group, weights=values[self.members], minlength=self.count)
 
 
 class _Face:

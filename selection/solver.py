@@ -200,7 +200,14 @@ class PanelIP:
             return False
         if (per_quota > self.quota_upper + 1e-9).any():
             return False
-        return all(counts[list(g)].sum() <= 1 for g in model.household_groups)
+        if not model.household_groups:
+            return True
+        house_of = self.swaps.house_of
+        inside = house_of >= 0
+        taken = np.bincount(
+            house_of[inside], weights=counts[inside], minlength=len(model.household_groups)
+        )
+        return bool((taken <= 1).all())
 
 
 class SwapSearch:
