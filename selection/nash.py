@@ -36,7 +36,15 @@ from __future__ import annotations
 import numpy as np
 
 from selection.columngen import Columns, initial_columns
-from selection.leximin import DECOMPOSE_ABOVE_TYPES, LARGE_INITIAL_ROUNDS, reach_target
+from selection.decompose import MASS_TOLERANCE, decompose
+from selection.leximin import (
+    DECOMPOSE_ABOVE_TYPES,
+    LARGE_INITIAL_ROUNDS,
+    SAMPLE_ABOVE_TYPES,
+    WALK_HALF_WORK_PER_TYPE,
+    WALK_START_WORK_PER_TYPE,
+    reach_target,
+)
 from selection.monitor import Monitor
 from selection.nashpoint import GapLP, nash_point
 from selection.solver import PanelIP
@@ -53,6 +61,17 @@ _EM_ROUNDS = 400
 #: this much relative gap (``p >= (1 - e) x*`` has a gap at most ``e (1 + gap(x*))`` above
 #: ``x*``'s), far below NASH_TOLERANCE.
 TARGET_SHRINK = 1e-5
+#: From :data:`selection.leximin.SAMPLE_ABOVE_TYPES` to
+#: :data:`selection.leximin.DECOMPOSE_ABOVE_TYPES` types the walk from the Nash point gets this
+#: many simplex iterations of its face programs per type (leximin's 60 is too many here: the
+#: Nash point's walk on synthetic_312_35_6 writes mass slowly, so the early stops do not fire).
+#: Measured, CPU s and whether the walk finished, at 8 / 15 / 25 / 60 per type:
+#: correlated_300_20_7 0.8 no / 1.1 yes / 1.4 yes / 1.1 yes; synthetic_312_35_6 (never
+#: finishes) 1.3 / 2.4 / 3.5 / 6.5.
+WALK_WORK_PER_TYPE = 15
+#: The walk from the Nash point with every type selectable is tried only when that point's
+#: relative Frank-Wolfe gap is at most this (else it is not the point to walk to).
+POINT_CHECK = 1e-6
 #: A warm start of the column generation keeps this share of uniform weight on every panel.
 WARM_UNIFORM = 0.01
 
@@ -91,22 +110,115 @@ def nash(
         columns, selectable = initial_columns(model, ip, monitor)
         return columns, _column_generation(model, monitor, ip, columns, selectable, None)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
+    walk = _walk_first(model, monitor, large) if model.num_types > SAMPLE_ABOVE_TYPES else None
+    if walk is not None and walk.distribution is not None:
+        return walk.columns, walk.distribution
     rounds = LARGE_INITIAL_ROUNDS if large else None
     columns, selectable = initial_columns(model, ip, monitor, rounds=rounds)
     sizes = model.sizes.astype(np.float64)
-    start = columns.matrix().astype(np.float64).mean(axis=1)
-    try:
-        point = nash_point(model, monitor, selectable, start)
-    except np.linalg.LinAlgError:  # the point only accelerates; column generation needs none
-        return columns, _column_generation(model, monitor, ip, columns, selectable, None)
+    walked = walk is not None and bool(selectable.all())
+    if walk is not None and walked:  # the walk already ran on this very point
+        point = walk.point
+        if large:  # its panels seed the master (on middle-sized pools: sampled panels)
+            for counts in walk.columns.panels:
+                columns.add(counts)
+        walked = large
+    elif walk is not None and not large:
+        point = nash_point(model, monitor, selectable, walk.point * sizes)
+    else:
+        start = columns.matrix().astype(np.float64).mean(axis=1)
+        try:
+            point = nash_point(model, monitor, selectable, start)
+        except np.linalg.LinAlgError:  # the point only accelerates: column generation needs none
+            return columns, _column_generation(model, monitor, ip, columns, selectable, None)
     target = point * (1.0 - TARGET_SHRINK)
-    distribution = reach_target(model, monitor, ip, columns, target, point=point)
+    distribution = reach_target(
+        model,
+        monitor,
+        ip,
+        columns,
+        target,
+        point=None if walk is not None else point,
+        walked=walked,
+    )
     if distribution is None:
         return columns, _column_generation(model, monitor, ip, columns, selectable, None)
     gap = GapLP(model, monitor, selectable).gap(columns.combine(distribution) / sizes)
     if gap <= NASH_TOLERANCE:
         return columns, distribution
     return columns, _column_generation(model, monitor, ip, columns, selectable, distribution)
+
+
+class _Walk:
+    """The face walk :func:`_walk_first` took: the Nash point it walked (``float[T]``
+    probabilities), its panels, and their certified distribution (or ``None``)."""
+
+    def __init__(
+        self, point: np.ndarray, columns: Columns, distribution: np.ndarray | None
+    ) -> None:
+        self.point = point
+        self.columns = columns
+        self.distribution = distribution
+
+
+def _walk_first(model: TypeModel, monitor: Monitor, large: bool) -> _Walk | None:
+    """Nash welfare straight from the face walk, as leximin does above
+    :data:`selection.leximin.DECOMPOSE_ABOVE_TYPES` types since 0.6.0: no initial panels, no
+    coverage check. There (``large``) the walk has no limit; from
+    :data:`selection.leximin.SAMPLE_ABOVE_TYPES` types on it gets leximin's budget of
+    simplex iterations (:data:`selection.leximin.WALK_WORK_PER_TYPE` and the two early
+    stops), deterministic, so the path never depends on timing. Measured, CPU s, walk with
+    budget / column generation from sampled panels: correlated_300_20_7 0.5 / 7.8 (the
+    walk finishes); synthetic_404_40_6 0.3 wasted (its first face holds no panel).
+
+    The Nash point of ``R`` with *every* type selectable is written as a combination of
+    panels by the face walk (:func:`selection.decompose.decompose`); when the walk finishes,
+    its weights, normalised, are the distribution. The proof is the check that follows, not
+    the walk: every type gets a positive probability (so every type is selectable and the
+    relaxation was the right one), and the Frank-Wolfe gap over ``R`` of the probabilities is
+    at most :data:`NASH_TOLERANCE`.
+
+    Returns:
+        ``None`` when the interior-point method fails; otherwise the walk, whose
+        ``distribution`` is ``None`` when the walk stopped short or the check failed (the
+        caller then takes the path with initial panels, seeded with the walk's panels).
+    """
+    everyone = np.ones(model.num_types, dtype=bool)
+    sizes = model.sizes.astype(np.float64)
+    start = sizes * model.panel_size / max(1.0, float(sizes.sum()))
+    try:
+        point = nash_point(model, monitor, everyone, start)
+    except np.linalg.LinAlgError:
+        return None
+    gap_lp = GapLP(model, monitor, everyone)
+    if gap_lp.gap(point) > POINT_CHECK:
+        # the interior-point method stalled from the proportional start (measured on
+        # synthetic_404_40_6, relative gap 0.09); the path with initial panels starts it
+        # from their mean instead
+        return None
+    budget = {}
+    if not large:
+        budget = {
+            "work_limit": WALK_WORK_PER_TYPE * model.num_types,
+            "half_work_limit": WALK_HALF_WORK_PER_TYPE * model.num_types,
+            "start_work_limit": WALK_START_WORK_PER_TYPE * model.num_types,
+        }
+    panels, weights, mass = decompose(model, monitor, point, search=2 if large else 0, **budget)
+    columns = Columns(model.num_types)
+    merged: list[float] = []
+    index: dict[bytes, int] = {}
+    for counts, weight in zip(panels, weights, strict=True):
+        if columns.add(counts):
+            index[counts.tobytes()] = len(merged)
+            merged.append(0.0)
+        merged[index[counts.tobytes()]] += float(weight)
+    if mass > MASS_TOLERANCE or sum(merged) <= 0.0:
+        return _Walk(point, columns, None)
+    distribution = np.array(merged) / sum(merged)
+    reached = columns.combine(distribution) / sizes
+    if (reached <= 0).any() or gap_lp.gap(reached) > NASH_TOLERANCE:
+        return _Walk(point, columns, None)
+    return _Walk(point, columns, distribution)
 
 
 def _column_generation(

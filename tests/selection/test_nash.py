@@ -51,9 +51,14 @@ def model_welfare(model, columns, distribution) -> float:
     return float(np.sum(model.sizes[chosen] * np.log(p[chosen])))
 
 
+@pytest.mark.parametrize("walk", ["none", "budget", "large"])
 @pytest.mark.parametrize("households", [False, True])
 @pytest.mark.parametrize("case", range(12))
-def test_nash_matches_brute_force_welfare(case, households):
+def test_nash_matches_brute_force_welfare(case, households, walk, monkeypatch):
+    if walk != "none":  # treat the pool as middle-sized or large: the face walk comes first
+        monkeypatch.setattr(nash_module, "SAMPLE_ABOVE_TYPES", 0)
+    if walk == "large":
+        monkeypatch.setattr(nash_module, "DECOMPOSE_ABOVE_TYPES", 0)
     rng = random.Random(5000 + 1000 * households + case)
     instance = None
     while instance is None:
