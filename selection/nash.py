@@ -196,14 +196,16 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool) -> _Walk | None
         # synthetic_404_40_6, relative gap 0.09); the path with initial panels starts it
         # from their mean instead
         return None
-    budget = {}
-    if not large:
-        budget = {
-            "work_limit": WALK_WORK_PER_TYPE * model.num_types,
-            "half_work_limit": WALK_HALF_WORK_PER_TYPE * model.num_types,
-            "start_work_limit": WALK_START_WORK_PER_TYPE * model.num_types,
-        }
-    panels, weights, mass = decompose(model, monitor, point, search=2 if large else 0, **budget)
+    per_type = None if large else model.num_types
+    panels, weights, mass = decompose(
+        model,
+        monitor,
+        point,
+        search=2 if large else 0,
+        work_limit=None if per_type is None else WALK_WORK_PER_TYPE * per_type,
+        half_work_limit=None if per_type is None else WALK_HALF_WORK_PER_TYPE * per_type,
+        start_work_limit=None if per_type is None else WALK_START_WORK_PER_TYPE * per_type,
+    )
     columns = Columns(model.num_types)
     merged: list[float] = []
     index: dict[bytes, int] = {}
