@@ -16,6 +16,7 @@ from selection.monitor import Monitor
 from selection.nash import NASH_TOLERANCE, nash
 from selection.nashpoint import GapLP, nash_point
 from selection.symmetry import build_types
+from selection.synthetic import synthetic_instance
 from tests.selection.conftest import data_dir, shared_instances
 from tests.selection.test_bruteforce import feasible_panels, random_instance
 from tests.selection.test_shared_instances import load as load_shared
@@ -219,3 +220,27 @@ def test_gap_is_infinite_when_a_selectable_type_has_probability_zero(small_insta
 def test_shared_data_is_there_for_the_comparison():
     if not INSTANCES:
         pytest.skip(f"no shared instances in {data_dir()}")
+
+
+def test_nash_point_stopping_outside_the_relaxation_refused():
+    # From the proportional start the interior-point method stops on synthetic_1727_110_7
+    # with quotas missed by several people; such a point must never reach the face walk or
+    # the Frank-Wolfe gap (which bounds nothing outside R and read 0 there).
+    quotas, pool = synthetic_instance(1727, 110, 7, seed="synthetic_1727_110_7")
+    model = build_types(quotas, pool, 110, False)
+    sizes = model.sizes.astype(np.float64)
+    everyone = np.ones(model.num_types, dtype=bool)
+    with pytest.raises(np.linalg.LinAlgError, match="did not reach the relaxation"):
+        nash_point(model, Monitor(), everyone, sizes * 110 / sizes.sum())
+
+
+def test_nash_point_lies_in_the_relaxation_when_returned():
+    quotas, pool = synthetic_instance(120, 12, 3, seed="nash point in R")
+    model = build_types(quotas, pool, 12, False)
+    sizes = model.sizes.astype(np.float64)
+    everyone = np.ones(model.num_types, dtype=bool)
+    x = nash_point(model, Monitor(), everyone, sizes * 12 / sizes.sum()) * sizes
+    counts = model.incidence.astype(np.float64) @ x
+    assert abs(x.sum() - 12) <= 1e-6
+    for count, quota in zip(counts, model.quotas, strict=True):
+        assert quota.min - 1e-6 <= count <= quota.max + 1e-6
