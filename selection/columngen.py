@@ -25,6 +25,22 @@ class Columns:
         self.seen: set[bytes] = set()
         self._matrix = np.zeros((num_types, 16), dtype=np.float64)
 
+    @classmethod
+    def merged(
+        cls, num_types: int, panels: list[np.ndarray], weights: np.ndarray
+    ) -> tuple[Columns, np.ndarray]:
+        """The distinct panels of a weighted list (e.g. a face walk's) and ``float[P]`` the
+        summed weight of each, in the order each panel first appears."""
+        columns = cls(num_types)
+        merged: list[float] = []
+        index: dict[bytes, int] = {}
+        for counts, weight in zip(panels, weights, strict=True):
+            if columns.add(counts):
+                index[counts.tobytes()] = len(merged)
+                merged.append(0.0)
+            merged[index[counts.tobytes()]] += float(weight)
+        return columns, np.array(merged)
+
     def __len__(self) -> int:
         return len(self.panels)
 

@@ -564,17 +564,10 @@ def _walk_first(model: TypeModel, monitor: Monitor, search: int) -> _Walk | None
     except SolverError:
         return None
     panels, weights, mass = decompose(model, monitor, point, search=search)
-    columns = Columns(model.num_types)
-    merged: list[float] = []
-    index: dict[bytes, int] = {}
-    for counts, weight in zip(panels, weights, strict=True):
-        if columns.add(counts):
-            index[counts.tobytes()] = len(merged)
-            merged.append(0.0)
-        merged[index[counts.tobytes()]] += float(weight)
-    if mass > MASS_TOLERANCE or sum(merged) <= 0.0:
+    columns, merged = Columns.merged(model.num_types, panels, weights)
+    if mass > MASS_TOLERANCE or merged.sum() <= 0.0:
         return _Walk(point, columns, None)
-    distribution = np.array(merged) / sum(merged)
+    distribution = merged / merged.sum()
     reached = columns.combine(distribution) / model.sizes
     if (reached < point - TARGET_TOLERANCE - FIX_SLACK).any():
         return _Walk(point, columns, None)

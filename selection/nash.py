@@ -206,17 +206,10 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool) -> _Walk | None
         half_work_limit=None if per_type is None else WALK_HALF_WORK_PER_TYPE * per_type,
         start_work_limit=None if per_type is None else WALK_START_WORK_PER_TYPE * per_type,
     )
-    columns = Columns(model.num_types)
-    merged: list[float] = []
-    index: dict[bytes, int] = {}
-    for counts, weight in zip(panels, weights, strict=True):
-        if columns.add(counts):
-            index[counts.tobytes()] = len(merged)
-            merged.append(0.0)
-        merged[index[counts.tobytes()]] += float(weight)
-    if mass > MASS_TOLERANCE or sum(merged) <= 0.0:
+    columns, merged = Columns.merged(model.num_types, panels, weights)
+    if mass > MASS_TOLERANCE or merged.sum() <= 0.0:
         return _Walk(point, columns, None)
-    distribution = np.array(merged) / sum(merged)
+    distribution = merged / merged.sum()
     reached = columns.combine(distribution) / sizes
     if (reached <= 0).any() or gap_lp.gap(reached) > NASH_TOLERANCE:
         return _Walk(point, columns, None)

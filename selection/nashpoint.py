@@ -31,7 +31,7 @@ import numpy as np
 
 from selection.errors import SolverError
 from selection.monitor import Monitor
-from selection.relaxation import lp_highs
+from selection.relaxation import add_polytope_rows, lp_highs
 from selection.solver import INF, run
 from selection.symmetry import TypeModel
 
@@ -66,14 +66,7 @@ def _add_rows(h: highspy.Highs, model: TypeModel, selectable: np.ndarray) -> Non
     num_types = model.num_types
     sizes = model.sizes.astype(np.float64)
     h.addVars(num_types, np.zeros(num_types), np.where(selectable, sizes, 0.0))
-    for q, quota in enumerate(model.quotas):
-        index = np.flatnonzero(model.incidence[q]).astype(np.int32)
-        h.addRow(float(quota.min), float(quota.max), len(index), index, np.ones(len(index)))
-    everyone = np.arange(num_types, dtype=np.int32)
-    size = float(model.panel_size)
-    h.addRow(size, size, num_types, everyone, np.ones(num_types))
-    for group in model.household_groups:
-        h.addRow(0.0, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+    add_polytope_rows(h, model)
 
 
 class GapLP:

@@ -36,6 +36,21 @@ def lp_highs(monitor: Monitor) -> highspy.Highs:
     return h
 
 
+def add_polytope_rows(h: highspy.Highs, model: TypeModel) -> None:
+    """Append the rows of the relaxation polytope ``R`` over the first ``T`` columns of
+    ``h`` (expected type counts): one per quota (``min <= sum <= max``), the panel size
+    (``sum_t x_t = k``) and one per household (``sum <= 1``), in that order."""
+    num_types = model.num_types
+    for q, quota in enumerate(model.quotas):
+        index = np.flatnonzero(model.incidence[q]).astype(np.int32)
+        h.addRow(float(quota.min), float(quota.max), len(index), index, np.ones(len(index)))
+    everyone = np.arange(num_types, dtype=np.int32)
+    size = float(model.panel_size)
+    h.addRow(size, size, num_types, everyone, np.ones(num_types))
+    for group in model.household_groups:
+        h.addRow(0.0, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+
+
 def relaxed_leximin(
     model: TypeModel, monitor: Monitor, selectable: np.ndarray, *, stages: int | None = None
 ) -> np.ndarray:
@@ -57,14 +72,7 @@ def relaxed_leximin(
     h.addVars(num_types, np.zeros(num_types), upper)
     h.addVar(-INF, INF)
     h.changeColCost(num_types, -1.0)
-    for q, quota in enumerate(model.quotas):
-        index = np.flatnonzero(model.incidence[q]).astype(np.int32)
-        h.addRow(float(quota.min), float(quota.max), len(index), index, np.ones(len(index)))
-    everyone = np.arange(num_types, dtype=np.int32)
-    size = float(model.panel_size)
-    h.addRow(size, size, num_types, everyone, np.ones(num_types))
-    for group in model.household_groups:
-        h.addRow(0.0, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+    add_polytope_rows(h, model)
     base = h.getNumRow()
     fixed = ~selectable.copy()
     for t in range(num_types):
