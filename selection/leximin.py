@@ -384,9 +384,10 @@ def _maximin_direct(
     )
 
 
-class _Walk:
-    """The face walk :func:`_walk_first` took: the relaxation's leximin point it walked
-    (``float[T]``), its panels, and their distribution when that reaches the point."""
+class Walk:
+    """A face walk taken before any column generation (leximin's and Nash's walk-first):
+    the point it walked (``float[T]`` probabilities), its panels (``columns``), and their
+    distribution (``float[P]``) when it is proven to reach the objective, else ``None``."""
 
     def __init__(
         self, point: np.ndarray, columns: Columns, distribution: np.ndarray | None
@@ -396,7 +397,7 @@ class _Walk:
         self.distribution = distribution
 
 
-def _walk_first(model: TypeModel, monitor: Monitor, search: int) -> _Walk | None:
+def _walk_first(model: TypeModel, monitor: Monitor, search: int) -> Walk | None:
     """Leximin above :data:`DECOMPOSE_ABOVE_TYPES` types straight from the face walk (since
     0.6.0): no initial panels, no coverage check, no master LP when the walk finishes.
 
@@ -426,12 +427,12 @@ def _walk_first(model: TypeModel, monitor: Monitor, search: int) -> _Walk | None
     panels, weights, mass = decompose(model, monitor, point, search=search)
     columns, merged = Columns.merged(model.num_types, panels, weights)
     if mass > MASS_TOLERANCE or merged.sum() <= 0.0:
-        return _Walk(point, columns, None)
+        return Walk(point, columns, None)
     distribution = merged / merged.sum()
     reached = columns.combine(distribution) / model.sizes
     if (reached < point - TARGET_TOLERANCE - FIX_SLACK).any():
-        return _Walk(point, columns, None)
-    return _Walk(point, columns, distribution)
+        return Walk(point, columns, None)
+    return Walk(point, columns, distribution)
 
 
 def leximin(
@@ -463,7 +464,7 @@ def leximin(
     ip = PanelIP(model, monitor)
     search = {"0.1.0": 0, "0.2.0": 0, "0.3.0": 1, "0.4.0": 1, "0.5.0": 2}.get(release, 3)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
-    walk: _Walk | None = None
+    walk: Walk | None = None
     if large and since(release, "0.6.0"):
         walk = _walk_first(model, monitor, search)
         if walk is not None and walk.distribution is not None:

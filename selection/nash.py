@@ -43,6 +43,7 @@ from selection.leximin import (
     SAMPLE_ABOVE_TYPES,
     WALK_HALF_WORK_PER_TYPE,
     WALK_START_WORK_PER_TYPE,
+    Walk,
     reach_target,
 )
 from selection.monitor import Monitor
@@ -149,19 +150,7 @@ def nash(
     return columns, _column_generation(model, monitor, ip, columns, selectable, distribution)
 
 
-class _Walk:
-    """The face walk :func:`_walk_first` took: the Nash point it walked (``float[T]``
-    probabilities), its panels, and their certified distribution (or ``None``)."""
-
-    def __init__(
-        self, point: np.ndarray, columns: Columns, distribution: np.ndarray | None
-    ) -> None:
-        self.point = point
-        self.columns = columns
-        self.distribution = distribution
-
-
-def _walk_first(model: TypeModel, monitor: Monitor, large: bool) -> _Walk | None:
+def _walk_first(model: TypeModel, monitor: Monitor, large: bool) -> Walk | None:
     """Nash welfare straight from the face walk, as leximin does above
     :data:`selection.leximin.DECOMPOSE_ABOVE_TYPES` types since 0.6.0: no initial panels, no
     coverage check. There (``large``) the walk has no limit; from
@@ -208,12 +197,12 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool) -> _Walk | None
     )
     columns, merged = Columns.merged(model.num_types, panels, weights)
     if mass > MASS_TOLERANCE or merged.sum() <= 0.0:
-        return _Walk(point, columns, None)
+        return Walk(point, columns, None)
     distribution = merged / merged.sum()
     reached = columns.combine(distribution) / sizes
     if (reached <= 0).any() or gap_lp.gap(reached) > NASH_TOLERANCE:
-        return _Walk(point, columns, None)
-    return _Walk(point, columns, distribution)
+        return Walk(point, columns, None)
+    return Walk(point, columns, distribution)
 
 
 def _column_generation(
