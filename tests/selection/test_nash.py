@@ -244,3 +244,27 @@ def test_nash_point_lies_in_the_relaxation_when_returned():
     assert abs(x.sum() - 12) <= 1e-6
     for count, quota in zip(counts, model.quotas, strict=True):
         assert quota.min - 1e-6 <= count <= quota.max + 1e-6
+
+
+def test_nash_walk_first_retries_from_the_relaxation_leximin_point(monkeypatch):
+    # When the interior-point method fails from the proportional start (as on
+    # synthetic_1727_110_7), walk-first starts it again from the relaxation's leximin point,
+    # which lies inside R, instead of giving up the walk.
+    quotas, pool = synthetic_instance(120, 12, 3, seed="nash point in R")
+    model = build_types(quotas, pool, 12, False)
+    starts = []
+    real = nash_module.nash_point
+
+    def failing_first(model, monitor, selectable, start):
+        starts.append(np.asarray(start, dtype=np.float64))
+        if len(starts) == 1:
+            raise np.linalg.LinAlgError("the interior-point method did not reach the relaxation")
+        return real(model, monitor, selectable, start)
+
+    monkeypatch.setattr(nash_module, "nash_point", failing_first)
+    walk = nash_module._walk_first(model, Monitor(), True)
+    assert walk is not None and len(starts) == 2
+    everyone = np.ones(model.num_types, dtype=bool)
+    expected = nash_module.relaxed_leximin(model, Monitor(), everyone) * model.sizes
+    assert np.allclose(starts[1], expected)
+    assert walk.distribution is not None
