@@ -35,28 +35,13 @@ from collections.abc import Callable
 import highspy
 import numpy as np
 
+from selection.dives import DIVE_GAP, DIVE_MIN_STEP, Face, dive
 from selection.monitor import Monitor
-from selection.solver import PanelIP, new_highs, run
+from selection.solver import PanelIP, run
 from selection.symmetry import TypeModel
 
 #: :func:`_support_panel` keeps the types whose count in the face's LP optimum is above this.
 SUPPORT_FLOOR = 1e-9
-#: :func:`_dive` takes a count as integral when it is within this of an integer.
-DIVE_INTEGRAL = 1e-6
-#: ... and its panel is taken when its weight is within this share of the face's LP bound;
-#: otherwise the support's program runs. Measured on synthetic_1727_110_7 (walk CPU s, steps):
-#: no dive 11.5 s, 136; dive at 1 % 12.9 s, 139 (half the dives within the gap); 5 % 7.7 s,
-#: 171; any dive 11.9 s, 250 (the lighter panels take smaller steps).
-DIVE_GAP = 0.05
-#: :func:`_dive` gives up after this many LP re-solves per support type (plus 10); measured
-#: on synthetic_1727_110_7: about 110 re-solves per dive at 4 (0.2 ms each), 2 % of dives
-#: give up; at 1 the walk took 10.2 s instead of 7.7 s (more dives fall back to the program).
-DIVE_SOLVES_PER_TYPE = 4
-#: ... and the walk takes a dive's panel only when its step is at least this share of the
-#: mass left: a face met by the relaxation's point only up to HiGHS's tolerance is not
-#: tight, and a panel against it moves by that tolerance (steps of 1e-9 on a synthetic
-#: pool of 160 people, whose walk then ended at a face without a panel).
-DIVE_MIN_STEP = 1e-6
 #: Stop once the remaining mass is below this (the master LP absorbs the rest).
 MASS_TOLERANCE = 1e-9
 #: See ``start_work_limit`` of :func:`decompose`: the share of the mass below which a walk
@@ -117,7 +102,7 @@ def decompose(
             whole program only when that support holds no panel; ``2``: as 1, and when the
             support holds no panel, try it together with the previous panel's types before
             the whole program; ``3``: as 2, and first a dive on the support
-            (:func:`_dive`), whose panel is taken when its weight is within
+            (:func:`selection.dives.dive`), whose panel is taken when its weight is within
             :data:`DIVE_GAP` of the face's LP bound. The panels differ, so this is a choice
             of the engine version (0.3.0 and 0.4.0: 1; 0.5.0: 2; 0.6.0: 3).
 
@@ -178,7 +163,7 @@ def decompose(
             previous = panels[-1] > 0 if search >= 2 and panels else None
             face = None
             if search >= 3:
-                face = _Face(
+                face = Face(
                     np.where(at_max, upper, lower),
                     np.where(at_min, lower, upper),
                     full_groups.astype(np.float64),
@@ -269,165 +254,13 @@ class _Households:
         return np.bincount(self.group, weights=values[self.members], minlength=self.count)
 
 
-class _Face:
-    """The row bounds of a face (as given to :meth:`PanelIP.restrict`): ``float[Q]`` quota
-    bounds and ``float[H]`` household lower bounds."""
-
-    def __init__(
-        self, quota_lower: np.ndarray, quota_upper: np.ndarray, household_lower: np.ndarray
-    ) -> None:
-        self.quota_lower = quota_lower
-        self.quota_upper = quota_upper
-        self.household_lower = household_lower
-
-
-def _dive(
-    ip: PanelIP,
-    face: _Face,
-    support: np.ndarray,
-    weight: np.ndarray,
-    type_lower: np.ndarray,
-    type_upper: np.ndarray,
-) -> np.ndarray | None:
-    """A panel of the face on ``support`` (``bool[T]``) by LP diving, or ``None``.
-
-    A small LP over the support's types alone (the face's rows restricted to them) is solved
-    again and again, each time fixing the fractional count nearest to an integer at that
-    integer; an infeasible LP undoes the last fix and tries its other side (depth first, at
-    most :data:`DIVE_SOLVES_PER_TYPE` re-solves per type), until the optimum is integral.
-    Each re-solve is a warm-started simplex of a few iterations on a few dozen columns (about
-    0.2 ms), so a dive costs about 25 ms where HiGHS's branch and cut spends 50-100 ms at the
-    root of the same program (measured on synthetic_1727_110_7). A heuristic (the classic
-    LP diving of MIP solvers): the panel it returns is checked against every bound of the
-    face, and any panel of the face keeps the walk exact.
-    """
-    model = ip.model
-    cols = np.flatnonzero(support)
-    n = len(cols)
-    if n == 0:
-        return None
-    incidence = model.incidence[:, cols]
-    rows, entries = np.nonzero(incidence)
-    num_quotas = incidence.shape[0]
-    starts = np.searchsorted(rows, np.arange(num_quotas)).astype(np.int32)
-    index = entries.astype(np.int32)
-    lows = [face.quota_lower, [float(model.panel_size)]]
-    highs = [face.quota_upper, [float(model.panel_size)]]
-    starts_all: list[np.ndarray] = [starts, np.array([len(index)], dtype=np.int32)]
-    index_all = [index, np.arange(n, dtype=np.int32)]
-    offset = len(index) + n
-    house_of = ip.swaps.house_of
-    groups = np.flatnonzero(face.household_lower > 0)
-    present = np.unique(house_of[cols][house_of[cols] >= 0])
-    groups = np.union1d(groups, present).astype(np.int64)
-    if len(groups):
-        members = house_of[cols]
-        order = np.argsort(members, kind="stable")
-        sorted_members = members[order]
-        first = np.searchsorted(sorted_members, groups, side="left")
-        last = np.searchsorted(sorted_members, groups, side="right")
-        # rows of the households: their members among the support, in group order (each
-        # group's members are one run of the sorted members, possibly empty)
-        taken = np.zeros(len(members), dtype=bool)
-        for a, b in zip(first, last, strict=True):
-            taken[a:b] = True
-        starts_all.append(
-            (offset + np.concatenate(([0], np.cumsum(last - first)[:-1]))).astype(np.int32)
-        )
-        index_all.append(order[taken].astype(np.int32))
-        lows.append(face.household_lower[groups])
-        highs.append(np.ones(len(groups)))
-    index = np.concatenate(index_all).astype(np.int32)
-    h = new_highs(ip.monitor)
-    h.setOptionValue("presolve", "off")
-    h.addVars(n, type_lower[cols].astype(np.float64), type_upper[cols].astype(np.float64))
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), weight[cols].astype(np.float64))
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    row_lower = np.concatenate([np.asarray(a, dtype=np.float64) for a in lows])
-    row_upper = np.concatenate([np.asarray(a, dtype=np.float64) for a in highs])
-    h.addRows(
-        len(row_lower),
-        row_lower,
-        row_upper,
-        len(index),
-        np.concatenate(starts_all).astype(np.int32),
-        index,
-        np.ones(len(index)),
-    )
-    lower = type_lower[cols].astype(np.float64)
-    upper = type_upper[cols].astype(np.float64)
-    first_lower, first_upper = lower.copy(), upper.copy()
-    flips: dict[int, tuple[float, float]] = {}
-    budget = DIVE_SOLVES_PER_TYPE * n + 10
-    stack: list[tuple[int, bool, bool]] = []
-    for _ in range(budget):
-        if run(h, ip.monitor) != highspy.HighsModelStatus.kOptimal:
-            # backtrack: undo fixes until one can still take its other direction
-            while stack:
-                j, went_up, flipped = stack.pop()
-                lower[j], upper[j] = first_lower[j], first_upper[j]
-                if not flipped:
-                    if went_up:
-                        upper[j] = flips[j][1]
-                    else:
-                        lower[j] = flips[j][0]
-                    stack.append((j, not went_up, True))
-                    break
-                h.changeColBounds(j, lower[j], upper[j])
-            else:
-                return None
-            h.changeColBounds(j, lower[j], upper[j])
-            continue
-        x = np.asarray(h.getSolution().col_value)
-        fraction = x - np.floor(x + DIVE_INTEGRAL)
-        open_ = (fraction > DIVE_INTEGRAL) & (lower < upper)
-        if not open_.any():
-            counts = np.zeros(ip.num_types, dtype=np.int64)
-            counts[cols] = np.rint(x).astype(np.int64)
-            return counts if _in_face(ip, face, counts, type_lower, type_upper) else None
-        # round the count nearest to an integer (up from one half)
-        distance = np.minimum(fraction, 1.0 - fraction)
-        j = int(np.argmin(np.where(open_, distance, 2.0)))
-        go_up = bool(fraction[j] >= 0.5)
-        flips[j] = (float(np.ceil(x[j])), float(np.floor(x[j])))
-        if go_up:
-            lower[j] = flips[j][0]
-        else:
-            upper[j] = flips[j][1]
-        stack.append((j, go_up, False))
-        h.changeColBounds(j, lower[j], upper[j])
-    return None
-
-
-def _in_face(
-    ip: PanelIP,
-    face: _Face,
-    counts: np.ndarray,
-    type_lower: np.ndarray,
-    type_upper: np.ndarray,
-) -> bool:
-    """Whether integer ``counts`` form a panel of the program and meet the face's bounds."""
-    if not ip.feasible(counts):
-        return False
-    if (counts < type_lower - 0.5).any() or (counts > type_upper + 0.5).any():
-        return False
-    per_quota = ip.model.incidence.astype(np.int64) @ counts
-    if (per_quota < face.quota_lower - 0.5).any() or (per_quota > face.quota_upper + 0.5).any():
-        return False
-    house_of = ip.swaps.house_of
-    taken = np.bincount(
-        house_of[counts > 0][house_of[counts > 0] >= 0], minlength=len(face.household_lower)
-    )
-    return bool((taken[: len(face.household_lower)] >= face.household_lower - 0.5).all())
-
-
 def _support_panel(
     ip: PanelIP,
     weight: np.ndarray,
     type_lower: np.ndarray,
     type_upper: np.ndarray,
     previous: np.ndarray | None = None,
-    face: _Face | None = None,
+    face: Face | None = None,
     steps: Callable[[np.ndarray], bool] | None = None,
 ) -> np.ndarray | None:
     """A panel of the face ``ip`` is restricted to, found on the support of the face's LP
@@ -444,9 +277,9 @@ def _support_panel(
     previous face; when the support alone holds no panel, the program over the support and
     these types is tried (measured on correlated_5000_100_7, 2,955 types: the support alone
     fails at 39 of 595 faces, where the whole program takes about 1.5 s). ``face``: the
-    face's row bounds; when given, a dive on the support (:func:`_dive`) is tried first, and
-    its panel taken when within :data:`DIVE_GAP` of the LP bound and ``steps`` (the walk's
-    test of the step the panel allows) accepts it.
+    face's row bounds; when given, a dive on the support (:func:`selection.dives.dive`) is
+    tried first, and its panel taken when within :data:`DIVE_GAP` of the LP bound and
+    ``steps`` (the walk's test of the step the panel allows) accepts it.
     """
     h, num_types = ip.h, ip.num_types
     every = np.arange(num_types, dtype=np.int32)
@@ -459,7 +292,7 @@ def _support_panel(
         return None
     supports = [x > SUPPORT_FLOOR]
     if face is not None:
-        dived = _dive(ip, face, supports[0], weight, type_lower, type_upper)
+        dived = dive(ip, face, supports[0], weight, type_lower, type_upper)
         bound = float(weight @ x)
         if (
             dived is not None

@@ -25,7 +25,7 @@ pools the target master starts from the panels of a greedy walk down the faces o
 (:mod:`selection.decompose`; since 0.3.0 each face's panel is looked for on the support of
 the face's LP optimum first), which usually reach the target outright (since 0.6.0 the
 walk runs first there, and its own weights are the distribution when they reach the target:
-see :func:`_walk_first`); on middle-sized pools
+see :func:`selection.walkfirst.walk_first`); on middle-sized pools
 the walk is tried within a deterministic work budget (simplex iterations, so the path taken,
 and the result, never depend on timing) and sampled panels seed the master when it stops
 short (see :data:`WALK_WORK_PER_TYPE`). If the
@@ -45,13 +45,14 @@ import numpy as np
 from selection.columngen import Columns, initial_columns, sample_panels
 from selection.decompose import MASS_TOLERANCE, decompose
 from selection.errors import SolverError
-from selection.masters import MasterLP, TargetLP
+from selection.masters import TARGET_TOLERANCE, MasterLP, TargetLP
 from selection.monitor import Monitor
-from selection.relaxation import DUAL_TOLERANCE, FIX_SLACK, relaxed_leximin
+from selection.relaxation import DUAL_TOLERANCE, relaxed_leximin
 from selection.rng import SeededRandom
 from selection.solver import INF, PanelIP
 from selection.symmetry import TypeModel
 from selection.version import __version__, since
+from selection.walkfirst import Walk, walk_first
 
 #: Maximin on pools of :data:`SAMPLE_ABOVE_TYPES` to :data:`DECOMPOSE_ABOVE_TYPES` types
 #: aims at the bound ``z*`` for every type for at most this many pricing rounds (since
@@ -79,8 +80,6 @@ TARGET_SWAP_STARTS = 200
 #: 40 starts 0.20 s / 0.40 s, 10 starts 0.13 s / 0.23 s for opendlp_monitoring_30 /
 #: sf_fixture_22, with the same panels found).
 SWAP_STARTS = 10
-#: The target is reached when the shortfall is at most this (a probability).
-TARGET_TOLERANCE = 1e-9
 #: Above this many types the target master is seeded with the panels of the face walk
 #: (:func:`selection.decompose.decompose`) instead of sampled ones: on such pools column
 #: generation alone slows down sharply as the master grows (measured: 389 types 17 s, 542
@@ -153,7 +152,7 @@ def face_walk_seed(
     the walk's CPU time falls from 46 s to 13 s; ``search`` 2, since 0.5.0, also tries the
     support with the previous panel's types before the whole face program; ``search`` 3,
     since 0.6.0, dives for the panel on the support first, see
-    :func:`selection.decompose._dive`). From
+    :func:`selection.dives.dive`). From
     :data:`SAMPLE_ABOVE_TYPES` types on it runs within :data:`WALK_WORK_PER_TYPE` (stopping
     early, see :data:`WALK_HALF_WORK_PER_TYPE` and :data:`WALK_START_WORK_PER_TYPE`) and its
     panels are kept only when it wrote all of
@@ -384,57 +383,6 @@ def _maximin_direct(
     )
 
 
-class Walk:
-    """A face walk taken before any column generation (leximin's and Nash's walk-first):
-    the point it walked (``float[T]`` probabilities), its panels (``columns``), and their
-    distribution (``float[P]``) when it is proven to reach the objective, else ``None``."""
-
-    def __init__(
-        self, point: np.ndarray, columns: Columns, distribution: np.ndarray | None
-    ) -> None:
-        self.point = point
-        self.columns = columns
-        self.distribution = distribution
-
-
-def _walk_first(model: TypeModel, monitor: Monitor, search: int) -> Walk | None:
-    """Leximin above :data:`DECOMPOSE_ABOVE_TYPES` types straight from the face walk (since
-    0.6.0): no initial panels, no coverage check, no master LP when the walk finishes.
-
-    The relaxation polytope ``R`` with *every* type selectable contains ``conv(F)`` (the
-    achievable expected counts), so its leximin point is an upper bound, in the leximin order,
-    on every distribution over panels (Flanigan et al. 2021, Methods; the certificate of
-    :mod:`selection.verification` uses the same point). The face walk
-    (:func:`selection.decompose.decompose`) writes that point as a combination of panels with
-    weights ``theta``; when it finishes, the distribution ``theta / sum(theta)`` is checked
-    directly: if it gives every type at least the point's probability (less
-    :data:`TARGET_TOLERANCE` and :data:`FIX_SLACK`, the tolerance the target master accepts),
-    it is leximin-optimal, and so maximin-optimal too. That check is the proof; the walk
-    only proposes. Which types can be selected needs no integer program either: a type with
-    a positive probability sits on a panel of the walk, one at 0 is at 0 on every path.
-
-    Returns:
-        ``None`` when the relaxation fails; otherwise the walk, whose ``distribution`` is
-        ``None`` when the walk stopped at a face without a panel or the check failed (the
-        caller then takes the 0.5.0 path, seeding its master with the walk's panels when its
-        own relaxation point is the same).
-    """
-    everyone = np.ones(model.num_types, dtype=bool)
-    try:
-        point = relaxed_leximin(model, monitor, everyone)
-    except SolverError:
-        return None
-    panels, weights, mass = decompose(model, monitor, point, search=search)
-    columns, merged = Columns.merged(model.num_types, panels, weights)
-    if mass > MASS_TOLERANCE or merged.sum() <= 0.0:
-        return Walk(point, columns, None)
-    distribution = merged / merged.sum()
-    reached = columns.combine(distribution) / model.sizes
-    if (reached < point - TARGET_TOLERANCE - FIX_SLACK).any():
-        return Walk(point, columns, None)
-    return Walk(point, columns, distribution)
-
-
 def leximin(
     model: TypeModel, monitor: Monitor, *, stages: int | None = None, release: str = __version__
 ) -> tuple[Columns, np.ndarray]:
@@ -456,7 +404,7 @@ def leximin(
             verification re-runs the path of the version that wrote a report): before 0.3.0
             large pools walk with the whole face programs and 24 initial rounds; since 0.6.0
             they walk first and take the walk's weights when they reach the relaxation's
-            point (:func:`_walk_first`).
+            point (:func:`selection.walkfirst.walk_first`).
 
     Returns:
         ``(columns, probabilities)``: the panels and ``float[P]`` probability of each panel.
@@ -466,7 +414,7 @@ def leximin(
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
     walk: Walk | None = None
     if large and since(release, "0.6.0"):
-        walk = _walk_first(model, monitor, search)
+        walk = walk_first(model, monitor, search)
         if walk is not None and walk.distribution is not None:
             return walk.columns, walk.distribution
     rounds = LARGE_INITIAL_ROUNDS if large and search else None

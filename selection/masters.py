@@ -17,6 +17,9 @@ from selection.relaxation import FIX_SLACK, lp_highs
 from selection.solver import INF, run
 from selection.symmetry import TypeModel
 
+#: :class:`TargetLP`'s target is reached when the shortfall is at most this (a probability).
+TARGET_TOLERANCE = 1e-9
+
 
 def _column(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     nz = np.flatnonzero(counts)

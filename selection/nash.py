@@ -44,7 +44,6 @@ from selection.leximin import (
     SAMPLE_ABOVE_TYPES,
     WALK_HALF_WORK_PER_TYPE,
     WALK_START_WORK_PER_TYPE,
-    Walk,
     reach_target,
 )
 from selection.monitor import Monitor
@@ -53,6 +52,7 @@ from selection.relaxation import relaxed_leximin
 from selection.solver import PanelIP
 from selection.symmetry import TypeModel
 from selection.version import __version__, since
+from selection.walkfirst import Walk
 
 #: Stop when the relative Frank-Wolfe gap is at most this.
 NASH_TOLERANCE = 1e-3

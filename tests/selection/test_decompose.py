@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from selection import decompose as decompose_module
+from selection import dives as dives_module
 from selection import leximin as leximin_module
+from selection import walkfirst as walkfirst_module
 from selection.decompose import MASS_TOLERANCE, decompose
 from selection.monitor import Monitor
 from selection.symmetry import build_types
@@ -134,14 +136,14 @@ def test_leximin_walk_first_falls_back_when_the_walk_stops_short(mass, monkeypat
     model = _synthetic(160, 16, 4)
     monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     expected = _profile(model, release="0.5.0")
-    original = leximin_module.decompose
+    original = walkfirst_module.decompose
 
     def short(*args, **kwargs):
         panels, weights, _ = original(*args, **kwargs)
         half = len(panels) // 2
         return panels[:half], weights[:half], mass
 
-    monkeypatch.setattr(leximin_module, "decompose", short)
+    monkeypatch.setattr(walkfirst_module, "decompose", short)
     assert np.allclose(_profile(model), expected, atol=1e-6)
 
 
@@ -151,18 +153,18 @@ def test_leximin_walk_first_falls_back_when_the_walk_stops_short(mass, monkeypat
     + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
 )
 def test_decompose_dive_panels_lie_in_their_faces(model, monkeypatch):
-    original = decompose_module._dive
+    original = decompose_module.dive
     dived = []
 
     def checked(ip, face, support, weight, type_lower, type_upper):
         counts = original(ip, face, support, weight, type_lower, type_upper)
         if counts is not None:
-            assert decompose_module._in_face(ip, face, counts, type_lower, type_upper)
+            assert dives_module.in_face(ip, face, counts, type_lower, type_upper)
             assert (counts[~support] == 0).all()
             dived.append(counts)
         return counts
 
-    monkeypatch.setattr(decompose_module, "_dive", checked)
+    monkeypatch.setattr(decompose_module, "dive", checked)
     _, target = _relaxed(model)
     panels, _, mass = decompose(model, Monitor(), target, search=3)
     assert mass < 1e-6
