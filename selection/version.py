@@ -1,6 +1,6 @@
 """The package version and the releases whose reports this version can verify."""
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
 
 #: Every released engine version whose reports use the draw format ``opendlp-selection/v1``
 #: (the byte format pinned by tests/selection/vectors/draw_v1.json). A report naming any other
@@ -21,7 +21,8 @@ __version__ = "0.6.0"
 #: point, for both the flat target and leximin's path (other distributions there).
 #: 0.6.0: above 450 types the face walk looks for each face's panel by LP diving on the
 #: support first.
-RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0")
+#: 0.7.0: (each change of path since 0.6.0 is gated with :func:`since`)
+RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0")
 
 
 def since(release: str, version: str) -> bool:
