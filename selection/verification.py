@@ -6,16 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from selection.ceremony import distribution_digest
+from selection.certificate import certify
 from selection.draw import draw_panel, type_probabilities
 from selection.engine import ALGORITHMS, compute_distribution
 from selection.errors import InputError
 from selection.legacy import ESTIMATE_DRAWS, LegacyDrawer, estimate
 from selection.model import Pool, QuotaTable, validate_instance
 from selection.monitor import Monitor
-from selection.relaxation import relaxed_leximin
 from selection.result import (
     QuotaRow,
     SelectionResult,
@@ -197,9 +195,13 @@ def verify(
             )
         except Exception as exc:  # noqa: BLE001 - any failure is a finding
             out.failed(f"re-running {result.algorithm} failed ({type(exc).__name__}: {exc})")
-    elif result.algorithm in ("leximin", "maximin"):
+    elif result.algorithm in ("leximin", "maximin", "nash"):
         try:
-            _certify(out, result, quotas, pool, k, house, tolerance)
+            certified, finding = certify(result, quotas, pool, k, house, tolerance)
+            if certified:
+                out.passed(finding)
+            else:
+                out.note(finding)
         except Exception as exc:  # noqa: BLE001 - an inconclusive certificate is only a note
             out.note(f"no optimality certificate ({type(exc).__name__}: {exc})")
     _check_panel(out, result, quotas, pool, k, house)
@@ -219,43 +221,6 @@ def _check_lottery(out: VerificationReport, result: SelectionResult, tolerance: 
         )
         if "lottery_sha256" in result.extra:
             out.passed("the tickets are those whose digest was published before the pick")
-
-
-def _certify(
-    out: VerificationReport,
-    result: SelectionResult,
-    quotas: QuotaTable,
-    pool: Pool,
-    k: int,
-    house: bool,
-    tolerance: float,
-) -> None:
-    """Optimality without re-running the optimisation: the leximin point of the LP relaxation
-    of the panel polytope (every type selectable, so a superset of the achievable points) is
-    an upper bound, in the leximin order, on every distribution's probabilities (Flanigan et
-    al. 2021, Methods). A leximin report whose sorted probabilities equal that point, or a
-    maximin report whose minimum equals its first stage, is therefore optimal. When the bound
-    is not reached the certificate is inconclusive (a note, not a failure: the relaxation may
-    be loose); ``recompute`` then decides."""
-    model = build_types(quotas, pool, k, house)
-    everyone = np.ones(model.num_types, dtype=bool)
-    maximin = result.algorithm == "maximin"
-    point = relaxed_leximin(model, Monitor(), everyone, stages=1 if maximin else None)
-    bound = np.sort(point[model.person_type])
-    stated = np.sort(np.array([result.probabilities[p] for p in pool.ids]))
-    if maximin:
-        reached = bool(stated[0] >= bound[0] - tolerance)
-        what = f"its minimum probability {stated[0]:.6g} is the relaxation's {bound[0]:.6g}"
-    else:
-        reached = bool(np.max(np.abs(bound - stated)) <= tolerance)
-        what = "its probabilities are the leximin point of the LP relaxation"
-    if reached:
-        out.passed(f"certified {result.algorithm}-optimal without re-running: {what}")
-    else:
-        out.note(
-            f"the LP relaxation's {result.algorithm} bound is not reached, so optimality is "
-            "not certified here (the relaxation may be loose): use recompute to re-run"
-        )
 
 
 def _check_distribution(

@@ -142,3 +142,34 @@ def test_verify_does_not_certify_a_distribution_that_is_not_leximin():
     assert not any("certified" in f and f.startswith("ok") for f in outcome.findings)
     assert any(f.startswith("note:") and "not certified" in f for f in outcome.findings)
     assert not verify(claimed, quotas, pool, recompute=True).ok
+
+
+def test_verify_certifies_nash_without_re_running():
+    quotas, pool = synthetic_instance(120, 20, 4, seed="certificate")
+    report = select(quotas, pool, 20, seed="s", algorithm="nash").to_dict()
+    outcome = verify(report, quotas, pool, recompute=False)
+    assert outcome.ok, outcome.message()
+    assert any(f.startswith("ok: certified nash-optimal") for f in outcome.findings)
+
+
+def test_verify_does_not_certify_a_leximin_distribution_as_nash():
+    quotas, pool = synthetic_instance(120, 20, 4, seed="certificate")
+    leximin = select(quotas, pool, 20, seed="s", algorithm="leximin").to_dict()
+    # Relabelled as Nash, with a digest to match: every other check still passes.
+    claimed = {**leximin, "algorithm": "nash"}
+    claimed["input_digest"] = input_digest(quotas, pool, 20, "nash", False)
+    outcome = verify(claimed, quotas, pool, recompute=False)
+    assert not any("certified" in f and f.startswith("ok") for f in outcome.findings)
+    assert any(f.startswith("note:") and "Frank-Wolfe gap" in f for f in outcome.findings)
+
+
+def test_verify_does_not_certify_nash_with_a_selectable_person_at_zero():
+    quotas, pool = synthetic_instance(120, 20, 4, seed="certificate")
+    report = select(quotas, pool, 20, seed="s", algorithm="nash").to_dict()
+    # One panel alone: the people off it could be selected, yet are stated at probability 0.
+    first = set(report["panel"])
+    probabilities = {pid: (1.0 if pid in first else 0.0) for pid in report["probabilities"]}
+    claimed = {**report, "probabilities": probabilities}
+    outcome = verify(claimed, quotas, pool, recompute=False)
+    assert not any("certified nash" in f and f.startswith("ok") for f in outcome.findings)
+    assert any("probability 0 can be on a feasible panel" in f for f in outcome.findings)
