@@ -7,5 +7,5 @@ class AssembliesConfig(AppConfig):
     """Assemblies, quotas, registrants, registration pages and selection runs."""
 
     name = "assemblies"
-    verbose_name = "Assemblies"
+    verbose_name = "Citizens' assemblies"
     default_auto_field = "django.db.models.BigAutoField"
