@@ -22,6 +22,8 @@ __version__ = "0.7.0"
 #: 0.6.0: above 450 types the face walk looks for each face's panel by LP diving on the
 #: support first.
 #: 0.7.0: (each change of path since 0.6.0 is gated with :func:`since`)
+#: 0.7.0: Nash's interior point guards Mehrotra's corrector (the point's last digits may differ),
+#: and above 450 types its face walk dives for each face's panel as leximin's does.
 RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0")
 
 

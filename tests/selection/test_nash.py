@@ -222,16 +222,54 @@ def test_shared_data_is_there_for_the_comparison():
         pytest.skip(f"no shared instances in {data_dir()}")
 
 
-def test_nash_point_stopping_outside_the_relaxation_refused():
-    # From the proportional start the interior-point method stops on synthetic_1727_110_7
-    # with quotas missed by several people; such a point must never reach the face walk or
-    # the Frank-Wolfe gap (which bounds nothing outside R and read 0 there).
+def synthetic_1727_model():
     quotas, pool = synthetic_instance(1727, 110, 7, seed="synthetic_1727_110_7")
-    model = build_types(quotas, pool, 110, False)
+    return build_types(quotas, pool, 110, False)
+
+
+def test_nash_point_stopping_outside_the_relaxation_refused():
+    # From the proportional start the unguarded interior-point method (0.6.0) stops on
+    # synthetic_1727_110_7 with quotas missed by several people; such a point must never
+    # reach the face walk or the Frank-Wolfe gap (which bounds nothing outside R and read 0
+    # there).
+    model = synthetic_1727_model()
     sizes = model.sizes.astype(np.float64)
     everyone = np.ones(model.num_types, dtype=bool)
     with pytest.raises(np.linalg.LinAlgError, match="did not reach the relaxation"):
-        nash_point(model, Monitor(), everyone, sizes * 110 / sizes.sum())
+        nash_point(model, Monitor(), everyone, sizes * 110 / sizes.sum(), release="0.6.0")
+
+
+def test_nash_point_guarded_corrector_reaches_the_relaxation_from_the_proportional_start():
+    # Since 0.7.0 a corrected step cut short tries the centred direction: the same start
+    # that 0.6.0 refuses (above) now converges to the relaxation's Nash point.
+    model = synthetic_1727_model()
+    sizes = model.sizes.astype(np.float64)
+    everyone = np.ones(model.num_types, dtype=bool)
+    point = nash_point(model, Monitor(), everyone, sizes * 110 / sizes.sum())
+    x = point * sizes
+    counts = model.incidence.astype(np.float64) @ x
+    assert abs(x.sum() - 110) <= 1e-6
+    for count, quota in zip(counts, model.quotas, strict=True):
+        assert quota.min - 1e-6 <= count <= quota.max + 1e-6
+    assert GapLP(model, Monitor(), everyone).gap(point) <= 1e-9
+
+
+@pytest.mark.parametrize(("release", "search"), [("0.6.0", 2), ("0.7.0", 3)])
+def test_nash_walk_first_search_by_release(release, search, monkeypatch):
+    # Since 0.7.0 Nash's walk on large pools dives for each face's panel (search 3), as
+    # leximin's does since 0.6.0; 0.6.0 reports replay the walk without dives.
+    quotas, pool = synthetic_instance(120, 12, 3, seed="nash point in R")
+    model = build_types(quotas, pool, 12, False)
+    searches = []
+    real = nash_module.decompose
+
+    def spy(*args, **kwargs):
+        searches.append(kwargs["search"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nash_module, "decompose", spy)
+    walk = nash_module._walk_first(model, Monitor(), True, release)
+    assert walk is not None and searches == [search]
 
 
 def test_nash_point_lies_in_the_relaxation_when_returned():
@@ -255,14 +293,15 @@ def test_nash_walk_first_retries_from_the_relaxation_leximin_point(monkeypatch):
     starts = []
     real = nash_module.nash_point
 
-    def failing_first(model, monitor, selectable, start):
+    def failing_first(model, monitor, selectable, start, release):
         starts.append(np.asarray(start, dtype=np.float64))
         if len(starts) == 1:
             raise np.linalg.LinAlgError("the interior-point method did not reach the relaxation")
-        return real(model, monitor, selectable, start)
+        return real(model, monitor, selectable, start, release=release)
 
     monkeypatch.setattr(nash_module, "nash_point", failing_first)
-    walk = nash_module._walk_first(model, Monitor(), True)
+    # 0.6.0's walk (no dives) finishes on this small pool; the retry is the same since 0.7.0
+    walk = nash_module._walk_first(model, Monitor(), True, "0.6.0")
     assert walk is not None and len(starts) == 2
     everyone = np.ones(model.num_types, dtype=bool)
     expected = nash_module.relaxed_leximin(model, Monitor(), everyone) * model.sizes
