@@ -78,6 +78,7 @@ def decompose(
     half_work_limit: int | None = None,
     start_work_limit: int | None = None,
     search: int = 0,
+    stop: Callable[[list[np.ndarray], list[float], float], bool] | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray, float]:
     """Greedy face walk from a target probability vector to panels (see the module text).
 
@@ -105,13 +106,16 @@ def decompose(
             (:func:`selection.dives.dive`), whose panel is taken when its weight is within
             :data:`DIVE_GAP` of the face's LP bound. The panels differ, so this is a choice
             of the engine version (0.3.0 and 0.4.0: 1; 0.5.0: 2; 0.6.0: 3).
+        stop: called after each step with the panels and weights so far and the mass left;
+            the walk ends when it returns True (Nash since 0.7.0: the panels found already
+            make a certified distribution); ``None``: never.
 
     Returns:
         ``(panels, weights, mass_left)``: the panels (``int64[T]`` type counts) in the order
         found, ``float[len(panels)]`` their weights, and the mass not yet written as panels
         (at most :data:`MASS_TOLERANCE` when the walk finished; larger when it stopped at a
-        face without a panel or at the work limit). ``sum_i weights_i panels_i <= target * sizes``
-        per type.
+        face without a panel, at the work limit or at ``stop``).
+        ``sum_i weights_i panels_i <= target * sizes`` per type.
 
     Raises:
         SelectionCancelled: the monitor cancelled the run.
@@ -196,6 +200,8 @@ def decompose(
         weights.append(theta)
         residual = np.maximum(residual - theta * counts, 0.0)
         mass -= theta
+        if stop is not None and stop(panels, weights, mass):
+            break
     return panels, np.array(weights), mass
 
 

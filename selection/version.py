@@ -24,6 +24,7 @@ __version__ = "0.7.0"
 #: 0.7.0: (each change of path since 0.6.0 is gated with :func:`since`)
 #: 0.7.0: Nash's interior point guards Mehrotra's corrector (the point's last digits may differ),
 #: and above 450 types its face walk dives for each face's panel as leximin's does.
+#: 0.7.0: Nash's face walk stops once its panels make a certified distribution (gap <= 1e-3).
 RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0")
 
 

@@ -300,10 +300,58 @@ def test_nash_walk_first_retries_from_the_relaxation_leximin_point(monkeypatch):
         return real(model, monitor, selectable, start, release=release)
 
     monkeypatch.setattr(nash_module, "nash_point", failing_first)
-    # 0.6.0's walk (no dives) finishes on this small pool; the retry is the same since 0.7.0
-    walk = nash_module._walk_first(model, Monitor(), True, "0.6.0")
+    walk = nash_module._walk_first(model, Monitor(), True, "0.7.0")
     assert walk is not None and len(starts) == 2
     everyone = np.ones(model.num_types, dtype=bool)
     expected = nash_module.relaxed_leximin(model, Monitor(), everyone) * model.sizes
     assert np.allclose(starts[1], expected)
     assert walk.distribution is not None
+
+
+@pytest.mark.parametrize("release", ["0.6.0", "0.7.0"])
+def test_nash_walk_first_stops_once_certified_since_0_7_0(release, monkeypatch):
+    # Since 0.7.0 the walk ends as soon as its panels make a distribution with a relative
+    # Frank-Wolfe gap of at most NASH_TOLERANCE; 0.6.0 reports replay the walk to its end.
+    quotas, pool = synthetic_instance(200, 20, 4, seed="walk stop")
+    model = build_types(quotas, pool, 20, False)
+    masses = []
+    real = nash_module.decompose
+
+    def spy(*args, **kwargs):
+        panels, weights, mass = real(*args, **kwargs)
+        masses.append(mass)
+        return panels, weights, mass
+
+    monkeypatch.setattr(nash_module, "decompose", spy)
+    walk = nash_module._walk_first(model, Monitor(), True, release)
+    assert walk is not None and walk.distribution is not None
+    if release == "0.7.0":
+        assert masses[0] > nash_module.MASS_TOLERANCE  # stopped before writing all the mass
+    else:
+        assert masses[0] <= nash_module.MASS_TOLERANCE
+    p = walk.columns.combine(walk.distribution) / model.sizes
+    everyone = np.ones(model.num_types, dtype=bool)
+    assert GapLP(model, Monitor(), everyone).gap(p) <= NASH_TOLERANCE
+
+
+def test_certified_stop_checks_the_gap_only_below_its_mass(small_instance):
+    quotas, pool, k = small_instance
+    model = build_types(quotas, pool, k, False)
+    columns, distribution = nash(model, Monitor())
+    calls = []
+
+    class Counting(GapLP):
+        def gap(self, probabilities):
+            calls.append(probabilities)
+            return super().gap(probabilities)
+
+    everyone = np.ones(model.num_types, dtype=bool)
+    stop = nash_module._Certified(Counting(model, Monitor(), everyone), model.sizes)
+    panels, weights = list(columns.panels), list(distribution)
+    assert not stop(panels, weights, 2 * nash_module.CHECK_FROM_MASS)
+    assert not calls
+    assert stop(panels, weights, nash_module.CHECK_FROM_MASS)
+    assert len(calls) == 1
+    # the next check waits until the mass has fallen by CHECK_EVERY
+    assert not stop(panels, weights, nash_module.CHECK_FROM_MASS)
+    assert len(calls) == 1
