@@ -35,8 +35,9 @@ from collections.abc import Callable
 import highspy
 import numpy as np
 
-from selection.dives import DIVE_GAP, DIVE_MIN_STEP, Face, dive
+from selection.dives import DIVE_GAP, DIVE_MIN_STEP, Face, dive, support_program
 from selection.monitor import Monitor
+from selection.sifting import Sifting
 from selection.solver import PanelIP, run
 from selection.symmetry import TypeModel
 
@@ -104,8 +105,11 @@ def decompose(
             support holds no panel, try it together with the previous panel's types before
             the whole program; ``3``: as 2, and first a dive on the support
             (:func:`selection.dives.dive`), whose panel is taken when its weight is within
-            :data:`DIVE_GAP` of the face's LP bound. The panels differ, so this is a choice
-            of the engine version (0.3.0 and 0.4.0: 1; 0.5.0: 2; 0.6.0: 3).
+            :data:`DIVE_GAP` of the face's LP bound; ``4``: as 3, with each face's LP optimum
+            found by sifting (:class:`selection.sifting.Sifting`) and the programs over the
+            support (and the previous panel's types) solved as models of those types alone
+            (:func:`selection.dives.support_program`). The panels differ, so this is a choice
+            of the engine version (0.3.0 and 0.4.0: 1; 0.5.0: 2; 0.6.0: 3; 0.7.0: 4).
         stop: called after each step with the panels and weights so far and the mass left;
             the walk ends when it returns True (Nash since 0.7.0: the panels found already
             make a certified distribution); ``None``: never.
@@ -133,6 +137,7 @@ def decompose(
     panels: list[np.ndarray] = []
     weights: list[float] = []
     max_steps = 2 * (num_types + num_quotas + len(groups)) + 10
+    sifting = Sifting(ip) if search >= 4 else None
     work = 0
     while mass > MASS_TOLERANCE and len(panels) < max_steps:
         if work_limit is not None and work > work_limit:
@@ -187,6 +192,8 @@ def decompose(
                 previous,
                 face,
                 _takes_a_step,
+                search >= 4,
+                sifting,
             )
         if counts is None:
             counts, _, _ = ip.best(weight)
@@ -268,6 +275,8 @@ def _support_panel(
     previous: np.ndarray | None = None,
     face: Face | None = None,
     steps: Callable[[np.ndarray], bool] | None = None,
+    small: bool = False,
+    sifting: Sifting | None = None,
 ) -> np.ndarray | None:
     """A panel of the face ``ip`` is restricted to, found on the support of the face's LP
     optimum, or ``None`` when that support holds no panel.
@@ -285,17 +294,28 @@ def _support_panel(
     fails at 39 of 595 faces, where the whole program takes about 1.5 s). ``face``: the
     face's row bounds; when given, a dive on the support (:func:`selection.dives.dive`) is
     tried first, and its panel taken when within :data:`DIVE_GAP` of the LP bound and
-    ``steps`` (the walk's test of the step the panel allows) accepts it.
+    ``steps`` (the walk's test of the step the panel allows) accepts it. ``small`` (with
+    ``face``, since 0.7.0): the programs over the support (and with ``previous``) are solved
+    as models of those types alone (:func:`selection.dives.support_program`) instead of the
+    whole program with the other types bounded at 0. ``sifting`` (with ``face``, since
+    0.7.0): the face's LP optimum is found by sifting from the walk's working set of types
+    (the LP over every type only when sifting gives up).
     """
     h, num_types = ip.h, ip.num_types
     every = np.arange(num_types, dtype=np.int32)
-    h.changeColsIntegrality(num_types, every, np.full(num_types, highspy.HighsVarType.kContinuous))
-    h.changeColsCost(num_types, every, weight.astype(np.float64))
-    status = run(h, ip.monitor)
-    x = np.asarray(h.getSolution().col_value)
-    h.changeColsIntegrality(num_types, every, np.full(num_types, highspy.HighsVarType.kInteger))
-    if status != highspy.HighsModelStatus.kOptimal:
-        return None
+    x = None
+    if sifting is not None and face is not None:
+        x = sifting.optimum(face, weight, type_lower, type_upper)
+    if x is None:
+        h.changeColsIntegrality(
+            num_types, every, np.full(num_types, highspy.HighsVarType.kContinuous)
+        )
+        h.changeColsCost(num_types, every, weight.astype(np.float64))
+        status = run(h, ip.monitor)
+        x = np.asarray(h.getSolution().col_value)
+        h.changeColsIntegrality(num_types, every, np.full(num_types, highspy.HighsVarType.kInteger))
+        if status != highspy.HighsModelStatus.kOptimal:
+            return None
     supports = [x > SUPPORT_FLOOR]
     if face is not None:
         dived = dive(ip, face, supports[0], weight, type_lower, type_upper)
@@ -308,6 +328,12 @@ def _support_panel(
             return dived
     if previous is not None:
         supports.append(supports[0] | previous)
+    if small and face is not None:
+        for support in supports:
+            counts = support_program(ip, face, support, weight, type_lower, type_upper)
+            if counts is not None:
+                return counts
+        return None
     counts = None
     h.setOptionValue("presolve", "on")
     try:

@@ -25,6 +25,8 @@ __version__ = "0.7.0"
 #: 0.7.0: Nash's interior point guards Mehrotra's corrector (the point's last digits may differ),
 #: and above 450 types its face walk dives for each face's panel as leximin's does.
 #: 0.7.0: Nash's face walk stops once its panels make a certified distribution (gap <= 1e-3).
+#: 0.7.0: above 450 types leximin's face walk solves each face's LP by sifting and its support's
+#: program over the support's types alone (other panels there, the same leximin point).
 RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0")
 
 
