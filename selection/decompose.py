@@ -192,7 +192,6 @@ def decompose(
                 previous,
                 face,
                 _takes_a_step,
-                search >= 4,
                 sifting,
             )
         if counts is None:
@@ -275,7 +274,6 @@ def _support_panel(
     previous: np.ndarray | None = None,
     face: Face | None = None,
     steps: Callable[[np.ndarray], bool] | None = None,
-    small: bool = False,
     sifting: Sifting | None = None,
 ) -> np.ndarray | None:
     """A panel of the face ``ip`` is restricted to, found on the support of the face's LP
@@ -294,12 +292,12 @@ def _support_panel(
     fails at 39 of 595 faces, where the whole program takes about 1.5 s). ``face``: the
     face's row bounds; when given, a dive on the support (:func:`selection.dives.dive`) is
     tried first, and its panel taken when within :data:`DIVE_GAP` of the LP bound and
-    ``steps`` (the walk's test of the step the panel allows) accepts it. ``small`` (with
-    ``face``, since 0.7.0): the programs over the support (and with ``previous``) are solved
-    as models of those types alone (:func:`selection.dives.support_program`) instead of the
-    whole program with the other types bounded at 0. ``sifting`` (with ``face``, since
-    0.7.0): the face's LP optimum is found by sifting from the walk's working set of types
-    (the LP over every type only when sifting gives up).
+    ``steps`` (the walk's test of the step the panel allows) accepts it. ``sifting`` (with
+    ``face``, since 0.7.0): the face's LP optimum is found by sifting from the walk's working
+    set of types (the LP over every type only when sifting gives up), and the programs over
+    the support (and with ``previous``) are solved as models of those types alone
+    (:func:`selection.dives.support_program`) instead of the whole program with the other
+    types bounded at 0.
     """
     h, num_types = ip.h, ip.num_types
     every = np.arange(num_types, dtype=np.int32)
@@ -328,7 +326,7 @@ def _support_panel(
             return dived
     if previous is not None:
         supports.append(supports[0] | previous)
-    if small and face is not None:
+    if sifting is not None and face is not None:
         for support in supports:
             counts = support_program(ip, face, support, weight, type_lower, type_upper)
             if counts is not None:

@@ -202,9 +202,7 @@ def support_lp(
     index_all = [index, np.arange(n, dtype=np.int32)]
     offset = len(index) + n
     house_of = ip.swaps.house_of
-    groups = np.flatnonzero(face.household_lower > 0)
-    present = np.unique(house_of[cols][house_of[cols] >= 0])
-    groups = np.union1d(groups, present).astype(np.int64)
+    groups = support_groups(ip, face, cols)
     if len(groups):
         members = house_of[cols]
         order = np.argsort(members, kind="stable")
@@ -240,6 +238,15 @@ def support_lp(
         np.ones(len(index)),
     )
     return h
+
+
+def support_groups(ip: PanelIP, face: Face, cols: np.ndarray) -> np.ndarray:
+    """``int64[G]``, sorted: the households that have a row in :func:`support_lp` over the
+    types ``cols`` (those full on the face and those with a type in ``cols``), in the order
+    of their rows."""
+    house_of = ip.swaps.house_of[cols]
+    full = np.flatnonzero(face.household_lower > 0)
+    return np.union1d(full, np.unique(house_of[house_of >= 0])).astype(np.int64)
 
 
 def in_face(

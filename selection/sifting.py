@@ -25,7 +25,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from selection.dives import Face, support_lp
+from selection.dives import Face, support_groups, support_lp
 from selection.solver import PanelIP, run
 
 #: A type outside the working set joins it when its reduced cost is above this (in the
@@ -107,12 +107,8 @@ class Sifting:
                 return None
             solution = h.getSolution()
             duals = np.asarray(solution.row_dual)
-            # the rows of support_lp: the quotas, the panel size, then the households it
-            # holds (those of the set's types and the full ones), in group order
-            groups = np.union1d(
-                np.flatnonzero(face.household_lower > 0),
-                np.unique(house_of[cols][house_of[cols] >= 0]),
-            ).astype(np.int64)
+            # the rows of support_lp: the quotas, the panel size, then its households
+            groups = support_groups(ip, face, cols)
             group_dual = np.zeros(len(face.household_lower) + 1)
             group_dual[groups] = duals[num_quotas + 1 :]
             reduced = (
