@@ -28,8 +28,8 @@ walk runs first there, and its own weights are the distribution when they reach 
 see :func:`selection.walkfirst.walk_first`); on middle-sized pools
 the walk is tried within a deterministic work budget (simplex iterations, so the path taken,
 and the result, never depend on timing) and sampled panels seed the master when it stops
-short (see :data:`WALK_WORK_PER_TYPE`). If the
-pricing program proves the target unreachable, the stage-by-stage column generation above
+short (see :data:`WALK_WORK_PER_TYPE`). If the pricing program proves the target
+unreachable, the stage-by-stage column generation above (:func:`selection.stages.exact_stages`)
 runs instead, starting from all panels found so far. Maximin is leximin's first stage and
 stops once that stage is proven; the relaxation's first-stage optimum ``z*`` is an upper bound
 on it. On pools large enough for the face walk it takes leximin's own path and stops as soon as
@@ -45,11 +45,12 @@ import numpy as np
 from selection.columngen import Columns, initial_columns, sample_panels
 from selection.decompose import MASS_TOLERANCE, decompose
 from selection.errors import SolverError
-from selection.masters import TARGET_TOLERANCE, MasterLP, TargetLP
+from selection.masters import TARGET_TOLERANCE, TargetLP
 from selection.monitor import Monitor
-from selection.relaxation import DUAL_TOLERANCE, relaxed_leximin
+from selection.relaxation import relaxed_leximin
 from selection.rng import SeededRandom
 from selection.solver import INF, PanelIP
+from selection.stages import PRICING_TOLERANCE, SWAP_STARTS, exact_stages, price
 from selection.symmetry import TypeModel
 from selection.version import __version__, since
 from selection.walkfirst import Walk, walk_first
@@ -64,8 +65,6 @@ FLAT_ROUNDS = 8
 #: round's (measured, shortfall ratios of the first rounds: synthetic_312 0.61, 0.56, 0.47;
 #: synthetic_404 0.74, 0.70, 0.81).
 FLAT_STALL = 0.65
-#: A new panel is added when its weight beats the master's ``mu`` by more than this.
-PRICING_TOLERANCE = 1e-9
 
 
 #: Seed the target master with sampled panels when there are more types than this.
@@ -75,11 +74,6 @@ SAMPLE_FACTOR = 1
 #: :data:`SAMPLE_ABOVE_TYPES` types): many columns per round cut the number of master LP
 #: re-solves, which dominate the running time there.
 TARGET_SWAP_STARTS = 200
-#: Swap searches per pricing round elsewhere: on small instances a round is cheap and the
-#: swap search dominates, so fewer starts per round pay (measured on the shared instances:
-#: 40 starts 0.20 s / 0.40 s, 10 starts 0.13 s / 0.23 s for opendlp_monitoring_30 /
-#: sf_fixture_22, with the same panels found).
-SWAP_STARTS = 10
 #: Above this many types the target master is seeded with the panels of the face walk
 #: (:func:`selection.decompose.decompose`) instead of sampled ones: on such pools column
 #: generation alone slows down sharply as the master grows (measured: 389 types 17 s, 542
@@ -112,26 +106,6 @@ WALK_HALF_WORK_PER_TYPE = 12
 #: 7-10 %; synthetic_312 1.95 and 0 % (its first eight face programs write nothing), where
 #: this stop saves leximin and maximin the walk's wasted second or more.
 WALK_START_WORK_PER_TYPE = 2
-
-
-def _price(
-    columns: Columns,
-    ip: PanelIP,
-    weights: np.ndarray,
-    threshold: float,
-    starts: int = SWAP_STARTS,
-) -> tuple[list[np.ndarray], bool]:
-    """Improving panels for the given weights: swap search (from ``starts`` panels) first, the
-    integer program if that fails. Returns ``(panels, proven)`` where ``proven`` means the
-    integer program showed no panel beats ``threshold``."""
-    found = columns.improving(ip, weights, threshold, starts=starts)
-    if found:
-        return found, False
-    counts, value, _ = ip.best(weights)
-    assert counts is not None
-    if value > threshold and counts.tobytes() not in columns.seen:
-        return [counts], False
-    return [], True
 
 
 def face_walk_seed(
@@ -252,60 +226,12 @@ def reach_target(
             reached = columns.combine(master.distribution()) / sizes
             if reached[target > 0].min(initial=1.0) >= floor - TARGET_TOLERANCE:
                 return master.distribution()
-        found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE, starts=starts)
+        found, proven = price(columns, ip, y / sizes, mu + PRICING_TOLERANCE, starts=starts)
         if proven:
             return None
         for counts in found:
             if columns.add(counts):
                 master.add_panel(counts)
-
-
-def exact_stages(
-    model: TypeModel,
-    monitor: Monitor,
-    ip: PanelIP,
-    columns: Columns,
-    selectable: np.ndarray,
-    *,
-    stages: int | None = None,
-    upper_bound: float = INF,
-) -> np.ndarray:
-    """Stage-by-stage leximin column generation (Flanigan et al. 2021, Methods).
-
-    Args:
-        stages: stop after this many stages (``1``: maximin); ``None``: all.
-        upper_bound: a proven upper bound on the first stage's optimum (e.g. from the LP
-            relaxation); the first stage ends as soon as it is reached.
-
-    Returns:
-        ``float[P]``: the probability of each panel in ``columns``.
-    """
-    master = MasterLP(model, monitor, selectable, columns)
-    sizes = master.sizes
-    stage = 0
-    while not master.fixed.all() and (stages is None or stage < stages):
-        stage += 1
-        while True:
-            monitor.tick("leximin", int(master.fixed.sum()), model.num_types)
-            z, mu, y = master.solve()
-            found: list[np.ndarray]
-            if stage == 1 and z >= upper_bound - PRICING_TOLERANCE:
-                found, proven = [], True
-            else:
-                found, proven = _price(columns, ip, y / sizes, mu + PRICING_TOLERANCE)
-            for counts in found:
-                if columns.add(counts):
-                    master.add_panel(counts)
-            if not proven:
-                continue
-            # Stage optimum proven (up to the tolerance): fix the tight types.
-            tight = np.flatnonzero((y > DUAL_TOLERANCE) & ~master.fixed)
-            if len(tight) == 0:
-                tight = np.flatnonzero(~master.fixed & (y >= y[~master.fixed].max()))
-            master.fix(tight, max(0.0, z))
-            break
-    master.solve()
-    return master.distribution()
 
 
 class _GaveUp(Exception):

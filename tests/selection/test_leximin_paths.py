@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from selection import leximin as leximin_module
+from selection.masters import MasterLP
 from selection.monitor import Monitor
 from selection.symmetry import build_types
 from selection.synthetic import synthetic_instance
@@ -104,7 +105,7 @@ def test_maximin_equals_leximin_first_stage(make, face_walk, monkeypatch):
     model = make()
     pricing = _Counter(leximin_module.PanelIP, "best", monkeypatch)
     masters = _Counter(leximin_module.TargetLP, "solve", monkeypatch)
-    stages = _Counter(leximin_module.MasterLP, "solve", monkeypatch)
+    stages = _Counter(MasterLP, "solve", monkeypatch)
     columns, distribution = leximin_module.leximin(model, Monitor())
     first_stage = _type_probabilities(model, columns, distribution).min()
     leximin_work = (pricing.calls, masters.calls + stages.calls)
