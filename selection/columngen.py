@@ -257,3 +257,61 @@ def sample_panels(
         if not failed and (chosen >= lower).all() and (chosen <= upper).all():
             found.append(counts)
     return found
+
+
+def weighted_panels(
+    model: TypeModel,
+    ip: PanelIP,
+    columns: Columns,
+    target: np.ndarray,
+    steps: int,
+    monitor: Monitor,
+    *,
+    eta: float,
+) -> list[np.ndarray]:
+    """Panels found by multiplicative weights toward a target, to seed column generation.
+
+    The target master LP of :func:`selection.leximin.reach_target` is a zero-sum game: the
+    panel player picks a distribution over panels, the type player a distribution ``y`` over
+    types, and the payoff is ``y . (target - p)``, ``p`` the panels' type probabilities.
+    Here the type player plays multiplicative weights (Freund & Schapire, "Adaptive game
+    playing using multiplicative weights", Games and Economic Behavior 29, 1999, section 2):
+    it starts uniform over the types with a positive target, and after each panel ``c``
+    multiplies each type's weight by ``exp(-eta (c_t / size_t - target_t))``, so the types the
+    panels so far have covered less than their target weigh more. The panel player answers
+    each ``y`` with a swap search (:meth:`selection.solver.SwapSearch.improve`) from the
+    known panel heaviest under ``y / size``. The answers form a set of panels that covers the
+    target's types in the right proportions, which column generation would otherwise find
+    one master LP round at a time; deterministic (no random draws). A heuristic: it proves
+    nothing.
+
+    Args:
+        model: the type model.
+        ip: its pricing program (for its swap search).
+        columns: the known panels (the starts of the first searches; not changed).
+        target: ``float[T]`` target selection probability per type, in [0, 1].
+        steps: swap searches to run (each adds at most one panel).
+        monitor: progress and cancellation.
+        eta: the learning rate (per unit of probability).
+
+    Returns:
+        The new panels (type counts) not in ``columns``, in the order found (at most
+        ``steps``).
+    """
+    if not (target > 0).any() or not columns.panels:
+        return []
+    sizes = model.sizes.astype(np.float64)
+    known = columns.copy()
+    log_weights = np.where(target > 0, 0.0, -np.inf)
+    found: list[np.ndarray] = []
+    for step in range(steps):
+        if step % 32 == 0:
+            monitor.tick("initial panels (multiplicative weights)", step, steps)
+        weights = np.exp(log_weights - log_weights.max())
+        per_member = weights / weights.sum() / sizes
+        start = known.panels[int(np.argmax(known.values(per_member)))]
+        counts, _ = ip.swaps.improve(start, per_member)
+        if known.add(counts):
+            found.append(counts)
+        log_weights -= eta * (counts / sizes - target)
+    return found

@@ -25,16 +25,18 @@ pools the target master starts from the panels of a greedy walk down the faces o
 (:mod:`selection.decompose`; since 0.3.0 each face's panel is looked for on the support of
 the face's LP optimum first), which usually reach the target outright (since 0.6.0 the
 walk runs first there, and its own weights are the distribution when they reach the target:
-see :func:`selection.walkfirst.walk_first`); on middle-sized pools
-the walk is tried within a deterministic work budget (simplex iterations, so the path taken,
-and the result, never depend on timing) and sampled panels seed the master when it stops
-short (see :data:`WALK_WORK_PER_TYPE`). If the pricing program proves the target
-unreachable, the stage-by-stage column generation above (:func:`selection.stages.exact_stages`)
-runs instead, starting from all panels found so far. Maximin is leximin's first stage and
-stops once that stage is proven; the relaxation's first-stage optimum ``z*`` is an upper bound
-on it. On pools large enough for the face walk it takes leximin's own path and stops as soon as
-every selectable type reaches ``z*`` (or after the fallback's first stage), so it never does
-more work than leximin; on smaller pools it aims at ``z*`` directly, since 0.4.0 for a few
+see :func:`selection.walkfirst.walk_first`); on middle-sized pools since 0.8.0 the master
+starts from the panels of multiplicative weights toward the target (:func:`target_seed`);
+before, the walk was tried there within a deterministic work budget (simplex iterations, so
+the path taken, and the result, never depend on timing) and sampled panels seeded the master
+when it stopped short (see :data:`WALK_WORK_PER_TYPE`). If the pricing program proves the
+target unreachable, the stage-by-stage column generation above
+(:func:`selection.stages.exact_stages`) runs instead, starting from all panels found so far.
+Maximin is leximin's first stage and stops once that stage is proven; the relaxation's
+first-stage optimum ``z*`` is an upper bound on it. On pools large enough for the face walk
+it takes leximin's own path and stops as soon as every selectable type reaches ``z*`` (or
+after the fallback's first stage), so it never does more work than leximin; on smaller pools
+it aims at ``z*`` directly, since 0.4.0 for a few
 pricing rounds only before taking leximin's path (see :func:`_maximin_direct`).
 """
 
@@ -42,7 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from selection.columngen import Columns, initial_columns, sample_panels
+from selection.columngen import Columns, initial_columns, sample_panels, weighted_panels
 from selection.decompose import MASS_TOLERANCE, decompose
 from selection.errors import SolverError
 from selection.masters import TARGET_TOLERANCE, TargetLP
@@ -70,6 +72,20 @@ FLAT_STALL = 0.65
 #: Seed the target master with sampled panels when there are more types than this.
 SAMPLE_ABOVE_TYPES = 150
 SAMPLE_FACTOR = 1
+#: Since 0.8.0 the target master on pools of more than :data:`SAMPLE_ABOVE_TYPES` types
+#: starts, where it would have started from sampled panels, from this many swap searches per
+#: type of multiplicative weights toward the target instead
+#: (:func:`selection.columngen.weighted_panels`), with learning rate :data:`WEIGHTED_ETA`.
+#: Measured on the pools with independent answers, where the face walk stops at its budget
+#: (CPU s of the panels plus the target master; pricing rounds), sampled panels / 2 steps
+#: per type / 3 steps per type: synthetic_404_40_6 (389 types) 11.5 (16 rounds) / 2.6-3.0
+#: (5) / 2.4-2.8 (3-4); synthetic_312_35_6 (301 types) 5.8 (13) / 1.3-1.7 (4-5) / 1.3-1.6
+#: (4). The sampled
+#: panels covered the target so unevenly that each round of 200 swap searches cut the
+#: shortfall by only 30 %, and each master re-solve took 1,000-2,400 simplex iterations.
+WEIGHTED_STEPS_PER_TYPE = 3
+#: ... (measured there: learning rate 0.3 and 0.5 alike, 1.2 twice as slow)
+WEIGHTED_ETA = 0.5
 #: Swap searches per pricing round of the target master on large instances (more than
 #: :data:`SAMPLE_ABOVE_TYPES` types): many columns per round cut the number of master LP
 #: re-solves, which dominate the running time there.
@@ -115,6 +131,7 @@ def face_walk_seed(
     point: np.ndarray,
     *,
     search: int = 2,
+    release: str = __version__,
 ) -> bool:
     """Seed ``columns`` with the face walk's panels for ``point`` (``float[T]`` probabilities
     of a point of the relaxation polytope); returns True when the walk was taken.
@@ -131,10 +148,13 @@ def face_walk_seed(
     early, see :data:`WALK_HALF_WORK_PER_TYPE` and :data:`WALK_START_WORK_PER_TYPE`) and its
     panels are kept only when it wrote all of
     ``point`` (a walk cut short leaves the sampled path as it was: its panels measured no
-    help there). Below, it does not run.
+    help there). Below, it does not run; since 0.8.0 (``release``) it does not run up to
+    :data:`DECOMPOSE_ABOVE_TYPES` types either: the master seeded with multiplicative weights'
+    panels (:func:`target_seed`) reaches the target faster there than the walk does, even on
+    pools whose walk finishes (see :data:`WEIGHTED_STEPS_PER_TYPE`).
     """
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
-    if not large and model.num_types <= SAMPLE_ABOVE_TYPES:
+    if not large and (model.num_types <= SAMPLE_ABOVE_TYPES or since(release, "0.8.0")):
         return False
     limit = half = start = None
     if not large:
@@ -165,6 +185,25 @@ def target_samples(model: TypeModel, monitor: Monitor, target: np.ndarray) -> li
     return sample_panels(model, target, rng, SAMPLE_FACTOR * model.num_types, monitor)
 
 
+def target_seed(
+    model: TypeModel,
+    monitor: Monitor,
+    ip: PanelIP,
+    columns: Columns,
+    target: np.ndarray,
+    release: str,
+) -> list[np.ndarray]:
+    """The panels :func:`reach_target` seeds its master with on pools of more than
+    :data:`SAMPLE_ABOVE_TYPES` types when no face walk gave them: since 0.8.0 those of
+    multiplicative weights toward ``target`` (``float[T]`` probabilities) from ``columns``
+    (:func:`selection.columngen.weighted_panels`, :data:`WEIGHTED_STEPS_PER_TYPE`), before
+    sampled ones (:func:`target_samples`)."""
+    if since(release, "0.8.0"):
+        steps = WEIGHTED_STEPS_PER_TYPE * model.num_types
+        return weighted_panels(model, ip, columns, target, steps, monitor, eta=WEIGHTED_ETA)
+    return target_samples(model, monitor, target)
+
+
 def reach_target(
     model: TypeModel,
     monitor: Monitor,
@@ -178,6 +217,7 @@ def reach_target(
     rounds: int | None = None,
     stall: float | None = None,
     samples: list[np.ndarray] | None = None,
+    release: str = __version__,
 ) -> np.ndarray | None:
     """A distribution over ``columns`` (extended as needed) whose type probabilities are at
     least ``target`` (within :data:`TARGET_TOLERANCE`); ``None`` if proven unreachable.
@@ -195,15 +235,19 @@ def reach_target(
             many pricing rounds; ``None``: no limit.
         stall: give up too when a round's shortfall is above this share of the previous
             round's; ``None``: never.
-        samples: the sampled panels to seed the master with (when it is seeded with sampled
-            panels); ``None``: draw them near ``target`` (:func:`sample_panels`).
+        samples: the panels to seed the master with when no face walk gives them; ``None``:
+            find them near ``target`` (:func:`target_seed`).
+        release: the engine version whose path to take (see :func:`leximin`).
     """
     master = TargetLP(model, monitor, target)
     walked = walked or (
-        point is not None and face_walk_seed(model, monitor, columns, point, search=search)
+        point is not None
+        and face_walk_seed(model, monitor, columns, point, search=search, release=release)
     )
     if not walked and model.num_types > SAMPLE_ABOVE_TYPES:
-        for counts in target_samples(model, monitor, target) if samples is None else samples:
+        if samples is None:
+            samples = target_seed(model, monitor, ip, columns, target, release)
+        for counts in samples:
             columns.add(counts)
     for counts in columns.panels:
         master.add_panel(counts)
@@ -248,9 +292,10 @@ def _maximin_direct(
 ) -> tuple[Columns, np.ndarray]:
     """Maximin up to :data:`DECOMPOSE_ABOVE_TYPES` types: the relaxation's first stage gives
     the upper bound ``z*``; above :data:`SAMPLE_ABOVE_TYPES` types leximin's face walk is
-    tried first (within its budget, :func:`face_walk_seed`) and, when it finishes, the target
-    master stops once every selectable type reaches ``z*``; otherwise a target master looks
-    for every selectable type at ``z*`` from sampled panels; then (or if that fails)
+    tried first before 0.8.0 (within its budget, :func:`face_walk_seed`) and, when it
+    finishes, the target master stops once every selectable type reaches ``z*``; otherwise a
+    target master looks for every selectable type at ``z*`` from sampled panels (since 0.8.0
+    multiplicative weights' panels); then (or if that fails)
     leximin's first stage runs and ends as soon as it reaches ``z*``.
 
     Since 0.4.0 the flat target gets :data:`FLAT_ROUNDS` pricing rounds, fewer when its
@@ -258,12 +303,13 @@ def _maximin_direct(
     leximin would have (the flat target's are dropped: they only slow its master), stopped
     once every type reaches ``z*``. So maximin costs at most leximin's time plus a few
     rounds of a small master, and much less where the flat target is quickly reached.
-    Since 0.6.0 both masters start from the same sampled panels, drawn once near the
-    relaxation's point (as leximin's path draws them), not first near the flat target and
-    then again: on synthetic_404_40_6 one draw of 389 attempts (about 0.8 CPU s) less, for
-    one more round of the flat target (about 0.3 s); medians of 5-6 interleaved runs on a
-    loaded machine (noise about 15 %), CPU s: maximin 17.4, was 17.7 (leximin 15.0);
-    synthetic_312_35_6 maximin 1.9, was 1.9.
+    Since 0.6.0 both masters start from the same panels, found once near the
+    relaxation's point (as leximin's path finds them; since 0.8.0 by multiplicative weights,
+    :func:`target_seed`), not first near the flat target and then again: on
+    synthetic_404_40_6 one draw of 389 attempts (about 0.8 CPU s) less, for one more round
+    of the flat target (about 0.3 s); medians of 5-6 interleaved runs on a loaded machine
+    (noise about 15 %), CPU s: maximin 17.4, was 17.7 (leximin 15.0); synthetic_312_35_6
+    maximin 1.9, was 1.9.
 
     Returns:
         ``(columns, probabilities)`` (``columns`` is the given object unless replaced).
@@ -274,7 +320,7 @@ def _maximin_direct(
     except SolverError:  # the relaxation only accelerates; the exact method needs no bound
         return columns, exact_stages(model, monitor, ip, columns, selectable, stages=1)
     bound = float(relaxed[selectable].min()) if selectable.any() else 0.0
-    if middle and face_walk_seed(model, monitor, columns, relaxed):
+    if middle and face_walk_seed(model, monitor, columns, relaxed, release=release):
         # leximin's own path, stopped once every type reaches the bound: never slower
         distribution = reach_target(model, monitor, ip, columns, relaxed, floor=bound, walked=True)
         if distribution is not None:
@@ -284,7 +330,12 @@ def _maximin_direct(
         limited = release not in ("0.1.0", "0.2.0", "0.3.0")
         # Since 0.6.0 the flat target starts from the panels sampled near the relaxation's
         # point, which leximin's path draws anyway: drawn once, they serve both.
-        samples = target_samples(model, monitor, relaxed) if since(release, "0.6.0") else None
+        # Since 0.8.0 they are multiplicative weights' panels (see target_seed).
+        samples = (
+            target_seed(model, monitor, ip, columns, relaxed, release)
+            if since(release, "0.6.0")
+            else None
+        )
         kept = columns.copy() if limited else columns
         try:
             distribution = reach_target(
@@ -296,11 +347,12 @@ def _maximin_direct(
                 rounds=FLAT_ROUNDS if limited else None,
                 stall=FLAT_STALL if limited else None,
                 samples=samples,
+                release=release,
             )
         except _GaveUp:
             columns = kept
             distribution = reach_target(
-                model, monitor, ip, columns, relaxed, floor=bound, samples=samples
+                model, monitor, ip, columns, relaxed, floor=bound, samples=samples, release=release
             )
         if distribution is not None:
             return columns, distribution
@@ -371,6 +423,7 @@ def leximin(
         floor=floor,
         walked=walked,
         search=search,
+        release=release,
     )
     if distribution is not None:
         return columns, distribution

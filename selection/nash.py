@@ -21,7 +21,8 @@ the LP relaxation ``R`` of the panel polytope is computed first, without column 
 (:func:`selection.nashpoint.nash_point`). ``conv(F)`` (the achievable expected type counts)
 lies inside ``R``, so if a distribution over panels reaches ``x*`` it is optimal over all
 distributions; :func:`selection.leximin.reach_target` looks for one (target master LP, the
-face walk on large pools, sampled panels on middle-sized ones). The result is certified by
+face walk on large pools; on middle-sized ones sampled panels, since 0.8.0 multiplicative
+weights' panels, :func:`selection.leximin.target_seed`). The result is certified by
 the Frank-Wolfe gap over ``R`` (:class:`selection.nashpoint.GapLP`) at the distribution's
 own probabilities: a relative gap ``<= NASH_TOLERANCE`` bounds the relative sub-optimality
 over all distributions, as the column generation's gap over ``F`` does (and the gap over
@@ -121,9 +122,11 @@ def nash(
         columns, selectable = initial_columns(model, ip, monitor)
         return columns, _column_generation(model, monitor, ip, columns, selectable, None)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
+    # Since 0.8.0 pools of up to DECOMPOSE_ABOVE_TYPES types take no walk (see target_seed).
+    middle_walk = not since(release, "0.8.0")
     walk = (
         _walk_first(model, monitor, large, release)
-        if model.num_types > SAMPLE_ABOVE_TYPES
+        if model.num_types > SAMPLE_ABOVE_TYPES and (large or middle_walk)
         else None
     )
     if walk is not None and walk.distribution is not None:
@@ -155,6 +158,7 @@ def nash(
         target,
         point=None if walk is not None else point,
         walked=walked,
+        release=release,
     )
     if distribution is None:
         return columns, _column_generation(model, monitor, ip, columns, selectable, None)

@@ -1,6 +1,6 @@
 """The package version and the releases whose reports this version can verify."""
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"
 
 #: Every released engine version whose reports use the draw format ``opendlp-selection/v1``
 #: (the byte format pinned by tests/selection/vectors/draw_v1.json). A report naming any other
@@ -27,7 +27,10 @@ __version__ = "0.7.0"
 #: 0.7.0: Nash's face walk stops once its panels make a certified distribution (gap <= 1e-3).
 #: 0.7.0: above 450 types leximin's face walk solves each face's LP by sifting and its support's
 #: program over the support's types alone (other panels there, the same leximin point).
-RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0")
+#: 0.8.0: (each change of path since 0.7.0 is gated with :func:`since`)
+#: 0.8.0: on pools of 151-450 types the target master starts from multiplicative weights'
+#: panels toward its target where it started from sampled panels (other distributions there).
+RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0")
 
 
 def since(release: str, version: str) -> bool:

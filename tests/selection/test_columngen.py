@@ -1,4 +1,5 @@
-"""The sampled starting panels of column generation (selection.columngen.sample_panels)."""
+"""The starting panels of column generation: sampled ones (selection.columngen.sample_panels)
+and multiplicative weights' (selection.columngen.weighted_panels)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import random
 import numpy as np
 import pytest
 
-from selection.columngen import sample_panels
+from selection.columngen import initial_columns, sample_panels, weighted_panels
 from selection.monitor import Monitor
+from selection.relaxation import relaxed_leximin
 from selection.rng import SeededRandom
 from selection.solver import PanelIP
 from selection.symmetry import TypeModel, build_types
@@ -87,3 +89,47 @@ def test_sample_panels_draw_as_when_recomputing_each_step(case):
     assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
     ip = PanelIP(model)
     assert all(ip.feasible(counts) for counts in got)
+
+
+def _weighted_inputs(n: int, k: int, categories: int, seed: str):
+    quotas, pool = synthetic_instance(n, k, categories, seed=seed)
+    model = build_types(quotas, pool, k, False)
+    ip = PanelIP(model, Monitor())
+    columns, selectable = initial_columns(model, ip, Monitor())
+    return model, ip, columns, relaxed_leximin(model, Monitor(), selectable)
+
+
+def test_weighted_panels_are_new_feasible_panels_found_the_same_way_every_run():
+    model, ip, columns, target = _weighted_inputs(200, 20, 5, "weighted-panels")
+    known = [c.tobytes() for c in columns.panels]
+    found = weighted_panels(model, ip, columns, target, 2 * model.num_types, Monitor(), eta=0.5)
+    keys = [c.tobytes() for c in found]
+    assert len(found) > model.num_types  # nearly every search finds a new panel
+    assert len(set(keys)) == len(keys) and not set(keys) & set(known)
+    assert all(ip.feasible(c) for c in found)
+    assert [c.tobytes() for c in columns.panels] == known  # the known panels are not changed
+    again = weighted_panels(model, ip, columns, target, 2 * model.num_types, Monitor(), eta=0.5)
+    assert [c.tobytes() for c in again] == keys
+
+
+def test_weighted_panels_cover_the_target_more_evenly_than_fixed_weights():
+    # The weights follow what the panels so far have covered: their average comes much
+    # closer to the target than as many searches under the target's own fixed weights
+    # (eta 0, which keeps finding the same panel).
+    model, ip, columns, target = _weighted_inputs(200, 20, 5, "weighted-cover")
+    steps = 2 * model.num_types
+    sizes = model.sizes.astype(np.float64)
+
+    def shortfall(panels: list[np.ndarray]) -> float:
+        average = np.mean([c / sizes for c in panels], axis=0)
+        return float(np.max(target - average))
+
+    learned = weighted_panels(model, ip, columns, target, steps, Monitor(), eta=0.5)
+    fixed = weighted_panels(model, ip, columns, target, steps, Monitor(), eta=0.0)
+    assert len(fixed) <= 1
+    assert shortfall(learned) < 0.5 * shortfall(fixed + columns.panels[:1])
+
+
+def test_weighted_panels_none_without_a_positive_target():
+    model, ip, columns, target = _weighted_inputs(120, 12, 4, "weighted-zero")
+    assert weighted_panels(model, ip, columns, np.zeros_like(target), 50, Monitor(), eta=0.5) == []

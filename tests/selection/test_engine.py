@@ -286,7 +286,7 @@ def test_selection_package_has_no_module_level_random_state():
 
 
 def test_progress_is_monotone_overall_with_phase_names(monkeypatch):
-    monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)  # run the sampling phase too
+    monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)  # the middle path's phases too
     quotas, pool = synthetic_instance(120, 12, 4, seed="monotone")
     calls: list[tuple[str, int, int]] = []
     select(quotas, pool, 12, progress=lambda *call: calls.append(call))

@@ -195,6 +195,8 @@ def _force_small(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _force_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path of middle-sized pools: the target master seeded with multiplicative weights'
+    panels (sampled panels after a face walk before 0.8.0)."""
     monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
 
 

@@ -73,7 +73,7 @@ def test_reach_target_distribution_meets_target():
 class _Counter:
     """Counts the calls of a real method (a spy: the method still runs)."""
 
-    def __init__(self, owner: type, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, owner: object, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
         method = getattr(owner, name)
 
@@ -119,8 +119,10 @@ def test_maximin_equals_leximin_first_stage(make, face_walk, monkeypatch):
         assert masters.calls + stages.calls <= leximin_work[1]
 
 
-@pytest.mark.parametrize(("release", "draws"), [("0.5.0", 2), ("0.6.0", 1)])
-def test_maximin_samples_once_when_flat_target_gives_up(release, draws, monkeypatch):
+@pytest.mark.parametrize(
+    ("release", "draws", "weighted"), [("0.5.0", 2, 0), ("0.6.0", 1, 0), ("0.8.0", 0, 1)]
+)
+def test_maximin_samples_once_when_flat_target_gives_up(release, draws, weighted, monkeypatch):
     # A "middle" pool (sampled panels, no face walk) whose flat target gives up at once.
     monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
     monkeypatch.setattr(leximin_module, "FLAT_ROUNDS", 0)
@@ -136,8 +138,35 @@ def test_maximin_samples_once_when_flat_target_gives_up(release, draws, monkeypa
         return sample(model, target, rng, count, monitor)
 
     monkeypatch.setattr(leximin_module, "sample_panels", spy)
+    searched = _Counter(leximin_module, "weighted_panels", monkeypatch)
     columns, distribution = leximin_module.leximin(model, Monitor(), stages=1, release=release)
     assert len(targets) == draws
+    assert searched.calls == weighted
     assert _type_probabilities(model, columns, distribution).min() == pytest.approx(
         expected, abs=1e-6
     )
+
+
+@pytest.mark.parametrize("algorithm", ["leximin", "maximin"])
+def test_middle_pool_takes_weighted_panels_not_the_walk_since_0_8_0(algorithm, monkeypatch):
+    # A "middle" pool: 0.7.0 walks the faces first and samples panels when the walk stops
+    # short; 0.8.0 takes no walk and seeds the master with multiplicative weights' panels.
+    # Both reach the same leximin profile (the same maximin minimum).
+    monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
+    model = _synthetic_model(200, 20, 5, "weighted-middle")
+    stages = 1 if algorithm == "maximin" else None
+    walks = _Counter(leximin_module, "decompose", monkeypatch)
+    searched = _Counter(leximin_module, "weighted_panels", monkeypatch)
+    profiles = {}
+    for release in ("0.7.0", "0.8.0"):
+        walks.calls = searched.calls = 0
+        columns, distribution = leximin_module.leximin(
+            model, Monitor(), stages=stages, release=release
+        )
+        profiles[release] = np.sort(_type_probabilities(model, columns, distribution))
+        assert abs(distribution.sum() - 1.0) < 1e-9 and distribution.min() >= 0.0
+        assert (walks.calls, searched.calls) == ((1, 0) if release == "0.7.0" else (0, 1))
+    if algorithm == "maximin":
+        assert profiles["0.8.0"][0] == pytest.approx(profiles["0.7.0"][0], abs=1e-7)
+    else:
+        assert np.allclose(profiles["0.8.0"], profiles["0.7.0"], atol=1e-7)

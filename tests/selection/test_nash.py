@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from selection import Person, Pool, Quota, QuotaTable, SelectionCancelled, select
+from selection import leximin as leximin_module
 from selection import nash as nash_module
 from selection.engine import compute_distribution
 from selection.monitor import Monitor
@@ -52,12 +53,14 @@ def model_welfare(model, columns, distribution) -> float:
     return float(np.sum(model.sizes[chosen] * np.log(p[chosen])))
 
 
-@pytest.mark.parametrize("walk", ["none", "budget", "large"])
+@pytest.mark.parametrize("walk", ["none", "middle", "large"])
 @pytest.mark.parametrize("households", [False, True])
 @pytest.mark.parametrize("case", range(12))
 def test_nash_matches_brute_force_welfare(case, households, walk, monkeypatch):
-    if walk != "none":  # treat the pool as middle-sized or large: the face walk comes first
+    if walk != "none":  # treat the pool as middle-sized (multiplicative weights' panels seed
+        # the master) or large (the face walk comes first)
         monkeypatch.setattr(nash_module, "SAMPLE_ABOVE_TYPES", 0)
+        monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
     if walk == "large":
         monkeypatch.setattr(nash_module, "DECOMPOSE_ABOVE_TYPES", 0)
     rng = random.Random(5000 + 1000 * households + case)
@@ -143,6 +146,34 @@ def test_nash_falls_back_warm_when_the_certificate_fails(monkeypatch, small_inst
     assert warm and warm[0] is not None, "the fallback was not warm-started"
     people = float(model.sizes.sum())
     assert model_welfare(model, columns, distribution) >= expected - NASH_TOLERANCE * people
+
+
+def test_nash_middle_pool_takes_no_walk_since_0_8_0(monkeypatch):
+    # 0.7.0 walks the faces from the Nash point on middle-sized pools first; 0.8.0 seeds the
+    # target master with multiplicative weights' panels instead. Both are certified.
+    monkeypatch.setattr(nash_module, "SAMPLE_ABOVE_TYPES", 0)
+    monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
+    quotas, pool = synthetic_instance(200, 20, 5, seed="nash-middle")
+    model = build_types(quotas, pool, 20, False)
+    people = float(model.sizes.sum())
+    walk_first = nash_module._walk_first
+    calls: list[str] = []
+
+    def spy(*args, **kwargs):
+        calls.append(args[-1])
+        return walk_first(*args, **kwargs)
+
+    monkeypatch.setattr(nash_module, "_walk_first", spy)
+    welfare_by_release = {}
+    for release, walks in (("0.7.0", 1), ("0.8.0", 0)):
+        calls.clear()
+        columns, distribution = nash(model, Monitor(), release=release)
+        assert len(calls) == walks
+        p = columns.combine(distribution) / model.sizes
+        assert GapLP(model, Monitor(), p > 0).gap(p) <= NASH_TOLERANCE
+        welfare_by_release[release] = model_welfare(model, columns, distribution)
+    difference = abs(welfare_by_release["0.8.0"] - welfare_by_release["0.7.0"])
+    assert difference <= NASH_TOLERANCE * people
 
 
 INSTANCES = [r for r in shared_instances() if int(r["panel_size"]) <= 30]
