@@ -108,8 +108,10 @@ def decompose(
             :data:`DIVE_GAP` of the face's LP bound; ``4``: as 3, with each face's LP optimum
             found by sifting (:class:`selection.sifting.Sifting`) and the programs over the
             support (and the previous panel's types) solved as models of those types alone
-            (:func:`selection.dives.support_program`). The panels differ, so this is a choice
-            of the engine version (0.3.0 and 0.4.0: 1; 0.5.0: 2; 0.6.0: 3; 0.7.0: 4).
+            (:func:`selection.dives.support_program`); ``5``: as 4, with fractional dives
+            (``fractional`` of :func:`selection.dives.dive`). The panels differ, so this is a
+            choice of the engine version (0.3.0 and 0.4.0: 1; 0.5.0: 2; 0.6.0: 3; 0.7.0: 4;
+            0.8.0: 5).
         stop: called after each step with the panels and weights so far and the mass left;
             the walk ends when it returns True (Nash since 0.7.0: the panels found already
             make a certified distribution); ``None``: never.
@@ -193,6 +195,7 @@ def decompose(
                 face,
                 _takes_a_step,
                 sifting,
+                fractional=search >= 5,
             )
         if counts is None:
             counts, _, _ = ip.best(weight)
@@ -275,6 +278,7 @@ def _support_panel(
     face: Face | None = None,
     steps: Callable[[np.ndarray], bool] | None = None,
     sifting: Sifting | None = None,
+    fractional: bool = False,
 ) -> np.ndarray | None:
     """A panel of the face ``ip`` is restricted to, found on the support of the face's LP
     optimum, or ``None`` when that support holds no panel.
@@ -297,7 +301,8 @@ def _support_panel(
     set of types (the LP over every type only when sifting gives up), and the programs over
     the support (and with ``previous``) are solved as models of those types alone
     (:func:`selection.dives.support_program`) instead of the whole program with the other
-    types bounded at 0.
+    types bounded at 0. ``fractional`` (since 0.8.0): the dive is a fractional one (see
+    :func:`selection.dives.dive`).
     """
     h, num_types = ip.h, ip.num_types
     every = np.arange(num_types, dtype=np.int32)
@@ -316,7 +321,7 @@ def _support_panel(
             return None
     supports = [x > SUPPORT_FLOOR]
     if face is not None:
-        dived = dive(ip, face, supports[0], weight, type_lower, type_upper)
+        dived = dive(ip, face, supports[0], weight, type_lower, type_upper, fractional=fractional)
         bound = float(weight @ x)
         if (
             dived is not None

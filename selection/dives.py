@@ -1,5 +1,5 @@
 """LP diving for the panels of the face walk (:mod:`selection.decompose`, search level 3,
-since 0.6.0).
+since 0.6.0; fractional diving at level 5, since 0.8.0).
 
 Each face of the relaxation polytope the walk visits needs one panel in that face. The face
 program's LP optimum names the few dozen types a best panel needs; :func:`dive` rounds that
@@ -73,6 +73,7 @@ def dive(
     weight: np.ndarray,
     type_lower: np.ndarray,
     type_upper: np.ndarray,
+    fractional: bool = False,
 ) -> np.ndarray | None:
     """A panel of the face on ``support`` (``bool[T]``) by LP diving, or ``None``.
 
@@ -85,6 +86,17 @@ def dive(
     root of the same program (measured on synthetic_1727_110_7). A heuristic (the classic
     LP diving of MIP solvers): the panel it returns is checked against every bound of the
     face, and any panel of the face keeps the walk exact.
+
+    With ``fractional`` (search level 5, since 0.8.0) each fix rounds the *most* fractional
+    count instead (fractional diving; Berthold, "Primal heuristics for mixed integer
+    programs", ZIB, 2006, §3.1), and a node whose LP value is below the first LP's by more
+    than :data:`DIVE_GAP` counts as infeasible (no panel under it would be taken). Measured on
+    the 941 face supports of a correlated_10000_150_8 walk (every third, CPU s of the dives):
+    nearest count 157 of 314 panels taken, 19.8 s (the failed dives use their whole budget);
+    most fractional 136 of 157 (every sixth) instead of 74, in half the re-solves, with
+    weights nearer the bound (99.5 % instead of 99.3 %). Fixing a count that is nearly
+    integral barely moves the LP, so the nearest-count dive meets infeasibility deep down and
+    backtracks through an exponential tree there.
     """
     cols = np.flatnonzero(support)
     n = len(cols)
@@ -97,8 +109,15 @@ def dive(
     flips: dict[int, tuple[float, float]] = {}
     budget = DIVE_SOLVES_PER_TYPE * n + 10
     stack: list[tuple[int, bool, bool]] = []
+    floor: float | None = None  # with fractional: the LP value below which a node is cut off
     for _ in range(budget):
-        if run(h, ip.monitor) != highspy.HighsModelStatus.kOptimal:
+        optimal = run(h, ip.monitor) == highspy.HighsModelStatus.kOptimal
+        if optimal and fractional:
+            value = h.getObjectiveValue()
+            if floor is None:
+                floor = value - DIVE_GAP * abs(value)
+            optimal = value >= floor
+        if not optimal:
             # backtrack: undo fixes until one can still take its other direction
             while stack:
                 j, went_up, flipped = stack.pop()
@@ -124,7 +143,10 @@ def dive(
             return counts if in_face(ip, face, counts, type_lower, type_upper) else None
         # round the count nearest to an integer (up from one half)
         distance = np.minimum(fraction, 1.0 - fraction)
-        j = int(np.argmin(np.where(open_, distance, 2.0)))
+        if fractional:  # the most fractional (the first of ties)
+            j = int(np.argmax(np.where(open_, distance, -1.0)))
+        else:
+            j = int(np.argmin(np.where(open_, distance, 2.0)))
         go_up = bool(fraction[j] >= 0.5)
         flips[j] = (float(np.ceil(x[j])), float(np.floor(x[j])))
         if go_up:

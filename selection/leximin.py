@@ -393,6 +393,8 @@ def leximin(
     search = {"0.1.0": 0, "0.2.0": 0, "0.3.0": 1, "0.4.0": 1, "0.5.0": 2}.get(release, 3)
     if since(release, "0.7.0"):
         search = 4  # the face walk's support programs over the support's types alone
+    if since(release, "0.8.0"):
+        search = 5  # ... and fractional dives
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
     walk: Walk | None = None
     if large and since(release, "0.6.0"):

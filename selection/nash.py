@@ -245,11 +245,12 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
         return None
     per_type = None if large else model.num_types
     certified = since(release, "0.7.0")  # dives, and the walk stops once certified
+    search = 5 if since(release, "0.8.0") else 3 if certified else 2
     panels, weights, mass = decompose(
         model,
         monitor,
         point,
-        search=(3 if certified else 2) if large else 0,
+        search=search if large else 0,
         work_limit=None if per_type is None else WALK_WORK_PER_TYPE * per_type,
         half_work_limit=None if per_type is None else WALK_HALF_WORK_PER_TYPE * per_type,
         start_work_limit=None if per_type is None else WALK_START_WORK_PER_TYPE * per_type,

@@ -42,8 +42,15 @@ def _synthetic(pool_size: int, panel_size: int, categories: int):
 )
 @pytest.mark.parametrize(
     "search",
-    [0, 1, 2, 3, 4],
-    ids=["face-program", "support", "support-widened", "dive", "dive-small-support"],
+    [0, 1, 2, 3, 4, 5],
+    ids=[
+        "face-program",
+        "support",
+        "support-widened",
+        "dive",
+        "dive-small-support",
+        "fractional-dive",
+    ],
 )
 def test_decompose_panels_are_feasible_and_never_exceed_the_target(model, search):
     ip, target = _relaxed(model)
@@ -165,12 +172,13 @@ def test_leximin_walk_first_falls_back_when_the_walk_stops_short(mass, monkeypat
     [pytest.param(_instance(case, True), id=f"random-{case}-households") for case in range(4)]
     + [pytest.param(_synthetic(160, 16, 4), id="synthetic-160-16-4")],
 )
-def test_decompose_dive_panels_lie_in_their_faces(model, monkeypatch):
+@pytest.mark.parametrize("search", [3, 5], ids=["nearest", "fractional"])
+def test_decompose_dive_panels_lie_in_their_faces(model, search, monkeypatch):
     original = decompose_module.dive
     dived = []
 
-    def checked(ip, face, support, weight, type_lower, type_upper):
-        counts = original(ip, face, support, weight, type_lower, type_upper)
+    def checked(ip, face, support, weight, type_lower, type_upper, **kwargs):
+        counts = original(ip, face, support, weight, type_lower, type_upper, **kwargs)
         if counts is not None:
             assert dives_module.in_face(ip, face, counts, type_lower, type_upper)
             assert (counts[~support] == 0).all()
@@ -179,15 +187,16 @@ def test_decompose_dive_panels_lie_in_their_faces(model, monkeypatch):
 
     monkeypatch.setattr(decompose_module, "dive", checked)
     _, target = _relaxed(model)
-    panels, _, mass = decompose(model, Monitor(), target, search=3)
+    panels, _, mass = decompose(model, Monitor(), target, search=search)
     assert mass < 1e-6
     assert dived
 
 
-@pytest.mark.parametrize(("release", "search"), [("0.6.0", 3), ("0.7.0", 4)])
+@pytest.mark.parametrize(("release", "search"), [("0.6.0", 3), ("0.7.0", 4), ("0.8.0", 5)])
 def test_leximin_walk_searches_per_release(release, search, monkeypatch):
     # 0.7.0 solves the support programs over the support alone and sifts the face LPs;
-    # a 0.6.0 report replays the whole program bounded to the support
+    # a 0.6.0 report replays the whole program bounded to the support; 0.8.0 dives on the
+    # most fractional count
     monkeypatch.setattr(leximin_module, "DECOMPOSE_ABOVE_TYPES", 0)
     seen = []
     original = walkfirst_module.decompose
@@ -218,7 +227,7 @@ def test_decompose_small_support_programs_lie_in_their_faces(monkeypatch):
         return counts
 
     monkeypatch.setattr(decompose_module, "support_program", checked)
-    monkeypatch.setattr(decompose_module, "dive", lambda *args: None)  # always the program
+    monkeypatch.setattr(decompose_module, "dive", lambda *args, **kwargs: None)  # the program
     model = _synthetic(200, 20, 4)
     _, target = _relaxed(model)
     _, _, mass = decompose(model, Monitor(), target, search=4)
@@ -253,3 +262,26 @@ def test_sifting_reaches_the_optimum_of_the_whole_face_lp(monkeypatch):
     decompose(model, Monitor(), target, search=4)
     assert gaps and max(gaps) < 1e-6
     assert min(sizes) < model.num_types  # the working set, not every type
+
+
+def test_leximin_fractional_dives_reach_the_0_7_0_profile_on_a_large_pool(monkeypatch):
+    # 454 types: the large-pool walk itself (no threshold patched). Since 0.8.0 its dives
+    # round the most fractional count (other panels); the leximin point is unique, so the
+    # sorted probabilities are those of the 0.7.0 path.
+    quotas, pool = synthetic_instance(600, 60, 5, seed="walk")
+    model = build_types(quotas, pool, 60, False)
+    assert model.num_types > leximin_module.DECOMPOSE_ABOVE_TYPES
+    fractional = []
+    original = decompose_module.dive
+
+    def spy(*args, **kwargs):
+        fractional.append(kwargs["fractional"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(decompose_module, "dive", spy)
+    old = _profile(model, release="0.7.0")
+    assert fractional and not any(fractional)
+    fractional.clear()
+    new = _profile(model, release="0.8.0")
+    assert fractional and all(fractional)
+    assert np.abs(new - old).max() <= 1e-9

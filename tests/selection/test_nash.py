@@ -285,10 +285,11 @@ def test_nash_point_guarded_corrector_reaches_the_relaxation_from_the_proportion
     assert GapLP(model, Monitor(), everyone).gap(point) <= 1e-9
 
 
-@pytest.mark.parametrize(("release", "search"), [("0.6.0", 2), ("0.7.0", 3)])
+@pytest.mark.parametrize(("release", "search"), [("0.6.0", 2), ("0.7.0", 3), ("0.8.0", 5)])
 def test_nash_walk_first_search_by_release(release, search, monkeypatch):
     # Since 0.7.0 Nash's walk on large pools dives for each face's panel (search 3), as
-    # leximin's does since 0.6.0; 0.6.0 reports replay the walk without dives.
+    # leximin's does since 0.6.0; 0.6.0 reports replay the walk without dives. Since 0.8.0
+    # it sifts, solves the support's program alone and dives fractionally (search 5).
     quotas, pool = synthetic_instance(120, 12, 3, seed="nash point in R")
     model = build_types(quotas, pool, 12, False)
     searches = []
