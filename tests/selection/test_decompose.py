@@ -285,3 +285,42 @@ def test_leximin_fractional_dives_reach_the_0_7_0_profile_on_a_large_pool(monkey
     new = _profile(model, release="0.8.0")
     assert fractional and all(fractional)
     assert np.abs(new - old).max() <= 1e-9
+
+
+def test_decompose_widens_to_the_latest_panels_before_the_whole_program(monkeypatch):
+    # Search level 5 (since 0.8.0): where the support and the support with the previous
+    # panel's types hold no panel (forced here: the programs over them return None and every
+    # dive fails), the types of the latest panels join them; the whole program runs only at
+    # the first face, which has no panels before it.
+    original = decompose_module.support_program
+    calls: dict[bytes, int] = {}
+    widened = []
+
+    def program(ip, face, support, weight, type_lower, type_upper):
+        key = weight.tobytes()
+        calls[key] = calls.get(key, 0) + 1
+        if calls[key] <= 2:
+            return None
+        counts = original(ip, face, support, weight, type_lower, type_upper)
+        assert counts is not None
+        assert dives_module.in_face(ip, face, counts, type_lower, type_upper)
+        widened.append(int(support.sum()))
+        return counts
+
+    wholes = []
+    best = decompose_module.PanelIP.best
+
+    def whole(self, weights):
+        wholes.append(1)
+        return best(self, weights)
+
+    monkeypatch.setattr(decompose_module, "support_program", program)
+    monkeypatch.setattr(decompose_module, "dive", lambda *args, **kwargs: None)
+    monkeypatch.setattr(decompose_module.PanelIP, "best", whole)
+    model = _synthetic(200, 20, 4)
+    ip, target = _relaxed(model)
+    wholes.clear()  # the initial panels' programs
+    panels, _, mass = decompose(model, Monitor(), target, search=5)
+    assert mass < 1e-6
+    assert all(ip.feasible(counts) for counts in panels)
+    assert len(widened) == len(panels) - 1 and wholes == [1]
