@@ -311,7 +311,11 @@ def _support_panel(
     the support (and with ``previous``) are solved as models of those types alone
     (:func:`selection.dives.support_program`) instead of the whole program with the other
     types bounded at 0. ``fractional`` (since 0.8.0): the dive is a fractional one (see
-    :func:`selection.dives.dive`). ``recent`` (with ``sifting``, since 0.8.0): the walk's
+    :func:`selection.dives.dive`), and where it fails a second one runs on the support with
+    ``previous`` before any program (measured at the 111 faces of a correlated_10000_150_8
+    walk where the first dive failed: it finds a panel at 94 in 8.0 CPU s in all, where the
+    support's program found 87 in 16.0 s; the walk 67.5 -> 61.6 CPU s, synthetic_1727_110_7
+    4.4 -> 2.6 s). ``recent`` (with ``sifting``, since 0.8.0): the walk's
     latest panels (``int64[T]`` counts, at most :data:`RECENT_PANELS`); where the programs
     over the supports find no panel, the last support with these panels' types is tried, by
     a dive (taken on the same terms as the first) and then its program, before ``None``
@@ -351,6 +355,10 @@ def _support_panel(
             return dived
     if previous is not None:
         supports.append(supports[0] | previous)
+        if fractional and face is not None:
+            dived = _dived(supports[1], face)
+            if dived is not None:
+                return dived
     if sifting is not None and face is not None:
         for support in supports:
             counts = support_program(ip, face, support, weight, type_lower, type_upper)
