@@ -216,7 +216,10 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
     (3.4 CPU s of refused run and 0.5 s of relaxed leximin saved). Since 0.7.0 too the walk
     stops as soon as its panels so far make a certified distribution (:class:`_Certified`),
     which the check below then proves again: on synthetic_1727_110_7 after about 140 of 283
-    steps.
+    steps. Since 0.8.0 the walk on large pools takes leximin's search level 5 (sifting, the
+    support's program over its types alone, fractional dives; ``search`` 5 of
+    :func:`selection.decompose.decompose`): measured on correlated_10000_150_8, Nash 165-172
+    -> 51-53 CPU s (benchmark runs alternating with 0.7.0).
 
     Returns:
         ``None`` when the interior-point method fails both from the proportional start and

@@ -31,9 +31,10 @@ __version__ = "0.8.0"
 #: 0.8.0: on pools of 151-450 types the target master starts from multiplicative weights'
 #: panels toward its target where it started from sampled panels (other distributions there).
 #: 0.8.0: above 450 types the face walk (leximin's, maximin's and Nash's) dives on the most
-#: fractional count, and Nash's sifts each face's LP and solves the support's program over
-#: the support's types alone, as leximin's does since 0.7.0 (other panels there; the same
-#: leximin point).
+#: fractional count, dives again with the previous panel's types before any program, and
+#: tries the last 5 panels' types before the whole face program; Nash's sifts each face's LP
+#: and solves the support's program over the support's types alone, as leximin's does since
+#: 0.7.0 (other panels there; the same leximin point).
 RELEASES = ("0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0")
 
 
