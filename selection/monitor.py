@@ -68,6 +68,10 @@ class Monitor:
         self.total = 1
         self.overall = 0.0
         self.cancelled = False
+        #: Simplex iterations (and MIP nodes) of every HiGHS solve run with this monitor
+        #: (:func:`selection.solver.run`): a measure of work that, unlike time, is the same on
+        #: every run of the same input, so a path chosen by it never depends on the machine.
+        self.work = 0
 
     @property
     def active(self) -> bool:

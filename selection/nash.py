@@ -34,14 +34,18 @@ distribution known.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from selection.columngen import Columns, initial_columns
-from selection.decompose import MASS_TOLERANCE, decompose
+from selection.decompose import MASS_TOLERANCE, decompose, face_program
 from selection.errors import SolverError
 from selection.leximin import (
     DECOMPOSE_ABOVE_TYPES,
     LARGE_INITIAL_ROUNDS,
+    MIDDLE_WALK_HALF_WORK_PER_TYPE,
+    MIDDLE_WALK_WORK_PER_TYPE,
     SAMPLE_ABOVE_TYPES,
     WALK_HALF_WORK_PER_TYPE,
     WALK_START_WORK_PER_TYPE,
@@ -53,7 +57,7 @@ from selection.relaxation import relaxed_leximin
 from selection.solver import PanelIP
 from selection.symmetry import TypeModel
 from selection.version import __version__, since
-from selection.walkfirst import Walk
+from selection.walkfirst import Walk, work_stop
 
 #: Stop when the relative Frank-Wolfe gap is at most this.
 NASH_TOLERANCE = 1e-3
@@ -122,11 +126,9 @@ def nash(
         columns, selectable = initial_columns(model, ip, monitor)
         return columns, _column_generation(model, monitor, ip, columns, selectable, None)
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
-    # Since 0.8.0 pools of up to DECOMPOSE_ABOVE_TYPES types take no walk (see target_seed).
-    middle_walk = not since(release, "0.8.0")
     walk = (
         _walk_first(model, monitor, large, release)
-        if model.num_types > SAMPLE_ABOVE_TYPES and (large or middle_walk)
+        if model.num_types > SAMPLE_ABOVE_TYPES
         else None
     )
     if walk is not None and walk.distribution is not None:
@@ -246,18 +248,35 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
         # synthetic_404_40_6, relative gap 0.09); the path with initial panels starts it
         # from their mean instead
         return None
-    per_type = None if large else model.num_types
+    # since 0.8.0 middle-sized pools walk as large ones do, within leximin's work budget
+    budget = not large and since(release, "0.8.0")
+    per_type = None if large or budget else model.num_types
     certified = since(release, "0.7.0")  # dives, and the walk stops once certified
     search = 5 if since(release, "0.8.0") else 3 if certified else 2
+    stop: Callable[[list[np.ndarray], list[float], float], bool] | None = (
+        _Certified(gap_lp, sizes) if certified else None
+    )
+    ip = None
+    if budget:
+        ip = face_program(model)
+        ip.monitor = monitor  # the walk's solves count towards monitor.work
+        over = work_stop(
+            monitor,
+            MIDDLE_WALK_WORK_PER_TYPE * model.num_types,
+            MIDDLE_WALK_HALF_WORK_PER_TYPE * model.num_types,
+        )
+        stop = _either(stop, over)
+
     panels, weights, mass = decompose(
         model,
         monitor,
         point,
-        search=search if large else 0,
+        ip=ip,
+        search=search if large or budget else 0,
         work_limit=None if per_type is None else WALK_WORK_PER_TYPE * per_type,
         half_work_limit=None if per_type is None else WALK_HALF_WORK_PER_TYPE * per_type,
         start_work_limit=None if per_type is None else WALK_START_WORK_PER_TYPE * per_type,
-        stop=_Certified(gap_lp, sizes) if certified else None,
+        stop=stop,
     )
     columns, merged = Columns.merged(model.num_types, panels, weights)
     # since 0.7.0 a walk stopped short may already be certified: the gap below decides
@@ -268,6 +287,22 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
     if (reached <= 0).any() or gap_lp.gap(reached) > NASH_TOLERANCE:
         return Walk(point, columns, None)
     return Walk(point, columns, distribution)
+
+
+def _either(
+    first: Callable[[list[np.ndarray], list[float], float], bool] | None,
+    second: Callable[[list[np.ndarray], list[float], float], bool] | None,
+) -> Callable[[list[np.ndarray], list[float], float], bool] | None:
+    """A ``stop`` test of :func:`selection.decompose.decompose` that is True when either
+    given one is (both are called, in order; ``None`` is never True)."""
+    tests = [t for t in (first, second) if t is not None]
+    if not tests:
+        return None
+
+    def stop(panels: list[np.ndarray], weights: list[float], mass: float) -> bool:
+        return any([t(panels, weights, mass) for t in tests])
+
+    return stop
 
 
 def _column_generation(

@@ -41,6 +41,7 @@ def run(h: highspy.Highs, monitor: Monitor | None = None) -> highspy.HighsModelS
         SolverError: HiGHS failed for another reason (not optimal and not infeasible).
     """
     h.run()
+    _count_work(h, monitor)
     status = h.getModelStatus()
     if status not in _INTERRUPTED and status != _OPTIMAL and status not in _INFEASIBLE:
         # Numerical trouble on a warm start: solve again from scratch with the default
@@ -49,6 +50,7 @@ def run(h: highspy.Highs, monitor: Monitor | None = None) -> highspy.HighsModelS
         h.clearSolver()
         h.setOptionValue("simplex_strategy", 1)
         h.run()
+        _count_work(h, monitor)
         h.setOptionValue("simplex_strategy", strategy)
         status = h.getModelStatus()
     if status in _INTERRUPTED and monitor is not None:
@@ -57,6 +59,13 @@ def run(h: highspy.Highs, monitor: Monitor | None = None) -> highspy.HighsModelS
     if status != _OPTIMAL and status not in _INFEASIBLE:
         raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
     return status
+
+
+def _count_work(h: highspy.Highs, monitor: Monitor | None) -> None:
+    """Add the last solve's simplex iterations and MIP nodes to ``monitor.work``."""
+    if monitor is not None:
+        info = h.getInfo()
+        monitor.work += max(0, int(info.simplex_iteration_count)) + max(0, info.mip_node_count)
 
 
 def _csr(

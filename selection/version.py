@@ -28,8 +28,10 @@ __version__ = "0.8.0"
 #: 0.7.0: above 450 types leximin's face walk solves each face's LP by sifting and its support's
 #: program over the support's types alone (other panels there, the same leximin point).
 #: 0.8.0: (each change of path since 0.7.0 is gated with :func:`since`)
-#: 0.8.0: on pools of 151-450 types the target master starts from multiplicative weights'
-#: panels toward its target where it started from sampled panels (other distributions there).
+#: 0.8.0: on pools of 151-450 types leximin, maximin and Nash walk first as on large pools,
+#: within a budget of the walk's simplex iterations and MIP nodes, and where the walk stops
+#: short the target master starts from multiplicative weights' panels toward its target,
+#: not from sampled ones (other distributions there).
 #: 0.8.0: above 450 types the face walk (leximin's, maximin's and Nash's) dives on the most
 #: fractional count, dives again with the previous panel's types before any program, and
 #: tries the last 5 panels' types before the whole face program; Nash's sifts each face's LP

@@ -6,15 +6,37 @@ leximin point (see :func:`walk_first`). Nash's walk-first (:mod:`selection.nash`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from selection.columngen import Columns
-from selection.decompose import MASS_TOLERANCE, decompose
+from selection.decompose import MASS_TOLERANCE, decompose, face_program
 from selection.errors import SolverError
 from selection.masters import TARGET_TOLERANCE
 from selection.monitor import Monitor
 from selection.relaxation import FIX_SLACK, relaxed_leximin
 from selection.symmetry import TypeModel
+
+
+def work_stop(
+    monitor: Monitor, work_limit: int | None, half_work_limit: int | None = None
+) -> Callable[[list[np.ndarray], list[float], float], bool] | None:
+    """A ``stop`` test for :func:`selection.decompose.decompose`: True once the solves run
+    with ``monitor`` took more than ``work_limit`` work since this call
+    (:attr:`selection.monitor.Monitor.work`), or more than ``half_work_limit`` with more
+    than half the mass left; ``None`` without either limit."""
+    if work_limit is None and half_work_limit is None:
+        return None
+    start = monitor.work
+    total = float("inf") if work_limit is None else work_limit
+    half = float("inf") if half_work_limit is None else half_work_limit
+
+    def stop(panels: list[np.ndarray], weights: list[float], mass: float) -> bool:
+        work = monitor.work - start
+        return work > total or (mass > 0.5 and work > half)
+
+    return stop
 
 
 class Walk:
@@ -30,7 +52,13 @@ class Walk:
         self.distribution = distribution
 
 
-def walk_first(model: TypeModel, monitor: Monitor, search: int) -> Walk | None:
+def walk_first(
+    model: TypeModel,
+    monitor: Monitor,
+    search: int,
+    work_limit: int | None = None,
+    half_work_limit: int | None = None,
+) -> Walk | None:
     """Leximin above :data:`selection.leximin.DECOMPOSE_ABOVE_TYPES` types straight from the
     face walk (since 0.6.0): no initial panels, no coverage check, no master LP when the walk
     finishes.
@@ -47,6 +75,14 @@ def walk_first(model: TypeModel, monitor: Monitor, search: int) -> Walk | None:
     only proposes. Which types can be selected needs no integer program either: a type with
     a positive probability sits on a panel of the walk, one at 0 is at 0 on every path.
 
+    Args:
+        work_limit: stop the walk once its solves took more than this much work
+            (:attr:`selection.monitor.Monitor.work`: simplex iterations and MIP nodes, the
+            same on every run); ``None``: no limit. Since 0.8.0 middle-sized pools walk first
+            within such a budget (:data:`selection.leximin.MIDDLE_WALK_WORK_PER_TYPE`).
+        half_work_limit: stop it too once they took more than this much with more than half
+            the mass still to write; ``None``: no limit.
+
     Returns:
         ``None`` when the relaxation fails; otherwise the walk, whose ``distribution`` is
         ``None`` when the walk stopped at a face without a panel or the check failed (the
@@ -58,7 +94,12 @@ def walk_first(model: TypeModel, monitor: Monitor, search: int) -> Walk | None:
         point = relaxed_leximin(model, monitor, everyone)
     except SolverError:
         return None
-    panels, weights, mass = decompose(model, monitor, point, search=search)
+    stop = work_stop(monitor, work_limit, half_work_limit)
+    ip = None
+    if stop is not None:
+        ip = face_program(model)
+        ip.monitor = monitor  # the walk's solves count towards monitor.work
+    panels, weights, mass = decompose(model, monitor, point, ip=ip, search=search, stop=stop)
     columns, merged = Columns.merged(model.num_types, panels, weights)
     if mass > MASS_TOLERANCE or merged.sum() <= 0.0:
         return Walk(point, columns, None)

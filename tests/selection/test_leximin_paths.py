@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from selection import leximin as leximin_module
+from selection import walkfirst as walkfirst_module
 from selection.masters import MasterLP
 from selection.monitor import Monitor
 from selection.symmetry import build_types
-from selection.synthetic import synthetic_instance
+from selection.synthetic import correlated_instance, synthetic_instance
 from tests.selection.test_bruteforce import random_instance
 
 
@@ -147,15 +148,21 @@ def test_maximin_samples_once_when_flat_target_gives_up(release, draws, weighted
     )
 
 
+@pytest.mark.parametrize("cut", [False, True])
 @pytest.mark.parametrize("algorithm", ["leximin", "maximin"])
-def test_middle_pool_takes_weighted_panels_not_the_walk_since_0_8_0(algorithm, monkeypatch):
-    # A "middle" pool: 0.7.0 walks the faces first and samples panels when the walk stops
-    # short; 0.8.0 takes no walk and seeds the master with multiplicative weights' panels.
-    # Both reach the same leximin profile (the same maximin minimum).
+def test_middle_pool_walks_within_the_budget_since_0_8_0(algorithm, cut, monkeypatch):
+    # A "middle" pool: 0.7.0 walks the faces first within its budget of face-program
+    # iterations and samples panels when the walk stops short; 0.8.0 walks as large pools
+    # do within a budget of all the walk's work (Monitor.work), and takes the walk's own
+    # distribution when it finishes, else (cut: at once) multiplicative weights' panels.
+    # Every way reaches the same leximin profile (the same maximin minimum).
     monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
-    model = _synthetic_model(200, 20, 5, "weighted-middle")
+    if cut:
+        monkeypatch.setattr(leximin_module, "MIDDLE_WALK_HALF_WORK_PER_TYPE", -1)
+    quotas, pool = correlated_instance(200, 20, 5, seed="weighted-middle")
+    model = build_types(quotas, pool, 20, False)
     stages = 1 if algorithm == "maximin" else None
-    walks = _Counter(leximin_module, "decompose", monkeypatch)
+    walks = _Counter(leximin_module, "walk_first", monkeypatch)
     searched = _Counter(leximin_module, "weighted_panels", monkeypatch)
     profiles = {}
     for release in ("0.7.0", "0.8.0"):
@@ -165,8 +172,45 @@ def test_middle_pool_takes_weighted_panels_not_the_walk_since_0_8_0(algorithm, m
         )
         profiles[release] = np.sort(_type_probabilities(model, columns, distribution))
         assert abs(distribution.sum() - 1.0) < 1e-9 and distribution.min() >= 0.0
-        assert (walks.calls, searched.calls) == ((1, 0) if release == "0.7.0" else (0, 1))
+        new = release == "0.8.0"
+        assert (walks.calls, searched.calls) == (int(new), int(new and cut))
     if algorithm == "maximin":
         assert profiles["0.8.0"][0] == pytest.approx(profiles["0.7.0"][0], abs=1e-7)
     else:
         assert np.allclose(profiles["0.8.0"], profiles["0.7.0"], atol=1e-7)
+
+
+def test_walk_work_is_counted_the_same_on_every_run():
+    # The middle walk's budget is counted in simplex iterations and MIP nodes
+    # (Monitor.work), so the path taken never depends on the machine or its load.
+    model = _synthetic_model(200, 20, 5, "work-count")
+    counted = []
+    for _ in range(2):
+        monitor = Monitor()
+        walk = walkfirst_module.walk_first(model, monitor, 5, work_limit=10**9)
+        assert walk is not None
+        counted.append(monitor.work)
+    assert counted[0] > 0 and counted[0] == counted[1]
+
+
+@pytest.mark.parametrize(
+    ("limit", "half", "mass", "work", "stops"),
+    [
+        (100, None, 0.2, 100, False),
+        (100, None, 0.2, 101, True),
+        (None, 10, 0.6, 11, True),
+        (None, 10, 0.4, 11, False),
+        (100, 10, 0.4, 101, True),
+    ],
+)
+def test_work_stop_limits(limit, half, mass, work, stops):
+    monitor = Monitor()
+    monitor.work = 1000  # counted from the call on
+    stop = walkfirst_module.work_stop(monitor, limit, half)
+    assert stop is not None
+    monitor.work += work
+    assert stop([], [], mass) is stops
+
+
+def test_work_stop_none_without_limits():
+    assert walkfirst_module.work_stop(Monitor(), None, None) is None

@@ -17,7 +17,7 @@ from selection.monitor import Monitor
 from selection.nash import NASH_TOLERANCE, nash
 from selection.nashpoint import GapLP, nash_point
 from selection.symmetry import build_types
-from selection.synthetic import synthetic_instance
+from selection.synthetic import correlated_instance, synthetic_instance
 from tests.selection.conftest import data_dir, shared_instances
 from tests.selection.test_bruteforce import feasible_panels, random_instance
 from tests.selection.test_shared_instances import load as load_shared
@@ -148,27 +148,32 @@ def test_nash_falls_back_warm_when_the_certificate_fails(monkeypatch, small_inst
     assert model_welfare(model, columns, distribution) >= expected - NASH_TOLERANCE * people
 
 
-def test_nash_middle_pool_takes_no_walk_since_0_8_0(monkeypatch):
-    # 0.7.0 walks the faces from the Nash point on middle-sized pools first; 0.8.0 seeds the
-    # target master with multiplicative weights' panels instead. Both are certified.
+@pytest.mark.parametrize("cut", [False, True])
+def test_nash_middle_pool_walks_within_the_budget_since_0_8_0(cut, monkeypatch):
+    # 0.7.0 walks middle-sized pools within its budget of face-program iterations, then
+    # samples panels; 0.8.0 walks as large pools do within a budget of all the walk's work,
+    # and seeds the target master with multiplicative weights' panels when the walk stops
+    # short (cut: at once). Every way is certified, with the same welfare.
     monkeypatch.setattr(nash_module, "SAMPLE_ABOVE_TYPES", 0)
     monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
-    quotas, pool = synthetic_instance(200, 20, 5, seed="nash-middle")
+    if cut:
+        monkeypatch.setattr(nash_module, "MIDDLE_WALK_HALF_WORK_PER_TYPE", -1)
+    quotas, pool = correlated_instance(200, 20, 5, seed="nash-middle")
     model = build_types(quotas, pool, 20, False)
     people = float(model.sizes.sum())
-    walk_first = nash_module._walk_first
-    calls: list[str] = []
+    weighted = leximin_module.weighted_panels
+    searches: list[int] = []
 
     def spy(*args, **kwargs):
-        calls.append(args[-1])
-        return walk_first(*args, **kwargs)
+        searches.append(1)
+        return weighted(*args, **kwargs)
 
-    monkeypatch.setattr(nash_module, "_walk_first", spy)
+    monkeypatch.setattr(leximin_module, "weighted_panels", spy)
     welfare_by_release = {}
-    for release, walks in (("0.7.0", 1), ("0.8.0", 0)):
-        calls.clear()
+    for release in ("0.7.0", "0.8.0"):
+        searches.clear()
         columns, distribution = nash(model, Monitor(), release=release)
-        assert len(calls) == walks
+        assert len(searches) == (1 if release == "0.8.0" and cut else 0)
         p = columns.combine(distribution) / model.sizes
         assert GapLP(model, Monitor(), p > 0).gap(p) <= NASH_TOLERANCE
         welfare_by_release[release] = model_welfare(model, columns, distribution)
