@@ -26,7 +26,7 @@ pools the target master starts from the panels of a greedy walk down the faces o
 the face's LP optimum first), which usually reach the target outright (since 0.6.0 the
 walk runs first there, and its own weights are the distribution when they reach the target:
 see :func:`selection.walkfirst.walk_first`); on middle-sized pools since 0.8.0 the same
-walk runs first within a deterministic work budget (:data:`MIDDLE_WALK_WORK_PER_TYPE`), and
+walk runs first within a deterministic work budget (:data:`MIDDLE_WALK_LIMITS`), and
 where it stops short the master starts from the panels of multiplicative weights toward the
 target (:func:`target_seed`); before, the walk (search level 0) was tried there within a
 budget of its face programs' simplex iterations and sampled panels seeded the master when it
@@ -88,22 +88,21 @@ WEIGHTED_STEPS_PER_TYPE = 3
 #: ... (measured there: learning rate 0.3 and 0.5 alike, 1.2 twice as slow)
 WEIGHTED_ETA = 0.5
 #: Since 0.8.0 pools of :data:`SAMPLE_ABOVE_TYPES` to :data:`DECOMPOSE_ABOVE_TYPES` types
-#: walk first as large ones do (:func:`selection.walkfirst.walk_first`), within this much
-#: work per type (:attr:`selection.monitor.Monitor.work`: simplex iterations and MIP nodes,
-#: the same on every run), and take multiplicative weights' panels when the walk stops short.
+#: walk first as large ones do (:func:`selection.walkfirst.walk_first`), and take
+#: multiplicative weights' panels when the walk stops short. It stops once, for some pair
+#: ``(w, m)`` here, its solves took more than ``w`` work per type
+#: (:attr:`selection.monitor.Monitor.work`: simplex iterations and MIP nodes, the same on
+#: every run) with more than the share ``m`` of the mass still to write.
 #: Measured, leximin CPU s, walk first (unlimited) / weighted panels alone: latent-class pools
 #: correlated_300_20_7 0.24 / 0.39, correlated_400_40_6 0.26 / 0.87, of 362, 389 and 406
 #: types 0.7 / 3.6, 1.1 / 2.6-3.6 and 0.5 / 6.2; independent answers of 424 and 431 types
 #: 1.9 / 5.2 and 1.0 / 5.0; but synthetic_312_35_6 6.8 / 1.3, synthetic_404_40_6 3.9 / 2.4,
-#: one of 426 types 3.9-4.7 / 5.0 and one of 197 types 48 (unfinished) / 10.5. The walks
-#: that finished took 19-75 work per type on the latent-class pools, 71-370 on the others
-#: (700 on synthetic_312_35_6); with this budget synthetic_404_40_6 takes 3.5 s (1.2 s of
-#: walk wasted), the 424-type pool 4.9 s, and the latent-class pools 0.3-1.1 s.
-MIDDLE_WALK_WORK_PER_TYPE = 100
-#: ... and it stops once it took this much per type with more than half the mass left. The
-#: walks that win wrote half the mass within 3-12 per type, synthetic_312_35_6 took 21 and
-#: the 197-type pool 279.
-MIDDLE_WALK_HALF_WORK_PER_TYPE = 15
+#: one of 426 types 3.9-4.7 / 5.0 and one of 197 types 48 (unfinished) / 10.5. Work per type
+#: and mass left: the walks that win wrote half the mass within 3-12 and had at most 0.0018
+#: left at 30 (then finished at 19-145); synthetic_312_35_6 took 21 to half, the 197-type
+#: pool 279, and synthetic_404_40_6 and the 426-type pool had 0.058 and 0.086 left at 30
+#: (then finished at 349 and 370).
+MIDDLE_WALK_LIMITS = ((15.0, 0.5), (30.0, 0.01), (150.0, 0.0))
 #: Swap searches per pricing round of the target master on large instances (more than
 #: :data:`SAMPLE_ABOVE_TYPES` types): many columns per round cut the number of master LP
 #: re-solves, which dominate the running time there.
@@ -168,7 +167,7 @@ def face_walk_seed(
     ``point`` (a walk cut short leaves the sampled path as it was: its panels measured no
     help there). Below, it does not run; since 0.8.0 (``release``) it does not run up to
     :data:`DECOMPOSE_ABOVE_TYPES` types either: there the large pools' walk runs first
-    (:data:`MIDDLE_WALK_WORK_PER_TYPE`), and when it stops short the master seeded with
+    (:data:`MIDDLE_WALK_LIMITS`), and when it stops short the master seeded with
     multiplicative weights' panels (:func:`target_seed`) reaches the target faster than this
     walk and sampled panels (measured, leximin CPU s, this walk / weighted panels alone,
     latent-class pools: correlated_300_20_7 1.9 / 0.35, correlated_400_40_6 2.1 / 1.0, three
@@ -421,13 +420,8 @@ def leximin(
         if walk is not None and walk.distribution is not None:
             return walk.columns, walk.distribution
     elif model.num_types > SAMPLE_ABOVE_TYPES and since(release, "0.8.0"):
-        middle_walk = walk_first(
-            model,
-            monitor,
-            search,
-            work_limit=MIDDLE_WALK_WORK_PER_TYPE * model.num_types,
-            half_work_limit=MIDDLE_WALK_HALF_WORK_PER_TYPE * model.num_types,
-        )
+        limits = [(w * model.num_types, m) for w, m in MIDDLE_WALK_LIMITS]
+        middle_walk = walk_first(model, monitor, search, work_limits=limits)
         if middle_walk is not None and middle_walk.distribution is not None:
             return middle_walk.columns, middle_walk.distribution
     rounds = LARGE_INITIAL_ROUNDS if large and search else None

@@ -44,8 +44,7 @@ from selection.errors import SolverError
 from selection.leximin import (
     DECOMPOSE_ABOVE_TYPES,
     LARGE_INITIAL_ROUNDS,
-    MIDDLE_WALK_HALF_WORK_PER_TYPE,
-    MIDDLE_WALK_WORK_PER_TYPE,
+    MIDDLE_WALK_LIMITS,
     SAMPLE_ABOVE_TYPES,
     WALK_HALF_WORK_PER_TYPE,
     WALK_START_WORK_PER_TYPE,
@@ -260,11 +259,7 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
     if budget:
         ip = face_program(model)
         ip.monitor = monitor  # the walk's solves count towards monitor.work
-        over = work_stop(
-            monitor,
-            MIDDLE_WALK_WORK_PER_TYPE * model.num_types,
-            MIDDLE_WALK_HALF_WORK_PER_TYPE * model.num_types,
-        )
+        over = work_stop(monitor, [(w * model.num_types, m) for w, m in MIDDLE_WALK_LIMITS])
         stop = _either(stop, over)
 
     panels, weights, mass = decompose(

@@ -6,7 +6,7 @@ leximin point (see :func:`walk_first`). Nash's walk-first (:mod:`selection.nash`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -20,21 +20,19 @@ from selection.symmetry import TypeModel
 
 
 def work_stop(
-    monitor: Monitor, work_limit: int | None, half_work_limit: int | None = None
+    monitor: Monitor, limits: Sequence[tuple[float, float]]
 ) -> Callable[[list[np.ndarray], list[float], float], bool] | None:
-    """A ``stop`` test for :func:`selection.decompose.decompose`: True once the solves run
-    with ``monitor`` took more than ``work_limit`` work since this call
-    (:attr:`selection.monitor.Monitor.work`), or more than ``half_work_limit`` with more
-    than half the mass left; ``None`` without either limit."""
-    if work_limit is None and half_work_limit is None:
+    """A ``stop`` test for :func:`selection.decompose.decompose`: True once, for some
+    ``(work, mass)`` of ``limits``, the solves run with ``monitor`` took more than ``work``
+    since this call (:attr:`selection.monitor.Monitor.work`) with more than ``mass`` (a share
+    in [0, 1]) still to write; ``None`` without limits."""
+    if not limits:
         return None
     start = monitor.work
-    total = float("inf") if work_limit is None else work_limit
-    half = float("inf") if half_work_limit is None else half_work_limit
 
     def stop(panels: list[np.ndarray], weights: list[float], mass: float) -> bool:
-        work = monitor.work - start
-        return work > total or (mass > 0.5 and work > half)
+        done = monitor.work - start
+        return any(done > work and mass > left for work, left in limits)
 
     return stop
 
@@ -56,8 +54,7 @@ def walk_first(
     model: TypeModel,
     monitor: Monitor,
     search: int,
-    work_limit: int | None = None,
-    half_work_limit: int | None = None,
+    work_limits: Sequence[tuple[float, float]] = (),
 ) -> Walk | None:
     """Leximin above :data:`selection.leximin.DECOMPOSE_ABOVE_TYPES` types straight from the
     face walk (since 0.6.0): no initial panels, no coverage check, no master LP when the walk
@@ -76,12 +73,11 @@ def walk_first(
     a positive probability sits on a panel of the walk, one at 0 is at 0 on every path.
 
     Args:
-        work_limit: stop the walk once its solves took more than this much work
-            (:attr:`selection.monitor.Monitor.work`: simplex iterations and MIP nodes, the
-            same on every run); ``None``: no limit. Since 0.8.0 middle-sized pools walk first
-            within such a budget (:data:`selection.leximin.MIDDLE_WALK_WORK_PER_TYPE`).
-        half_work_limit: stop it too once they took more than this much with more than half
-            the mass still to write; ``None``: no limit.
+        work_limits: ``(work, mass)`` pairs: stop the walk once its solves took more than
+            ``work`` (:attr:`selection.monitor.Monitor.work`: simplex iterations and MIP
+            nodes, the same on every run) with more than ``mass`` still to write (see
+            :func:`work_stop`); empty: no limit. Since 0.8.0 middle-sized pools walk first
+            within such limits (:data:`selection.leximin.MIDDLE_WALK_LIMITS`).
 
     Returns:
         ``None`` when the relaxation fails; otherwise the walk, whose ``distribution`` is
@@ -94,7 +90,7 @@ def walk_first(
         point = relaxed_leximin(model, monitor, everyone)
     except SolverError:
         return None
-    stop = work_stop(monitor, work_limit, half_work_limit)
+    stop = work_stop(monitor, work_limits)
     ip = None
     if stop is not None:
         ip = face_program(model)

@@ -158,7 +158,7 @@ def test_middle_pool_walks_within_the_budget_since_0_8_0(algorithm, cut, monkeyp
     # Every way reaches the same leximin profile (the same maximin minimum).
     monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
     if cut:
-        monkeypatch.setattr(leximin_module, "MIDDLE_WALK_HALF_WORK_PER_TYPE", -1)
+        monkeypatch.setattr(leximin_module, "MIDDLE_WALK_LIMITS", ((-1.0, -1.0),))
     quotas, pool = correlated_instance(200, 20, 5, seed="weighted-middle")
     model = build_types(quotas, pool, 20, False)
     stages = 1 if algorithm == "maximin" else None
@@ -187,30 +187,32 @@ def test_walk_work_is_counted_the_same_on_every_run():
     counted = []
     for _ in range(2):
         monitor = Monitor()
-        walk = walkfirst_module.walk_first(model, monitor, 5, work_limit=10**9)
+        walk = walkfirst_module.walk_first(model, monitor, 5, work_limits=[(1e12, 0.0)])
         assert walk is not None
         counted.append(monitor.work)
     assert counted[0] > 0 and counted[0] == counted[1]
 
 
 @pytest.mark.parametrize(
-    ("limit", "half", "mass", "work", "stops"),
+    ("mass", "work", "stops"),
     [
-        (100, None, 0.2, 100, False),
-        (100, None, 0.2, 101, True),
-        (None, 10, 0.6, 11, True),
-        (None, 10, 0.4, 11, False),
-        (100, 10, 0.4, 101, True),
+        (0.005, 100, False),
+        (0.005, 101, True),
+        (0.6, 11, True),
+        (0.4, 11, False),
+        (0.4, 21, True),
+        (0.005, 21, False),
     ],
 )
-def test_work_stop_limits(limit, half, mass, work, stops):
+def test_work_stop_limits(mass, work, stops):
+    # stop above 10 with more than half the mass left, above 20 with more than 1 %, above 100
     monitor = Monitor()
     monitor.work = 1000  # counted from the call on
-    stop = walkfirst_module.work_stop(monitor, limit, half)
+    stop = walkfirst_module.work_stop(monitor, [(10, 0.5), (20, 0.01), (100, 0.0)])
     assert stop is not None
     monitor.work += work
     assert stop([], [], mass) is stops
 
 
 def test_work_stop_none_without_limits():
-    assert walkfirst_module.work_stop(Monitor(), None, None) is None
+    assert walkfirst_module.work_stop(Monitor(), []) is None

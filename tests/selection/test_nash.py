@@ -157,7 +157,7 @@ def test_nash_middle_pool_walks_within_the_budget_since_0_8_0(cut, monkeypatch):
     monkeypatch.setattr(nash_module, "SAMPLE_ABOVE_TYPES", 0)
     monkeypatch.setattr(leximin_module, "SAMPLE_ABOVE_TYPES", 0)
     if cut:
-        monkeypatch.setattr(nash_module, "MIDDLE_WALK_HALF_WORK_PER_TYPE", -1)
+        monkeypatch.setattr(nash_module, "MIDDLE_WALK_LIMITS", ((-1.0, -1.0),))
     quotas, pool = correlated_instance(200, 20, 5, seed="nash-middle")
     model = build_types(quotas, pool, 20, False)
     people = float(model.sizes.sum())
