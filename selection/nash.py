@@ -34,8 +34,6 @@ distribution known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from selection.columngen import Columns, initial_columns
@@ -56,7 +54,7 @@ from selection.relaxation import relaxed_leximin
 from selection.solver import PanelIP
 from selection.symmetry import TypeModel
 from selection.version import __version__, since
-from selection.walkfirst import Walk, work_stop
+from selection.walkfirst import StopTest, Walk, work_stop
 
 #: Stop when the relative Frank-Wolfe gap is at most this.
 NASH_TOLERANCE = 1e-3
@@ -220,7 +218,12 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
     steps. Since 0.8.0 the walk on large pools takes leximin's search level 5 (sifting, the
     support's program over its types alone, fractional dives; ``search`` 5 of
     :func:`selection.decompose.decompose`): measured on correlated_10000_150_8, Nash 165-172
-    -> 51-53 CPU s (benchmark runs alternating with 0.7.0).
+    -> 51-53 CPU s (benchmark runs alternating with 0.7.0). Since 0.8.0 too middle-sized
+    pools walk as large ones do, within leximin's limits of work
+    (:data:`selection.leximin.MIDDLE_WALK_LIMITS`), and the target master starts from
+    multiplicative weights' panels where the walk stops short: measured, CPU s, 0.7.0 / 0.8.0,
+    correlated_300_20_7 0.90 / 0.25, correlated_400_40_6 0.97 / 0.11, synthetic_312_35_6
+    6.6 / 1.3, synthetic_404_40_6 11.9 / 2.5.
 
     Returns:
         ``None`` when the interior-point method fails both from the proportional start and
@@ -252,9 +255,7 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
     per_type = None if large or budget else model.num_types
     certified = since(release, "0.7.0")  # dives, and the walk stops once certified
     search = 5 if since(release, "0.8.0") else 3 if certified else 2
-    stop: Callable[[list[np.ndarray], list[float], float], bool] | None = (
-        _Certified(gap_lp, sizes) if certified else None
-    )
+    stop: StopTest | None = _Certified(gap_lp, sizes) if certified else None
     ip = None
     if budget:
         ip = face_program(model)
@@ -284,10 +285,7 @@ def _walk_first(model: TypeModel, monitor: Monitor, large: bool, release: str) -
     return Walk(point, columns, distribution)
 
 
-def _either(
-    first: Callable[[list[np.ndarray], list[float], float], bool] | None,
-    second: Callable[[list[np.ndarray], list[float], float], bool] | None,
-) -> Callable[[list[np.ndarray], list[float], float], bool] | None:
+def _either(first: StopTest | None, second: StopTest | None) -> StopTest | None:
     """A ``stop`` test of :func:`selection.decompose.decompose` that is True when either
     given one is (both are called, in order; ``None`` is never True)."""
     tests = [t for t in (first, second) if t is not None]

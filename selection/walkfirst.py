@@ -18,10 +18,12 @@ from selection.monitor import Monitor
 from selection.relaxation import FIX_SLACK, relaxed_leximin
 from selection.symmetry import TypeModel
 
+#: A ``stop`` test of :func:`selection.decompose.decompose`: called with the panels and
+#: weights so far and the mass left, True to end the walk.
+StopTest = Callable[[list[np.ndarray], list[float], float], bool]
 
-def work_stop(
-    monitor: Monitor, limits: Sequence[tuple[float, float]]
-) -> Callable[[list[np.ndarray], list[float], float], bool] | None:
+
+def work_stop(monitor: Monitor, limits: Sequence[tuple[float, float]]) -> StopTest | None:
     """A ``stop`` test for :func:`selection.decompose.decompose`: True once, for some
     ``(work, mass)`` of ``limits``, the solves run with ``monitor`` took more than ``work``
     since this call (:attr:`selection.monitor.Monitor.work`) with more than ``mass`` (a share
