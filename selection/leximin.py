@@ -28,10 +28,10 @@ walk runs first there, and its own weights are the distribution when they reach 
 see :func:`selection.walkfirst.walk_first`); on middle-sized pools since 0.8.0 the same
 walk runs first within a deterministic work budget (:data:`MIDDLE_WALK_LIMITS`), and
 where it stops short the master starts from the panels of multiplicative weights toward the
-target (:func:`target_seed`); before, the walk (search level 0) was tried there within a
-budget of its face programs' simplex iterations and sampled panels seeded the master when it
-stopped short (see :data:`WALK_WORK_PER_TYPE`). If the pricing program proves the
-target unreachable, the stage-by-stage column generation above
+target (:func:`selection.columngen.target_seed`); before, the walk (search level 0) was
+tried there within a budget of its face programs' simplex iterations and sampled panels
+seeded the master when it stopped short (see :data:`WALK_WORK_PER_TYPE`). If the pricing
+program proves the target unreachable, the stage-by-stage column generation above
 (:func:`selection.stages.exact_stages`) runs instead, starting from all panels found so far.
 Maximin is leximin's first stage and stops once that stage is proven; the relaxation's
 first-stage optimum ``z*`` is an upper bound on it. On pools large enough for the face walk
@@ -45,13 +45,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from selection.columngen import Columns, initial_columns, sample_panels, weighted_panels
+from selection.columngen import Columns, initial_columns, target_seed
 from selection.decompose import MASS_TOLERANCE, decompose
 from selection.errors import SolverError
 from selection.masters import TARGET_TOLERANCE, TargetLP
 from selection.monitor import Monitor
 from selection.relaxation import relaxed_leximin
-from selection.rng import SeededRandom
 from selection.solver import INF, PanelIP
 from selection.stages import PRICING_TOLERANCE, SWAP_STARTS, exact_stages, price
 from selection.symmetry import TypeModel
@@ -72,21 +71,6 @@ FLAT_STALL = 0.65
 
 #: Seed the target master with sampled panels when there are more types than this.
 SAMPLE_ABOVE_TYPES = 150
-SAMPLE_FACTOR = 1
-#: Since 0.8.0 the target master on pools of more than :data:`SAMPLE_ABOVE_TYPES` types
-#: starts, where it would have started from sampled panels, from this many swap searches per
-#: type of multiplicative weights toward the target instead
-#: (:func:`selection.columngen.weighted_panels`), with learning rate :data:`WEIGHTED_ETA`.
-#: Measured on the pools with independent answers, where the face walk stops at its budget
-#: (CPU s of the panels plus the target master; pricing rounds), sampled panels / 2 steps
-#: per type / 3 steps per type: synthetic_404_40_6 (389 types) 11.5 (16 rounds) / 2.6-3.0
-#: (5) / 2.4-2.8 (3-4); synthetic_312_35_6 (301 types) 5.8 (13) / 1.3-1.7 (4-5) / 1.3-1.6
-#: (4). The sampled panels covered the target so unevenly that each round of 200 swap
-#: searches cut the shortfall by only 30 %, and each master re-solve took 1,000-2,400 simplex
-#: iterations.
-WEIGHTED_STEPS_PER_TYPE = 3
-#: ... (measured there: learning rate 0.3 and 0.5 alike, 1.2 twice as slow)
-WEIGHTED_ETA = 0.5
 #: Since 0.8.0 pools of :data:`SAMPLE_ABOVE_TYPES` to :data:`DECOMPOSE_ABOVE_TYPES` types
 #: walk first as large ones do (:func:`selection.walkfirst.walk_first`), and take
 #: multiplicative weights' panels when the walk stops short. It stops once, for some pair
@@ -168,10 +152,11 @@ def face_walk_seed(
     help there). Below, it does not run; since 0.8.0 (``release``) it does not run up to
     :data:`DECOMPOSE_ABOVE_TYPES` types either: there the large pools' walk runs first
     (:data:`MIDDLE_WALK_LIMITS`), and when it stops short the master seeded with
-    multiplicative weights' panels (:func:`target_seed`) reaches the target faster than this
-    walk and sampled panels (measured, leximin CPU s, this walk / weighted panels alone,
-    latent-class pools: correlated_300_20_7 1.9 / 0.35, correlated_400_40_6 2.1 / 1.0, three
-    more of 235-281 types 1.7-7.2 / 0.6-1.8; see also :data:`WEIGHTED_STEPS_PER_TYPE`).
+    multiplicative weights' panels (:func:`selection.columngen.target_seed`) reaches the
+    target faster than this walk and sampled panels (measured, leximin CPU s, this walk /
+    weighted panels alone, latent-class pools: correlated_300_20_7 1.9 / 0.35,
+    correlated_400_40_6 2.1 / 1.0, three more of 235-281 types 1.7-7.2 / 0.6-1.8; see also
+    :data:`selection.columngen.WEIGHTED_STEPS_PER_TYPE`).
     """
     large = model.num_types > DECOMPOSE_ABOVE_TYPES
     if not large and (model.num_types <= SAMPLE_ABOVE_TYPES or since(release, "0.8.0")):
@@ -194,34 +179,6 @@ def face_walk_seed(
     for counts in panels if walked else ():
         columns.add(counts)
     return walked
-
-
-def target_samples(model: TypeModel, monitor: Monitor, target: np.ndarray) -> list[np.ndarray]:
-    """The sampled panels :func:`reach_target` seeds its master with on pools of more than
-    :data:`SAMPLE_ABOVE_TYPES` types (:func:`selection.columngen.sample_panels` near
-    ``target``, ``float[T]`` probabilities, seeded from the instance: the same panels on every
-    run)."""
-    rng = SeededRandom(model.digest(), "target-samples")
-    return sample_panels(model, target, rng, SAMPLE_FACTOR * model.num_types, monitor)
-
-
-def target_seed(
-    model: TypeModel,
-    monitor: Monitor,
-    ip: PanelIP,
-    columns: Columns,
-    target: np.ndarray,
-    release: str,
-) -> list[np.ndarray]:
-    """The panels :func:`reach_target` seeds its master with on pools of more than
-    :data:`SAMPLE_ABOVE_TYPES` types when no face walk gave them: since 0.8.0 those of
-    multiplicative weights toward ``target`` (``float[T]`` probabilities) from ``columns``
-    (:func:`selection.columngen.weighted_panels`, :data:`WEIGHTED_STEPS_PER_TYPE`), before
-    sampled ones (:func:`target_samples`)."""
-    if since(release, "0.8.0"):
-        steps = WEIGHTED_STEPS_PER_TYPE * model.num_types
-        return weighted_panels(model, ip, columns, target, steps, monitor, eta=WEIGHTED_ETA)
-    return target_samples(model, monitor, target)
 
 
 def reach_target(
@@ -256,7 +213,7 @@ def reach_target(
         stall: give up too when a round's shortfall is above this share of the previous
             round's; ``None``: never.
         samples: the panels to seed the master with when no face walk gives them; ``None``:
-            find them near ``target`` (:func:`target_seed`).
+            find them near ``target`` (:func:`selection.columngen.target_seed`).
         release: the engine version whose path to take (see :func:`leximin`).
     """
     master = TargetLP(model, monitor, target)
@@ -325,7 +282,7 @@ def _maximin_direct(
     rounds of a small master, and much less where the flat target is quickly reached.
     Since 0.6.0 both masters start from the same panels, found once near the
     relaxation's point (as leximin's path finds them; since 0.8.0 by multiplicative weights,
-    :func:`target_seed`), not first near the flat target and then again: on
+    :func:`selection.columngen.target_seed`), not first near the flat target and then again: on
     synthetic_404_40_6 one draw of 389 attempts (about 0.8 CPU s) less, for one more round
     of the flat target (about 0.3 s); medians of 5-6 interleaved runs on a loaded machine
     (noise about 15 %), CPU s: maximin 17.4, was 17.7 (leximin 15.0); synthetic_312_35_6

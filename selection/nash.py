@@ -22,7 +22,7 @@ the LP relaxation ``R`` of the panel polytope is computed first, without column 
 lies inside ``R``, so if a distribution over panels reaches ``x*`` it is optimal over all
 distributions; :func:`selection.leximin.reach_target` looks for one (target master LP, the
 face walk on large pools; on middle-sized ones sampled panels, since 0.8.0 multiplicative
-weights' panels, :func:`selection.leximin.target_seed`). The result is certified by
+weights' panels, :func:`selection.columngen.target_seed`). The result is certified by
 the Frank-Wolfe gap over ``R`` (:class:`selection.nashpoint.GapLP`) at the distribution's
 own probabilities: a relative gap ``<= NASH_TOLERANCE`` bounds the relative sub-optimality
 over all distributions, as the column generation's gap over ``F`` does (and the gap over

@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 
+from selection import columngen as columngen_module
 from selection import leximin as leximin_module
 from selection import walkfirst as walkfirst_module
 from selection.masters import MasterLP
@@ -132,14 +133,14 @@ def test_maximin_samples_once_when_flat_target_gives_up(release, draws, weighted
     columns, distribution = leximin_module.leximin(model, Monitor())
     expected = _type_probabilities(model, columns, distribution).min()
     targets: list[np.ndarray] = []
-    sample = leximin_module.sample_panels
+    sample = columngen_module.sample_panels
 
     def spy(model, target, rng, count, monitor):
         targets.append(target.copy())
         return sample(model, target, rng, count, monitor)
 
-    monkeypatch.setattr(leximin_module, "sample_panels", spy)
-    searched = _Counter(leximin_module, "weighted_panels", monkeypatch)
+    monkeypatch.setattr(columngen_module, "sample_panels", spy)
+    searched = _Counter(columngen_module, "weighted_panels", monkeypatch)
     columns, distribution = leximin_module.leximin(model, Monitor(), stages=1, release=release)
     assert len(targets) == draws
     assert searched.calls == weighted
@@ -163,7 +164,7 @@ def test_middle_pool_walks_within_the_budget_since_0_8_0(algorithm, cut, monkeyp
     model = build_types(quotas, pool, 20, False)
     stages = 1 if algorithm == "maximin" else None
     walks = _Counter(leximin_module, "walk_first", monkeypatch)
-    searched = _Counter(leximin_module, "weighted_panels", monkeypatch)
+    searched = _Counter(columngen_module, "weighted_panels", monkeypatch)
     profiles = {}
     for release in ("0.7.0", "0.8.0"):
         walks.calls = searched.calls = 0

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from selection import Person, Pool, Quota, QuotaTable, SelectionCancelled, select
+from selection import columngen as columngen_module
 from selection import leximin as leximin_module
 from selection import nash as nash_module
 from selection.engine import compute_distribution
@@ -161,14 +162,14 @@ def test_nash_middle_pool_walks_within_the_budget_since_0_8_0(cut, monkeypatch):
     quotas, pool = correlated_instance(200, 20, 5, seed="nash-middle")
     model = build_types(quotas, pool, 20, False)
     people = float(model.sizes.sum())
-    weighted = leximin_module.weighted_panels
+    weighted = columngen_module.weighted_panels
     searches: list[int] = []
 
     def spy(*args, **kwargs):
         searches.append(1)
         return weighted(*args, **kwargs)
 
-    monkeypatch.setattr(leximin_module, "weighted_panels", spy)
+    monkeypatch.setattr(columngen_module, "weighted_panels", spy)
     welfare_by_release = {}
     for release in ("0.7.0", "0.8.0"):
         searches.clear()

@@ -2,9 +2,10 @@
 
 From ``SAMPLE_ABOVE_TYPES`` to ``DECOMPOSE_ABOVE_TYPES`` types, leximin of releases 0.2.0-0.7.0
 first walks the faces of the relaxation within a budget of simplex iterations, and adds sampled
-panels when the walk stops short (since 0.8.0 there is no walk there, see
-``selection.leximin.target_seed``; verification still replays the old path, so it is tested at
-0.7.0). Every way through stays exact: the profile equals the brute-force oracle.
+panels when the walk stops short (since 0.8.0 the large pools' walk runs there within
+``selection.leximin.MIDDLE_WALK_LIMITS``, see test_leximin_paths; verification still replays
+the old path, so it is tested at 0.7.0). Every way through stays exact: the profile equals
+the brute-force oracle.
 """
 
 from __future__ import annotations
